@@ -1,0 +1,199 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: hostup.cloud contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: hostup_vps_billing_cycle
+short_description: Switch a HostUp VPS between monthly and annual billing
+version_added: 0.1.0
+description:
+  - Sets how often a HostUp VPS is billed, monthly or annually.
+  - The module reads the current cycle first and changes nothing when the VPS is already
+    billed that way.
+  - Switching to a longer period makes HostUp invoice the difference. While an unpaid
+    invoice is pending for the VPS, the module switches nothing and fails naming the invoice.
+  - The switch (C(POST /api/vm/{vmid}/billing-cycle)) is sent once. It is never sent again
+    after an error (only after HTTP 429, when HostUp refused it); when its outcome is unknown,
+    the error says so.
+author:
+  - hostup.cloud maintainers
+options:
+  vmid:
+    description:
+      - The VPS's id at HostUp (the number in C(/api/vm/{vmid}/) and in the HostUp panel).
+    type: int
+    required: true
+  cycle:
+    description:
+      - The billing cycle the VPS should have.
+    type: str
+    required: true
+    choices: [monthly, annually]
+extends_documentation_fragment:
+  - hostup.cloud.api
+  - hostup.cloud.attributes
+  - hostup.cloud.attributes.actiongroup_all
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Check mode reads the cycle and, when it would change, asks HostUp's estimate-only upgrade
+        call (C(send=false)) what the switch costs now, returned in RV(estimate). It never sends
+        the switch.
+  diff_mode:
+    support: full
+    details: Shows the billing cycle and its price before and after.
+  idempotent:
+    support: full
+"""
+
+EXAMPLES = r"""
+- name: Bill every VPS of the group annually
+  hostup.cloud.hostup_vps_billing_cycle:
+    vmid: "{{ hostup_vmid }}"
+    cycle: annually
+  # a host variable hostup_vmid names each host's VPS
+
+- name: Preview what the switch costs, ordering nothing (or run the play with --check)
+  hostup.cloud.hostup_vps_billing_cycle:
+    vmid: 10001
+    cycle: annually
+  check_mode: true
+  register: preview
+
+- name: Show the preview
+  ansible.builtin.debug:
+    msg: >-
+      {{ preview.previous_cycle }} -> {{ preview.cycle }}: {{ preview.price }} per year,
+      {{ preview.estimate.prorated | default('nothing') }} due now
+"""
+
+RETURN = r"""
+changed:
+  description: Whether the cycle was switched (or, in check mode, would be).
+  returned: always
+  type: bool
+previous_cycle:
+  description: The billing cycle before the task, V(monthly) or V(annually).
+  returned: success
+  type: str
+  sample: monthly
+cycle:
+  description: The billing cycle after the task (in check mode, the one it would have).
+  returned: success
+  type: str
+  sample: annually
+price:
+  description: The price per period of O(cycle).
+  returned: success
+  type: float
+  sample: 1390.0
+estimate:
+  description:
+    - In check mode when the cycle would change, HostUp's estimate of the switch; else null.
+    - Same keys as RV(hostup.cloud.hostup_vps_upgrade#module:estimate).
+  returned: success
+  type: dict
+  sample: {draft_id: 5258, prorated: 1320.5, credits: 0.0, recurring: 1390.0, total: 1320.5, currency: SEK}
+message:
+  description: HostUp's message about the switch; null when nothing was switched.
+  returned: success
+  type: str
+  sample: Billing cycle changed successfully
+info:
+  description: HostUp's notes about the switch; empty when nothing was switched.
+  returned: success
+  type: list
+  elements: str
+  sample: ["Account #10001 changes saved"]
+request_ids:
+  description: HostUp C(requestId) of each call this task made, for HostUp support.
+  returned: always
+  type: list
+  elements: str
+  sample: ["2121ae20-bd9d-41e9-aeeb-5dd1dd1a24ba"]
+api_error:
+  description: The failed call, when the task failed on a HostUp error.
+  returned: failure
+  type: dict
+  sample: {method: POST, path: /api/vm/10001/billing-cycle, status: 500, code: INTERNAL_ERROR,
+           message: Kunde inte uppdatera faktureringsperioden., request_id: 2121ae20-bd9d-41e9-aeeb-5dd1dd1a24ba,
+           details: {}}
+"""
+
+from ansible_collections.hostup.cloud.plugins.module_utils.client import HostUpError
+from ansible_collections.hostup.cloud.plugins.module_utils.module import VMID_OPTION, HostUpModule
+from ansible_collections.hostup.cloud.plugins.module_utils.vps import (
+    CYCLE_NAMES,
+    api_path,
+    cycle_code,
+    cycle_name,
+    cycle_price,
+    estimate_from_reply,
+    money,
+    order_failure_hint,
+    pending_invoice_message,
+    read_billing,
+    read_details,
+)
+
+MODULE_OPTIONS = dict(
+    vmid=VMID_OPTION,
+    cycle=dict(type="str", required=True, choices=list(CYCLE_NAMES)),
+)
+
+
+def switch_cycle(hostup):
+    client, vmid, target = hostup.client, hostup.params["vmid"], hostup.params["cycle"]
+
+    # read
+    billing = read_billing(client, vmid)
+    current = billing["cycle"] or read_details(client, vmid)["cycle"]
+    price = cycle_price(billing, target)
+    result = dict(previous_cycle=current, cycle=target, price=price, estimate=None, message=None, info=[])
+    diff = {"before": {"cycle": current, "price": cycle_price(billing, current)},
+            "after": {"cycle": target, "price": price}}
+
+    # compare
+    if current == target:
+        if billing["pending_invoice"]:
+            hostup.ansible.warn(pending_invoice_message(vmid, billing["pending_invoice"]))
+        diff["after"] = diff["before"]
+        return hostup.exit(changed=False, diff=diff, **result)
+    if billing["pending_invoice"]:
+        hostup.fail(pending_invoice_message(vmid, billing["pending_invoice"]),
+                    pending_invoice=billing["pending_invoice"], previous_cycle=current)
+
+    # estimate (check mode only: the real switch has no draft to order)
+    if hostup.check_mode:
+        reply = client.estimate(api_path(vmid, "upgrade"), {"send": False, "cycle": cycle_code(target)})
+        result["estimate"] = estimate_from_reply(reply, target)
+        return hostup.exit(changed=True, diff=diff, **result)
+
+    # switch
+    try:
+        reply = client.order(api_path(vmid, "billing-cycle"), {"cycle": cycle_code(target)})
+    except HostUpError as error:
+        what = "the switch to %s billing" % target
+        return hostup.fail_api(error, hint=order_failure_hint(error, what), previous_cycle=current)
+    result.update(
+        cycle=cycle_name(reply.get("newCycle")) or target,
+        price=money(reply.get("total")) if reply.get("total") is not None else price,
+        message=reply.get("message"),
+        info=[str(line) for line in reply.get("info") or []],
+    )
+    diff["after"] = {"cycle": result["cycle"], "price": result["price"]}
+    hostup.exit(changed=True, diff=diff, **result)
+
+
+def main():
+    hostup = HostUpModule(MODULE_OPTIONS)
+    hostup.run(switch_cycle)
+
+
+if __name__ == "__main__":
+    main()

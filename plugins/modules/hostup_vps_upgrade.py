@@ -1,0 +1,387 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: hostup.cloud contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: hostup_vps_upgrade
+short_description: Change a HostUp VPS's plan, resources or billing cycle, priced before ordering
+version_added: 0.1.0
+description:
+  - Changes the package (plan), the configurable resources (disk, bandwidth, IPv4 addresses,
+    backups and others) and/or the billing cycle of a HostUp VPS.
+  - HostUp turns every change into an order and an invoice, so the module always asks HostUp
+    for an estimate first (C(POST /api/vm/{vmid}/upgrade) with C(send=false)), checks the
+    budget options against it, and then orders exactly that estimate (its C(draftId)). The
+    price returned in RV(estimate) is the price ordered.
+  - B(Idempotence.) The module reads the VPS first. O(package) is compared with the current
+    package and O(cycle) with the current billing cycle; nothing is estimated or ordered when
+    they already match and O(resources) is not given.
+  - HostUp's API has no call that reads the current value of a resource. When O(resources) is
+    given, the module estimates the change, and an estimate with nothing due now
+    (RV(estimate.prorated) is 0) and an unchanged recurring price means the VPS already has
+    these resources; the module then orders nothing and reports no change.
+  - B(Never twice.) While an unpaid invoice is pending for the VPS, the module orders nothing
+    and fails naming the invoice. An ordering call is never sent again after an error (only
+    after HTTP 429, when HostUp refused it); if it fails in a way that leaves its outcome
+    unknown, the error says so and names the estimate's draft id.
+author:
+  - hostup.cloud maintainers
+options:
+  vmid:
+    description:
+      - The VPS's id at HostUp (the number in C(/api/vm/{vmid}/) and in the HostUp panel).
+    type: int
+    required: true
+  package:
+    description:
+      - Id of the package (plan) the VPS should have, a string of digits such as V('1938').
+      - M(hostup.cloud.hostup_vps_info) returns the current one as RV(hostup.cloud.hostup_vps_info#module:vps.product_id).
+    type: str
+  resources:
+    description:
+      - Configurable options the VPS should have, keyed by HostUp's option id (digits).
+      - A value is a whole number 0 or more (a size or a count), or a non-empty string for
+        options chosen from a list (the item id).
+      - "Option ids seen in HostUp's documentation: V(2210) additional storage, V(2211)
+        bandwidth, V(2232) NVMe disk size, V(2253) IPv4 addresses, V(2259) IPv6, V(2268) Ceph
+        redundancy, V(2404) backups."
+    type: dict
+  cycle:
+    description:
+      - Billing cycle the VPS should have after the change.
+      - To change only the billing cycle, M(hostup.cloud.hostup_vps_billing_cycle) is simpler.
+    type: str
+    choices: [monthly, annually]
+  draft_id:
+    description:
+      - Order this earlier estimate (the RV(estimate.draft_id) of a check-mode run) instead of
+        estimating anew. The module still fetches the draft's price first, so the budget
+        options apply to it.
+      - Give O(package), O(resources) or O(cycle) beside it to make a rerun report no change
+        once the VPS has them; with O(draft_id) alone every run orders.
+    type: int
+  max_prorated:
+    description:
+      - Order nothing, and fail, when the amount due now (RV(estimate.prorated)) is more than this.
+      - Checked in check mode too, so C(--check) shows a budget failure before anything is ordered.
+    type: float
+  max_recurring:
+    description:
+      - Order nothing, and fail, when the recurring price after the change (RV(estimate.recurring))
+        is more than this.
+      - Checked in check mode too.
+    type: float
+extends_documentation_fragment:
+  - hostup.cloud.api
+  - hostup.cloud.attributes
+  - hostup.cloud.attributes.actiongroup_all
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Check mode reads the VPS and asks HostUp for an estimate (C(send=false)), which orders
+        nothing; it returns that real price in RV(estimate), and fails like a real run when the
+        budget is exceeded or an invoice is pending. It never sends an ordering call.
+  diff_mode:
+    support: full
+    details: Shows package, cycle, requested resources and recurring price before and after.
+  idempotent:
+    support: full
+    details:
+      - Resources are judged by the estimate (see the description). With O(draft_id) alone, every
+        run orders.
+"""
+
+EXAMPLES = r"""
+- name: Price a bigger plan without ordering it (run with --check, or check_mode)
+  hostup.cloud.hostup_vps_upgrade:
+    vmid: 10001
+    package: "1938"
+  check_mode: true
+  register: quote
+
+- name: Show the price
+  ansible.builtin.debug:
+    msg: >-
+      Due now {{ quote.estimate.prorated }} {{ quote.estimate.currency }},
+      then {{ quote.estimate.recurring }} per cycle (draft {{ quote.estimate.draft_id }})
+
+- name: Grow the disk to 120 GB and add backups, within a budget
+  hostup.cloud.hostup_vps_upgrade:
+    vmid: 10001
+    resources:
+      "2232": 120
+      "2404": 2
+    max_prorated: 100
+    max_recurring: 300
+
+- name: Order exactly the estimate a person approved
+  hostup.cloud.hostup_vps_upgrade:
+    vmid: 10001
+    package: "1938"
+    draft_id: "{{ approved_draft_id }}"
+
+- name: Set the key once for every HostUp module
+  module_defaults:
+    group/hostup.cloud.all:
+      api_key: "{{ vault_hostup_api_key }}"
+  block:
+    - name: Move to the bigger plan, billed annually
+      hostup.cloud.hostup_vps_upgrade:
+        vmid: 10002
+        package: "1938"
+        cycle: annually
+"""
+
+RETURN = r"""
+changed:
+  description: Whether an order was placed (or, in check mode, would be).
+  returned: always
+  type: bool
+estimate:
+  description:
+    - HostUp's estimate of the change; null when nothing needed estimating.
+  returned: success, and on a budget or ordering failure
+  type: dict
+  contains:
+    draft_id:
+      description: Id of the order draft holding the estimate; O(draft_id) orders it later.
+      type: int
+      sample: 5257
+    prorated:
+      description: Amount due now for the rest of the current period (negative for a credit).
+      type: float
+      sample: 60.0
+    credits:
+      description: Account credit applied to the amount due.
+      type: float
+      sample: 0.0
+    recurring:
+      description: Price per billing cycle after the change.
+      type: float
+      sample: 259.0
+    total:
+      description: Amount of the order.
+      type: float
+      sample: 60.0
+    currency:
+      description: ISO code of the currency of the amounts.
+      type: str
+      sample: SEK
+order:
+  description: The order placed; null when nothing was ordered (no change, or check mode).
+  returned: success
+  type: dict
+  contains:
+    order_id:
+      description: HostUp order id.
+      type: str
+      sample: "34889"
+    order_num:
+      description: HostUp order number.
+      type: str
+      sample: "1693922233"
+    invoice_id:
+      description: Invoice to pay, or null when nothing is due.
+      type: str
+      sample: "49526"
+    redirect_url:
+      description: Where the HostUp panel shows the invoice, or null.
+      type: str
+      sample: /billing?invoice=49526
+    message:
+      description: HostUp's message.
+      type: str
+      sample: Upgrade request submitted successfully
+vps:
+  description:
+    - The VPS before the change, as M(hostup.cloud.hostup_vps_info) returns it in RV(hostup.cloud.hostup_vps_info#module:vps).
+  returned: success
+  type: dict
+  sample: {vmid: 10001, product_id: "1937", product_name: VPS SM, cycle: monthly, price: 139.0}
+request_ids:
+  description: HostUp C(requestId) of each call this task made, for HostUp support.
+  returned: always
+  type: list
+  elements: str
+  sample: ["2121ae20-bd9d-41e9-aeeb-5dd1dd1a24ba"]
+api_error:
+  description: The failed call, when the task failed on a HostUp error.
+  returned: failure
+  type: dict
+  sample: {method: POST, path: /api/vm/10001/upgrade, status: 502, code: BAD_GATEWAY, message: Bad Gateway,
+           request_id: 2121ae20-bd9d-41e9-aeeb-5dd1dd1a24ba, details: {}}
+"""
+
+from ansible_collections.hostup.cloud.plugins.module_utils.client import HostUpError
+from ansible_collections.hostup.cloud.plugins.module_utils.module import VMID_OPTION, HostUpModule
+from ansible_collections.hostup.cloud.plugins.module_utils.vps import (
+    CYCLE_NAMES,
+    api_path,
+    cycle_code,
+    cycle_price,
+    estimate_from_reply,
+    order_failure_hint,
+    order_from_reply,
+    pending_invoice_message,
+    read_billing,
+    read_details,
+)
+
+MODULE_OPTIONS = dict(
+    vmid=VMID_OPTION,
+    package=dict(type="str"),
+    resources=dict(type="dict"),
+    cycle=dict(type="str", choices=list(CYCLE_NAMES)),
+    draft_id=dict(type="int"),
+    max_prorated=dict(type="float"),
+    max_recurring=dict(type="float"),
+)
+DESIRED_STATE = ("package", "resources", "cycle")
+
+
+def check_options(hostup):
+    """Everything argument_spec cannot say; runs before any request."""
+    params = hostup.params
+    if params["package"] is not None and not params["package"].isdigit():
+        hostup.fail_option("package", "must be a product id of digits, like '1938', got %r" % params["package"])
+    if params["resources"] is not None:
+        if not params["resources"]:
+            hostup.fail_option("resources", "must name at least one option id")
+        for option_id, value in params["resources"].items():
+            problem = resource_problem(option_id, value)
+            if problem:
+                hostup.fail_option("resources", problem)
+    if params["draft_id"] is not None and params["draft_id"] < 1:
+        hostup.fail_option("draft_id", "must be 1 or more, got %d" % params["draft_id"])
+    for budget in ("max_prorated", "max_recurring"):
+        if params[budget] is not None and params[budget] < 0:
+            hostup.fail_option(budget, "must be 0 or more, got %s" % params[budget])
+
+
+def resource_problem(option_id, value):
+    if not str(option_id).isdigit():
+        return "keys must be HostUp option ids of digits, like '2232', got %r" % (option_id,)
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        return "[%s] must be a whole number 0 or more, or an item id string, got %r" % (option_id, value)
+    if isinstance(value, int) and value < 0:
+        return "[%s] must be 0 or more, got %d" % (option_id, value)
+    if isinstance(value, str) and not value.strip():
+        return "[%s] must not be an empty string" % option_id
+    return None
+
+
+def upgrade(hostup):
+    params, client, vmid = hostup.params, hostup.client, hostup.params["vmid"]
+
+    # read
+    vps = read_details(client, vmid)
+    billing = read_billing(client, vmid)
+    current = {
+        "package": vps["product_id"],
+        "cycle": billing["cycle"] or vps["cycle"],
+        "recurring_price": cycle_price(billing, billing["cycle"]) if billing["cycle"] else vps["price"],
+    }
+
+    # compare
+    change = wanted_change(params, current)
+    desired_given = any(params[name] is not None for name in DESIRED_STATE)
+    if desired_given and not change:
+        return report_unchanged(hostup, vps, billing, current, estimate=None)
+    if billing["pending_invoice"]:
+        hostup.fail(pending_invoice_message(vmid, billing["pending_invoice"]),
+                    pending_invoice=billing["pending_invoice"], vps=vps)
+
+    # estimate
+    target_cycle = change.get("cycle", current["cycle"])
+    body = {"send": False}
+    if params["draft_id"] is not None:
+        body["draftId"] = params["draft_id"]
+    else:
+        body.update(api_change(change))
+    estimate = estimate_from_reply(client.estimate(api_path(vmid, "upgrade"), body), target_cycle)
+    if params["draft_id"] is None and set(change) == {"resources"} and already_so(estimate, current):
+        return report_unchanged(hostup, vps, billing, current, estimate)
+    check_budget(hostup, estimate, vps)
+
+    diff = {"before": dict(current), "after": after_state(current, change, estimate)}
+    if hostup.check_mode:
+        return hostup.exit(changed=True, estimate=estimate, order=None, vps=vps, diff=diff)
+
+    # order exactly what was estimated
+    try:
+        reply = client.order(api_path(vmid, "upgrade"), {"send": True, "draftId": estimate["draft_id"]})
+    except HostUpError as error:
+        what = "the order of draft %s" % estimate["draft_id"]
+        return hostup.fail_api(error, hint=order_failure_hint(error, what), estimate=estimate, vps=vps)
+    hostup.exit(changed=True, estimate=estimate, order=order_from_reply(reply), vps=vps, diff=diff)
+
+
+def wanted_change(params, current):
+    """The requested values that differ from the VPS; resources always count (unreadable)."""
+    change = {}
+    if params["package"] is not None and params["package"] != current["package"]:
+        change["package"] = params["package"]
+    if params["cycle"] is not None and params["cycle"] != current["cycle"]:
+        change["cycle"] = params["cycle"]
+    if params["resources"] is not None:
+        change["resources"] = dict((str(k), v) for k, v in params["resources"].items())
+    return change
+
+
+def api_change(change):
+    body = dict(change)
+    if "cycle" in body:
+        body["cycle"] = cycle_code(body["cycle"])
+    return body
+
+
+def already_so(estimate, current):
+    """Nothing due now and the same recurring price: HostUp sees nothing to change."""
+    return (estimate["prorated"] is not None and abs(estimate["prorated"]) < 0.005
+            and estimate["recurring"] is not None and current["recurring_price"] is not None
+            and abs(estimate["recurring"] - current["recurring_price"]) < 0.005)
+
+
+def check_budget(hostup, estimate, vps):
+    over = []
+    for budget, figure, what in (("max_prorated", "prorated", "due now"),
+                                 ("max_recurring", "recurring", "recurring per cycle")):
+        limit = hostup.params[budget]
+        if limit is None:
+            continue
+        if estimate[figure] is None:
+            over.append("HostUp's estimate gave no %s amount to compare with %s %.2f" % (what, budget, limit))
+        elif estimate[figure] > limit + 0.005:
+            over.append("%.2f %s is more than %s %.2f" % (estimate[figure], what, budget, limit))
+    if over:
+        hostup.fail("Over budget, nothing was ordered: %s (estimate draft %s, %s)."
+                    % ("; ".join(over), estimate["draft_id"], estimate["currency"] or "currency unknown"),
+                    estimate=estimate, order=None, vps=vps)
+
+
+def after_state(current, change, estimate):
+    after = dict(current, recurring_price=estimate["recurring"], due_now=estimate["prorated"])
+    after.update(change)
+    return after
+
+
+def report_unchanged(hostup, vps, billing, current, estimate):
+    if billing["pending_invoice"]:
+        hostup.ansible.warn(pending_invoice_message(vps["vmid"], billing["pending_invoice"]))
+    hostup.exit(changed=False, estimate=estimate, order=None, vps=vps,
+                diff={"before": dict(current), "after": dict(current)})
+
+
+def main():
+    hostup = HostUpModule(MODULE_OPTIONS, required_one_of=[DESIRED_STATE + ("draft_id",)])
+    check_options(hostup)
+    hostup.run(upgrade)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,772 @@
+# -*- coding: utf-8 -*-
+# Copyright: hostup.cloud contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A HostUp API simulator: a real HTTP server on 127.0.0.1, standard library only.
+
+It keeps VPS state and answers the four v1 calls hostup.cloud uses with the
+shapes of HostUp's documentation (../shared/seeds/), including fake personal
+data in every upgrade reply's ``raw.draft`` so tests can prove it never leaks.
+
+Tests drive it in-process (``Simulator``) or over HTTP through the admin routes
+under ``/_sim/`` (never called by the collection):
+
+    GET    /_sim/requests          every API request received, in order
+    DELETE /_sim/requests          forget them
+    POST   /_sim/faults            add a fault: {"call", "kind", "vmid", "times", ...}
+    DELETE /_sim/faults            remove all faults
+    POST   /_sim/settings          {"latency_ms": 30, "rate_limit": 20}
+    POST   /_sim/reset             back to the seed state
+    GET    /_sim/vps/<vmid>        the state of one VPS
+    POST   /_sim/vps/<vmid>/pay    mark the VPS's invoices paid
+
+Run it:  python tests/simulator/hostup_simulator.py --port 0 --api-key demo-key
+"""
+
+from __future__ import absolute_import, division, print_function
+
+import argparse
+import copy
+import datetime
+import json
+import math
+import os
+import re
+import sys
+import threading
+import time
+import uuid
+
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+DEFAULT_SEED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "seed.json")
+
+CYCLE_LABELS = {"m": "Monthly", "a": "Annually"}
+
+# The calls the simulator knows, by the name tests and faults use.
+CALLS = ("details", "billing_cycle", "change_billing_cycle", "estimate", "order")
+SCOPES = {
+    "details": ("read:vm",),
+    "billing_cycle": ("read:vm",),
+    "change_billing_cycle": ("write:billing",),
+    "estimate": ("write:billing",),
+    "order": ("write:billing",),
+}
+FULL_SCOPES = ["read:vm", "write:vm", "write:billing"]
+
+SWEDISH_CYCLE_ERROR = (
+    "Kunde inte uppdatera faktureringsperioden. Priset gick inte att uppdatera och "
+    "ändringen har inte sparats. Kontakta supporten.")
+
+ERROR_TITLES = {
+    400: ("Bad Request", "BAD_REQUEST"),
+    401: ("Unauthorized", "UNAUTHORIZED"),
+    403: ("Forbidden", "FORBIDDEN"),
+    404: ("Not Found", "NOT_FOUND"),
+    500: ("Internal Server Error", "INTERNAL_ERROR"),
+    502: ("Bad Gateway", "BAD_GATEWAY"),
+    503: ("Service Unavailable", "SERVICE_UNAVAILABLE"),
+    504: ("Gateway Timeout", "GATEWAY_TIMEOUT"),
+}
+
+# Fake customers of HostUp: every upgrade reply carries them in
+# raw.draft.available_recipients, as the real API does with real people. Each
+# value is distinctive so a leak scan can search output for it.
+FAKE_RECIPIENTS = [
+    {
+        "id": "8918", "group_id": "0", "client_id": "30000",
+        "email": "anna.svensson@kund-sim.example",
+        "password": "$2y$10$SIMhashAnnaSvensson0000000000000000000000000000000000",
+        "reset_token": "rst-9c41f0e2-sim-anna-token",
+        "reset_expiry": "2026-12-01 10:00:00",
+        "firstname": "Anna", "lastname": "Svenssonsim",
+        "companyname": "Svensson Sim AB", "orgno": "556677-8899",
+        "address1": "Simulatorgatan 17", "address2": "lgh 1102",
+        "city": "Stockholm", "state": "Stockholm", "postcode": "113 57",
+        "country": "SE", "countryname": "Sweden",
+        "phonenumber": "+46701112233",
+        "ip": "198.51.100.77", "host": "c-198-51-100-77.sim.example",
+        "lastlogin": "2026-11-20 08:15:00",
+        "cardtype": "Visa", "cardnum": "************7311", "expdate": "09/29",
+        "cardcreated": "2025-01-02 00:00:00", "cardupdated": "2026-01-02 00:00:00",
+        "notes": "VIP sim customer, calls before noon",
+        "browser": {"userAgent": "Mozilla/5.0 (X11; Linux x86_64) SimBrowser/1.0",
+                    "name": "SimBrowser", "code": "Sim", "platform": "Linux"},
+        "status": "Active", "language": "svenska", "credit": "0.00",
+    },
+    {
+        "id": "8919", "group_id": "0", "client_id": "30001",
+        "email": "erik.lindqvist@firma-sim.example",
+        "password": "$2y$10$SIMhashErikLindqvist00000000000000000000000000000000",
+        "reset_token": "rst-51aa7d3b-sim-erik-token",
+        "reset_expiry": "",
+        "firstname": "Erik", "lastname": "Lindqvistsim",
+        "companyname": "", "orgno": "N/A",
+        "address1": "Provvägen 4", "address2": "",
+        "city": "Göteborg", "state": "Västra Götaland", "postcode": "411 03",
+        "country": "SE", "countryname": "Sweden",
+        "phonenumber": "+46739998877",
+        "ip": "203.0.113.45", "host": "h-203-0-113-45.sim.example",
+        "lastlogin": "2026-11-22 21:40:00",
+        "cardtype": "Mastercard", "cardnum": "************5584", "expdate": "03/28",
+        "cardcreated": "2024-06-10 00:00:00", "cardupdated": "2025-06-10 00:00:00",
+        "notes": "",
+        "browser": {"userAgent": "Mozilla/5.0 (Macintosh) SimBrowser/2.0",
+                    "name": "SimBrowser", "code": "Sim", "platform": "macOS"},
+        "status": "Active", "language": "english", "credit": "120.00",
+    },
+]
+
+# The values a leak scan must never find in any output.
+SENSITIVE_VALUES = sorted({
+    str(value)
+    for person in FAKE_RECIPIENTS
+    for key, value in person.items()
+    if key in ("email", "password", "reset_token", "phonenumber", "ip", "host", "cardnum",
+               "address1", "lastname", "orgno", "notes")
+    and value not in ("", "N/A")
+})
+
+FAULT_KINDS = ("status", "rate_limit", "html", "truncated", "success_false", "drop", "delay")
+
+
+def utc_now():
+    return datetime.datetime.now(tz=datetime.timezone.utc)
+
+
+def iso(moment):
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (moment.microsecond // 1000)
+
+
+def amount(value):
+    return "%.2f" % value
+
+
+class Reply(object):
+    """What the handler sends back: a status, headers and a body, or a dropped connection."""
+
+    def __init__(self, status=200, body=b"", headers=None, drop=False, delay=0.0):
+        self.status = status
+        self.body = body
+        self.headers = headers or {}
+        self.drop = drop
+        self.delay = delay
+
+
+class ApiError(Exception):
+    def __init__(self, status, message, extra=None, code=None):
+        super(ApiError, self).__init__(message)
+        self.status = status
+        self.message = message
+        self.extra = extra or {}
+        self.code = code
+
+
+class Simulator(object):
+    """The state and behaviour of the fake HostUp; thread safe."""
+
+    def __init__(self, seed=None, api_keys=None, fleet=0, latency=0.0, rate_limit=None):
+        if seed is None or isinstance(seed, str):
+            with open(seed or DEFAULT_SEED) as handle:
+                seed = json.load(handle)
+        self._seed = copy.deepcopy(seed)
+        self._extra_keys = dict((key, list(FULL_SCOPES)) for key in (api_keys or []))
+        self._fleet = fleet
+        self._lock = threading.RLock()
+        self.latency = latency
+        self.rate_limit = rate_limit
+        self.reset()
+
+    # --- in-process control (tests) -------------------------------------------
+
+    def reset(self):
+        with self._lock:
+            seed = copy.deepcopy(self._seed)
+            self.products = seed["products"]
+            self.options = seed["options"]
+            self.annual_months = seed.get("annual_months", 10)
+            self.currency = seed.get("currency", "SEK")
+            self.api_keys = dict(seed.get("api_keys", {}))
+            self.api_keys.update(self._extra_keys)
+            self.vps = dict((int(v["vmid"]), v) for v in seed["vps"])
+            for index in range(self._fleet):
+                vmid = 20001 + index
+                self.vps[vmid] = {
+                    "vmid": vmid, "hostname": "fleet-%03d.sim.example" % (index + 1),
+                    "product_id": "1937", "cycle": "m", "resources": {"2232": 40},
+                    "autopay": True, "period_remaining": 0.5, "credits": 0,
+                }
+            for vps in self.vps.values():
+                vps.setdefault("invoices", [])
+                vps.setdefault("resources", {})
+                vps.setdefault("status", "Active")
+                vps.setdefault("next_due", "2026-12-10")
+                vps.setdefault("period_remaining", 0.5)
+                vps.setdefault("credits", 0)
+            self.drafts = {}
+            self.faults = []
+            self.log = []
+            self._next_draft = 5257
+            self._next_order = 34889
+            self._next_invoice = 49526
+            self._window = (0, 0)
+
+    def add_fault(self, call, kind, vmid=None, times=1, **params):
+        """Make the next ``times`` matching calls fail (``times=None``: every one)."""
+        if call not in CALLS and call != "*":
+            raise ValueError("unknown call %r; one of %s or *" % (call, ", ".join(CALLS)))
+        if kind not in FAULT_KINDS:
+            raise ValueError("unknown fault kind %r; one of %s" % (kind, ", ".join(FAULT_KINDS)))
+        fault = dict(params, call=call, kind=kind, vmid=int(vmid) if vmid is not None else None, times=times)
+        with self._lock:
+            self.faults.append(fault)
+        return fault
+
+    def clear_faults(self):
+        with self._lock:
+            self.faults = []
+
+    def requests(self, call=None, vmid=None):
+        with self._lock:
+            return [copy.deepcopy(r) for r in self.log
+                    if (call is None or r["call"] == call) and (vmid is None or r["vmid"] == vmid)]
+
+    def clear_requests(self):
+        with self._lock:
+            self.log = []
+
+    def state(self, vmid):
+        with self._lock:
+            vps = self.vps.get(int(vmid))
+            if vps is None:
+                return None
+            view = copy.deepcopy(vps)
+            view["price"] = {c: self.price(vps, c) for c in CYCLE_LABELS}
+            return view
+
+    def pay_invoices(self, vmid):
+        with self._lock:
+            for invoice in self.vps[int(vmid)]["invoices"]:
+                invoice["status"] = "Paid"
+
+    def leave_invoice_unpaid(self, vmid, total=69.5):
+        """Put an unpaid invoice on a VPS, as an order by someone else would."""
+        with self._lock:
+            return self._new_invoice(self.vps[int(vmid)], total, paid=False)
+
+    # --- HTTP entry point -----------------------------------------------------
+
+    def handle(self, method, path, headers, raw_body):
+        if path.startswith("/_sim/"):
+            return self._admin(method, path, raw_body)
+        if self.latency:
+            time.sleep(self.latency)
+        request_id = str(uuid.uuid4())
+        call, vmid, body, body_error = self._classify(method, path, raw_body)
+        record = {
+            "seq": None, "method": method, "path": path, "call": call, "vmid": vmid,
+            "body": body, "status": None, "request_id": request_id,
+            "user_agent": headers.get("User-Agent"),
+            "auth": "x-api-key" if headers.get("X-API-Key") else (
+                "bearer" if (headers.get("Authorization") or "").startswith("Bearer ") else None),
+        }
+        with self._lock:
+            record["seq"] = len(self.log) + 1
+            self.log.append(record)
+        reply = self._respond(method, path, headers, call, vmid, body, body_error, request_id)
+        record["status"] = "dropped" if reply.drop else reply.status
+        return reply
+
+    def _classify(self, method, path, raw_body):
+        body, body_error = None, None
+        if raw_body:
+            try:
+                body = json.loads(raw_body.decode("utf-8"))
+            except (ValueError, UnicodeDecodeError):
+                body_error = "Request body is not valid JSON"
+        match = re.match(r"^/api/vm/(\d+)/(details|billing-cycle|upgrade)$", path.split("?")[0])
+        if not match:
+            return None, None, body, body_error
+        vmid, what = int(match.group(1)), match.group(2)
+        if what == "details" and method == "GET":
+            return "details", vmid, body, body_error
+        if what == "billing-cycle":
+            return ("billing_cycle" if method == "GET" else "change_billing_cycle"), vmid, body, body_error
+        if what == "upgrade" and method == "POST":
+            send = body.get("send") if isinstance(body, dict) else None
+            return ("order" if send is True else "estimate"), vmid, body, body_error
+        return None, vmid, body, body_error
+
+    def _respond(self, method, path, headers, call, vmid, body, body_error, request_id):
+        limited = self._rate_limited(request_id)
+        if limited:
+            return limited
+        fault = self._take_fault(call, vmid)
+        if fault and fault["kind"] != "delay" and not fault.get("after_apply"):
+            return self._fault_reply(fault, call, request_id)
+        reply = self._process(method, path, headers, call, vmid, body, body_error, request_id)
+        if fault and fault["kind"] == "delay":
+            reply.delay = float(fault.get("delay", 2.0))
+        elif fault:
+            # after_apply: the call took effect, then its answer is lost
+            return self._fault_reply(fault, call, request_id)
+        return reply
+
+    def _process(self, method, path, headers, call, vmid, body, body_error, request_id):
+        try:
+            self._authorize(headers, call, body)
+            if call is None:
+                raise ApiError(404, "Route %s %s not found" % (method, path))
+            if body_error:
+                raise ApiError(400, body_error)
+            with self._lock:
+                data = getattr(self, "_call_" + call)(vmid, body)
+            return self._success(data, request_id)
+        except ApiError as error:
+            return self._error_reply(error, request_id)
+
+    # --- rate limit and faults ------------------------------------------------
+
+    def _rate_limited(self, request_id):
+        if not self.rate_limit:
+            return None
+        now = time.time()
+        second = int(now)
+        with self._lock:
+            start, count = self._window
+            if start != second:
+                start, count = second, 0
+            count += 1
+            self._window = (start, count)
+        if count <= self.rate_limit:
+            return None
+        reset_at = datetime.datetime.fromtimestamp(second + 1, tz=datetime.timezone.utc)
+        return self._rate_limit_reply(request_id, retry_after=max(1, int(math.ceil(second + 1 - now))),
+                                      reset_at=reset_at)
+
+    def _rate_limit_reply(self, request_id, retry_after, reset_at=None):
+        reset_at = reset_at or utc_now() + datetime.timedelta(seconds=retry_after or 1)
+        headers = {
+            "X-RateLimit-Limit": str(self.rate_limit or 60),
+            "X-RateLimit-Remaining": "0",
+            "X-RateLimit-Reset": iso(reset_at),
+        }
+        if retry_after is not None:
+            headers["Retry-After"] = str(retry_after)
+        body = {"error": "Too Many Requests", "message": "Rate limit exceeded, slow down",
+                "retryAfter": str(retry_after if retry_after is not None else 1), "requestId": request_id}
+        return Reply(429, json.dumps(body).encode(), headers)
+
+    def _take_fault(self, call, vmid):
+        with self._lock:
+            for fault in self.faults:
+                if fault["call"] not in ("*", call):
+                    continue
+                if fault["vmid"] is not None and fault["vmid"] != vmid:
+                    continue
+                if fault["times"] is not None:
+                    if fault["times"] <= 0:
+                        continue
+                    fault["times"] -= 1
+                return dict(fault)
+        return None
+
+    def _fault_reply(self, fault, call, request_id):
+        kind = fault["kind"]
+        if kind == "drop":
+            return Reply(drop=True)
+        if kind == "rate_limit":
+            return self._rate_limit_reply(request_id, fault.get("retry_after"))
+        if kind == "html":
+            status = int(fault.get("status", 502))
+            page = ("<html><head><title>%d Bad Gateway</title></head><body><center><h1>%d Bad Gateway"
+                    "</h1></center><hr><center>nginx</center></body></html>" % (status, status))
+            return Reply(status, page.encode(), {"Content-Type": "text/html"})
+        if kind == "truncated":
+            whole = json.dumps({"success": True, "timestamp": iso(utc_now()), "requestId": request_id,
+                                "data": {"message": "cut"}})
+            return Reply(200, whole[:len(whole) // 2].encode())
+        if kind == "success_false":
+            body = {"success": False, "code": fault.get("code", "UPSTREAM_ERROR"),
+                    "message": fault.get("message", "HostBill rejected the call"),
+                    "timestamp": iso(utc_now()), "requestId": request_id}
+            return Reply(200, json.dumps(body).encode())
+        status = int(fault.get("status", 500))
+        message = fault.get("message")
+        if message is None and status == 500 and call == "change_billing_cycle":
+            message = SWEDISH_CYCLE_ERROR
+        return self._error_reply(ApiError(status, message or "An unexpected error occurred",
+                                          code=fault.get("code")), request_id)
+
+    # --- envelopes -------------------------------------------------------------
+
+    def _success(self, data, request_id):
+        body = {"success": True, "timestamp": iso(utc_now()), "requestId": request_id, "data": data}
+        return Reply(200, json.dumps(body).encode())
+
+    def _error_reply(self, error, request_id):
+        title, code = ERROR_TITLES.get(error.status, ("Error", "ERROR"))
+        body = {"error": title, "message": error.message, "code": error.code or code,
+                "timestamp": iso(utc_now()), "requestId": request_id}
+        body.update(error.extra)
+        return Reply(error.status, json.dumps(body, ensure_ascii=False).encode("utf-8"))
+
+    def _authorize(self, headers, call, body):
+        key = headers.get("X-API-Key")
+        bearer = headers.get("Authorization") or ""
+        if not key and bearer.startswith("Bearer "):
+            key = bearer[len("Bearer "):]
+        if not key or key not in self.api_keys:
+            raise ApiError(401, "Authentication required")
+        if call is None:
+            return
+        needed = list(SCOPES[call])
+        if call in ("estimate", "order") and isinstance(body, dict) and body.get("resources"):
+            needed.append("write:vm")
+        missing = [scope for scope in needed if scope not in self.api_keys[key]]
+        if missing:
+            raise ApiError(403, "API key is missing scope %s" % ", ".join(missing))
+
+    # --- prices -----------------------------------------------------------------
+
+    def _vps(self, vmid):
+        vps = self.vps.get(vmid)
+        if vps is None:
+            raise ApiError(404, "Service not found")
+        return vps
+
+    def price(self, vps, cycle, product_id=None, resources=None):
+        """Recurring price of a configuration for a cycle; the one pricing rule."""
+        product = self.products[product_id or vps["product_id"]]
+        monthly = float(product["monthly"])
+        for option_id, value in (vps["resources"] if resources is None else resources).items():
+            option = self.options.get(str(option_id), {})
+            if option.get("select") or not isinstance(value, int):
+                continue
+            included = option.get("included", 0)
+            if isinstance(included, str):
+                included = product[included]
+            monthly += option.get("monthly_per_unit", 0.0) * max(0, value - included)
+        return round(monthly * (self.annual_months if cycle == "a" else 1), 2)
+
+    def _quote(self, vps, change):
+        """What a change costs: due now (prorated) and the new recurring price."""
+        old_cycle = vps["cycle"]
+        new_cycle = change.get("cycle") or old_cycle
+        resources = dict(vps["resources"])
+        resources.update(change.get("resources") or {})
+        product_id = change.get("package") or vps["product_id"]
+        old_price = self.price(vps, old_cycle)
+        new_price = self.price(vps, new_cycle, product_id, resources)
+        remaining = vps["period_remaining"]
+        if new_cycle == old_cycle:
+            prorated = remaining * (new_price - old_price)
+        else:
+            prorated = new_price - remaining * old_price
+        prorated = round(prorated, 2)
+        credits = round(min(float(vps["credits"]), max(prorated, 0.0)), 2)
+        return {"prorated": prorated, "credits": credits, "total": round(prorated - credits, 2),
+                "recurring": new_price, "cycle": new_cycle, "package": product_id, "resources": resources}
+
+    def _draft_body(self, draft_id, vps, quote):
+        cycle = quote["cycle"]
+        product = self.products[quote["package"]]
+        recurring = {cycle: amount(quote["recurring"])}
+        return {
+            "id": draft_id, "client_id": 30000, "affiliate_id": 0, "addons": [], "domains": [],
+            "available_recipients": copy.deepcopy(FAKE_RECIPIENTS),
+            "date": utc_now().strftime("%Y-%m-%d %H:%M:%S"),
+            "currency": {"id": 0, "code": "kr", "iso": self.currency, "sign": "", "rate": 1,
+                         "decimal": "2", "format": "1 234,56", "rounding": "2", "rounding_mode": "HALF_UP"},
+            "price": {"cost": amount(quote["prorated"]), "total": amount(quote["prorated"]),
+                      "total_cost": quote["prorated"], "discount": "0.00", "discount_details": [],
+                      "recurring": recurring, "recurring_cost": recurring,
+                      "recurring_discount": {cycle: "0.00"}, "setup": 0},
+            "services": {"1": {"_name": product["name"], "name": product["name"], "product_id": quote["package"],
+                               "account_id": str(vps["vmid"]), "cycle": cycle, "recurring": cycle,
+                               "customizations": dict((k, {"id": k, "value": v}) for k, v in quote["resources"].items()),
+                               "total": {"cost": amount(quote["prorated"]), "recurring": recurring}}},
+        }
+
+    # --- the four calls ---------------------------------------------------------
+
+    def _call_details(self, vmid, body):
+        vps = self._vps(vmid)
+        product = self.products[vps["product_id"]]
+        price = self.price(vps, vps["cycle"])
+        resources = vps["resources"]
+        return {
+            "id": str(vmid), "product_id": vps["product_id"], "product_name": product["name"],
+            "hostname": vps["hostname"], "status": vps["status"], "created": "2025-04-10",
+            "order_id": str(vps.get("order_id", 30000 + vmid % 1000)),
+            "billingcycle": CYCLE_LABELS[vps["cycle"]],
+            "price": price, "total": price, "firstpayment": price, "next_due": vps["next_due"],
+            "cpu": product["cpu"], "ram": product["ram"],
+            "disk": max(resources.get("2232", 0), product["disk"]) + resources.get("2210", 0),
+            "bandwidth_limit": max(resources.get("2211", 0), product["bandwidth"]),
+            "bandwidth_usage": {"data_received": 1234567, "data_sent": 7654321},
+            "usage_log": {},
+        }
+
+    def _call_billing_cycle(self, vmid, body):
+        vps = self._vps(vmid)
+        self._refuse_if_unpaid(vps)
+        cycles = []
+        for code, label in CYCLE_LABELS.items():
+            cycles.append({"id": code, "name": label, "price": amount(self.price(vps, code)),
+                           "isCurrent": code == vps["cycle"], "billingCycle": label})
+        return {"current": vps["cycle"], "currentName": CYCLE_LABELS[vps["cycle"]], "cycles": cycles,
+                "productId": vps["product_id"], "accountId": str(vmid)}
+
+    def _call_change_billing_cycle(self, vmid, body):
+        vps = self._vps(vmid)
+        cycle = body.get("cycle") if isinstance(body, dict) else None
+        if cycle not in CYCLE_LABELS:
+            raise ApiError(400, "Invalid input detected: cycle must be one of a, m")
+        self._refuse_if_unpaid(vps)
+        quote = self._quote(vps, {"cycle": cycle})
+        if cycle != vps["cycle"] and quote["total"] > 0:
+            self._new_invoice(vps, quote["total"], paid=vps["autopay"])
+        vps["cycle"] = cycle
+        return {"success": True, "message": "Billing cycle changed successfully", "newCycle": CYCLE_LABELS[cycle],
+                "total": amount(self.price(vps, cycle)), "info": ["Account #%d changes saved" % vmid]}
+
+    def _call_estimate(self, vmid, body):
+        vps = self._vps(vmid)
+        if isinstance(body, dict) and body.get("draftId") is not None:
+            draft = self._draft(vmid, body["draftId"])
+            quote = draft["quote"]
+        else:
+            quote = self._quote(vps, self._change(body))
+            draft = self._new_draft(vps, quote)
+        return {
+            "success": True, "estimate": True, "message": "Estimate created",
+            "prorated": quote["prorated"], "credits": quote["credits"], "total": amount(quote["total"]),
+            "recurring": quote["recurring"], "draftId": draft["id"],
+            "raw": {"success": True, "call": "getOrderDraft", "server_time": int(time.time()),
+                    "draft": self._draft_body(draft["id"], vps, quote)},
+        }
+
+    def _call_order(self, vmid, body):
+        vps = self._vps(vmid)
+        draft = None
+        if body.get("draftId") is not None:
+            draft = self._draft(vmid, body["draftId"])
+            quote = draft["quote"]
+        else:
+            change = self._change(body)
+            quote = self._quote(vps, change)
+        self._refuse_if_unpaid(vps)
+        vps["product_id"], vps["cycle"], vps["resources"] = quote["package"], quote["cycle"], quote["resources"]
+        order_id, order_num = self._next_order, 1693887344 + self._next_order
+        self._next_order += 1
+        invoice = self._new_invoice(vps, quote["total"], paid=vps["autopay"]) if quote["total"] > 0 else None
+        invoice_id = invoice["id"] if invoice else 0
+        data = {
+            "success": True, "upgraded": True, "message": "Upgrade request submitted successfully",
+            "orderId": order_id, "orderNum": order_num, "invoiceId": str(invoice_id) if invoice_id else None,
+            "total": amount(quote["total"]), "recurring": quote["recurring"],
+            "redirectUrl": "/billing?invoice=%d" % invoice_id if invoice_id else None,
+        }
+        if draft:
+            draft["status"] = "ordered"
+            data["raw"] = {"success": True, "call": "convertOrderDraft", "order_id": order_id,
+                           "server_time": int(time.time()), "info": ["Draft converted to order"],
+                           "draft": self._draft_body(draft["id"], vps, quote)}
+        else:
+            only_resources = set(body) - {"send"} == {"resources"}
+            data["raw"] = {"success": True, "call": "orderConfigUpgrade" if only_resources else "orderUpgrade",
+                           "server_time": int(time.time()), "info": ["Function has been scheduled for execution"],
+                           "checkout": {"invoice_id": invoice_id, "total": amount(quote["total"]), "gateway": "16",
+                                        "order_id": order_id, "order_num": order_num,
+                                        "newtotal": amount(quote["recurring"])}}
+        return data
+
+    # --- helpers of the calls ---------------------------------------------------
+
+    def _change(self, body):
+        if not isinstance(body, dict) or not isinstance(body.get("send"), bool):
+            raise ApiError(400, "Invalid input detected: send (boolean) is required")
+        change = {}
+        if body.get("package") is not None:
+            if str(body["package"]) not in self.products:
+                raise ApiError(400, "Invalid input detected: unknown package %s" % body["package"])
+            change["package"] = str(body["package"])
+        if body.get("cycle") is not None:
+            if body["cycle"] not in CYCLE_LABELS:
+                raise ApiError(400, "Invalid input detected: cycle must be one of a, m")
+            change["cycle"] = body["cycle"]
+        if body.get("resources") is not None:
+            change["resources"] = self._resources(body["resources"])
+        if not change:
+            raise ApiError(400, "Invalid input detected: nothing to upgrade")
+        return change
+
+    def _resources(self, resources):
+        if not isinstance(resources, dict):
+            raise ApiError(400, "Invalid input detected: resources must be an object")
+        checked = {}
+        for option_id, value in resources.items():
+            option = self.options.get(str(option_id))
+            if option is None:
+                raise ApiError(400, "Invalid input detected: unknown configurable option %s" % option_id)
+            if option.get("select"):
+                if not isinstance(value, str) or not value:
+                    raise ApiError(400, "Invalid input detected: option %s takes an item id" % option_id)
+            elif isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ApiError(400, "Invalid input detected: option %s takes a number >= 0" % option_id)
+            checked[str(option_id)] = value
+        return checked
+
+    def _new_draft(self, vps, quote):
+        draft = {"id": self._next_draft, "vmid": vps["vmid"], "quote": quote, "status": "draft"}
+        self.drafts[draft["id"]] = draft
+        self._next_draft += 1
+        return draft
+
+    def _draft(self, vmid, draft_id):
+        try:
+            draft = self.drafts.get(int(draft_id))
+        except (TypeError, ValueError):
+            draft = None
+        if draft is None or draft["vmid"] != vmid or draft["status"] != "draft":
+            raise ApiError(404, "Order draft %s not found" % draft_id)
+        return draft
+
+    def _new_invoice(self, vps, total, paid):
+        invoice = {"id": self._next_invoice, "order_id": self._next_order - 1, "total": round(total, 2),
+                   "status": "Paid" if paid else "Unpaid", "date_created": utc_now().strftime("%Y-%m-%d")}
+        self._next_invoice += 1
+        vps["invoices"].append(invoice)
+        return invoice
+
+    def _refuse_if_unpaid(self, vps):
+        for invoice in vps["invoices"]:
+            if invoice["status"] == "Unpaid":
+                raise ApiError(400, "An unpaid invoice already exists for this service", extra={
+                    "existing_invoice": True, "invoice_id": str(invoice["id"]),
+                    "order_id": str(invoice["order_id"]), "order_number": str(1693887344 + invoice["order_id"]),
+                    "invoice_status": "Unpaid", "total": amount(invoice["total"]),
+                    "date_created": invoice["date_created"]})
+
+    # --- admin routes -----------------------------------------------------------
+
+    def _admin(self, method, path, raw_body):
+        try:
+            body = json.loads(raw_body.decode("utf-8")) if raw_body else {}
+        except ValueError:
+            return Reply(400, b'{"error": "admin body must be JSON"}')
+        route = path.split("?")[0]
+        try:
+            result = self._admin_route(method, route, body)
+        except (KeyError, ValueError, TypeError) as error:
+            return Reply(400, json.dumps({"error": str(error)}).encode())
+        if result is None:
+            return Reply(404, b'{"error": "no such admin route"}')
+        return Reply(200, json.dumps(result).encode())
+
+    def _admin_route(self, method, route, body):
+        vps_match = re.match(r"^/_sim/vps/(\d+)(/pay)?$", route)
+        if route == "/_sim/requests" and method == "GET":
+            return self.requests()
+        if route == "/_sim/requests" and method == "DELETE":
+            self.clear_requests()
+            return {"ok": True}
+        if route == "/_sim/faults" and method == "POST":
+            return self.add_fault(**body)
+        if route == "/_sim/faults" and method == "DELETE":
+            self.clear_faults()
+            return {"ok": True}
+        if route == "/_sim/settings" and method == "POST":
+            if "latency_ms" in body:
+                self.latency = float(body["latency_ms"]) / 1000.0
+            if "rate_limit" in body:
+                self.rate_limit = body["rate_limit"] or None
+            return {"latency_ms": self.latency * 1000.0, "rate_limit": self.rate_limit}
+        if route == "/_sim/reset" and method == "POST":
+            self.reset()
+            return {"ok": True}
+        if vps_match and vps_match.group(2) and method == "POST":
+            self.pay_invoices(int(vps_match.group(1)))
+            return self.state(int(vps_match.group(1)))
+        if vps_match and method == "GET":
+            return self.state(int(vps_match.group(1)))
+        return None
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "HostUpSimulator/1.0"
+
+    def _serve(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        raw_body = self.rfile.read(length) if length else b""
+        reply = self.server.simulator.handle(self.command, self.path, self.headers, raw_body)
+        if reply.delay:
+            time.sleep(reply.delay)
+        if reply.drop:
+            self.close_connection = True
+            return
+        self.send_response(reply.status)
+        self.send_header("Content-Type", reply.headers.pop("Content-Type", "application/json; charset=utf-8"))
+        for name, value in reply.headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(reply.body)))
+        self.end_headers()
+        self.wfile.write(reply.body)
+
+    do_GET = do_POST = do_PUT = do_DELETE = _serve
+
+    def log_message(self, format, *args):  # pylint: disable=redefined-builtin
+        if self.server.verbose:
+            sys.stderr.write("sim: " + (format % args) + "\n")
+
+
+class SimulatorServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, simulator, port=0, verbose=False):
+        ThreadingHTTPServer.__init__(self, ("127.0.0.1", port), _Handler)
+        self.simulator = simulator
+        self.verbose = verbose
+
+    @property
+    def url(self):
+        return "http://127.0.0.1:%d" % self.server_address[1]
+
+    def start(self):
+        """Serve in a background thread (for tests); returns self."""
+        thread = threading.Thread(target=self.serve_forever, name="hostup-simulator", daemon=True)
+        thread.start()
+        return self
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="HostUp API simulator (127.0.0.1 only)")
+    parser.add_argument("--port", type=int, default=0, help="port to listen on; 0 picks a free one")
+    parser.add_argument("--seed", default=DEFAULT_SEED, help="JSON file with products, options and VPSes")
+    parser.add_argument("--api-key", action="append", default=[], help="accept this key with every scope")
+    parser.add_argument("--fleet", type=int, default=0, help="add this many VPSes, vmid 20001 and up")
+    parser.add_argument("--latency-ms", type=float, default=0.0, help="delay every API answer this long")
+    parser.add_argument("--rate-limit", type=int, default=None, help="allow this many API requests a second")
+    parser.add_argument("--port-file", help="write the port here once listening")
+    parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
+    args = parser.parse_args(argv)
+
+    simulator = Simulator(args.seed, api_keys=args.api_key, fleet=args.fleet,
+                          latency=args.latency_ms / 1000.0, rate_limit=args.rate_limit)
+    server = SimulatorServer(simulator, args.port, verbose=args.verbose)
+    if args.port_file:
+        with open(args.port_file + ".tmp", "w") as handle:
+            handle.write(str(server.server_address[1]))
+        os.rename(args.port_file + ".tmp", args.port_file)
+    print("HostUp simulator listening on %s" % server.url, flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
