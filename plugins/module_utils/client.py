@@ -192,13 +192,13 @@ class HostUpClient(object):
 
     def __init__(self, api_url, api_key, timeout=30, validate_certs=True,
                  rate_limit_budget=RATE_LIMIT_WAIT_BUDGET, session=None,
-                 sleep=time.sleep):
+                 sleep=None):
         self.base_url = api_url.rstrip("/")
         self._api_key = api_key
         self.timeout = timeout
         self.validate_certs = validate_certs
         self.rate_limit_budget = rate_limit_budget
-        self._sleep = sleep
+        self._sleep = sleep or time.sleep
         self.request_ids = []
         self._session = session or requests.Session()
         self._session.headers.update({

@@ -20,7 +20,7 @@ description:
     after an error (only after HTTP 429, when HostUp refused it); when its outcome is unknown,
     the error says so.
 author:
-  - hostup.cloud maintainers
+  - hostup.cloud maintainers (@hostup-cloud)
 options:
   vmid:
     description:

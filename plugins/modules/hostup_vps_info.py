@@ -15,7 +15,7 @@ description:
     price of each billing cycle, and whether an unpaid invoice is pending.
   - Never changes anything.
 author:
-  - hostup.cloud maintainers
+  - hostup.cloud maintainers (@hostup-cloud)
 options:
   vmid:
     description:

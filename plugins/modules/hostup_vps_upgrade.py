@@ -29,7 +29,7 @@ description:
     after HTTP 429, when HostUp refused it); if it fails in a way that leaves its outcome
     unknown, the error says so and names the estimate's draft id.
 author:
-  - hostup.cloud maintainers
+  - hostup.cloud maintainers (@hostup-cloud)
 options:
   vmid:
     description:

@@ -1,0 +1,99 @@
+# -*- coding: utf-8 -*-
+# Copyright: hostup.cloud contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""hostup_vps_billing_cycle: the exact HTTP conversation of every path."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import json
+
+import pytest
+
+from ansible_collections.hostup.cloud.plugins.modules import hostup_vps_billing_cycle as module
+from ansible_collections.hostup.cloud.tests.unit.conftest import api_error, run_module
+from ansible_collections.hostup.cloud.tests.unit.plugins.modules.replies import (
+    BILLING, DETAILS, PERSONAL, UPGRADE, billing, cycle_changed, details, estimate, unpaid_invoice,
+)
+
+SWEDISH = "Kunde inte uppdatera faktureringsperioden. Priset gick inte att uppdatera och ändringen..."
+
+
+def test_already_on_the_cycle_sends_no_post(conversation):
+    conversation.expect("GET", BILLING, reply=billing(current="a"))
+    result, failed = run_module(module, {"vmid": 10001, "cycle": "annually"}, diff=True)
+    assert not failed and result["changed"] is False
+    assert (result["previous_cycle"], result["cycle"], result["price"]) == ("annually", "annually", 1390.0)
+    assert result["diff"]["before"] == result["diff"]["after"]
+    assert conversation.calls() == [("GET", BILLING)]
+
+
+def test_check_mode_prices_the_switch_with_an_estimate_and_never_switches(conversation):
+    conversation.expect("GET", BILLING, reply=billing())
+    conversation.expect("POST", UPGRADE, body={"send": False, "cycle": "a"},
+                        reply=estimate(prorated=1320.5, recurring=1390, cycle="a"))
+    result, failed = run_module(module, {"vmid": 10001, "cycle": "annually"}, check_mode=True, diff=True)
+    assert not failed and result["changed"] is True
+    assert result["estimate"]["prorated"] == 1320.5
+    assert result["price"] == 1390.0
+    assert result["diff"] == {"before": {"cycle": "monthly", "price": 139.0},
+                              "after": {"cycle": "annually", "price": 1390.0}}
+    assert conversation.calls() == [("GET", BILLING), ("POST", UPGRADE)]
+    text = json.dumps(result)
+    assert not [value for value in PERSONAL.values() if value in text]
+
+
+def test_a_real_run_switches_once(conversation):
+    conversation.expect("GET", BILLING, reply=billing())
+    conversation.expect("POST", BILLING, body={"cycle": "a"}, reply=cycle_changed())
+    result, failed = run_module(module, {"vmid": 10001, "cycle": "annually"})
+    assert not failed and result["changed"] is True
+    assert result["previous_cycle"] == "monthly" and result["cycle"] == "annually"
+    assert result["price"] == 1390.0
+    assert result["message"] == "Billing cycle changed successfully"
+    assert result["info"] == ["Account #10001 changes saved"]
+    assert result["estimate"] is None
+    assert result["request_ids"] == ["rid-billing", "rid-switch"]
+
+
+def test_the_swedish_500_is_reported_as_sent_and_not_retried(conversation, sleeps):
+    conversation.expect("GET", BILLING, reply=billing(current="a"))
+    conversation.expect("POST", BILLING, body={"cycle": "m"}, status=500,
+                        reply=api_error(500, "INTERNAL_ERROR", SWEDISH, "2121ae20"))
+    result, failed = run_module(module, {"vmid": 10001, "cycle": "monthly"})
+    assert failed
+    assert "POST /api/vm/10001/billing-cycle failed: HTTP 500 INTERNAL_ERROR: " + SWEDISH in result["msg"]
+    assert "(requestId 2121ae20)" in result["msg"]
+    assert "Check the VPS" in result["msg"]
+    assert result["api_error"]["message"] == SWEDISH
+    assert len([c for c in conversation.sent if c["method"] == "POST"]) == 1
+    assert sleeps == []
+
+
+def test_a_pending_invoice_fails_naming_it_and_switches_nothing(conversation):
+    conversation.expect("GET", BILLING, status=400, reply=unpaid_invoice())
+    conversation.expect("GET", DETAILS, reply=details(cycle="Monthly"))
+    result, failed = run_module(module, {"vmid": 10001, "cycle": "annually"})
+    assert failed
+    assert "unpaid invoice 49526" in result["msg"]
+    assert conversation.calls() == [("GET", BILLING), ("GET", DETAILS)]
+
+
+def test_a_pending_invoice_on_a_vps_already_on_the_cycle_only_warns(conversation):
+    conversation.expect("GET", BILLING, status=400, reply=unpaid_invoice())
+    conversation.expect("GET", DETAILS, reply=details(cycle="Annually"))
+    result, failed = run_module(module, {"vmid": 10001, "cycle": "annually"})
+    assert not failed and result["changed"] is False
+    assert any("49526" in warning for warning in result["warnings"])
+
+
+@pytest.mark.parametrize("args, option", [
+    ({"vmid": -3, "cycle": "annually"}, "vmid"),
+    ({"vmid": 10001, "cycle": "a"}, "cycle"),
+    ({"vmid": 10001}, "cycle"),
+    ({"vmid": "ten", "cycle": "annually"}, "vmid"),
+])
+def test_bad_input_fails_naming_the_option_before_any_request(conversation, args, option):
+    result, failed = run_module(module, args)
+    assert failed and option in result["msg"]
+    assert conversation.sent == []
