@@ -230,6 +230,10 @@ class Simulator(object):
             return [copy.deepcopy(r) for r in self.log
                     if (call is None or r["call"] == call) and (vmid is None or r["vmid"] == vmid)]
 
+    def ordering_requests(self, vmid=None):
+        """Requests that can cost money: an upgrade with send=true, or a billing-cycle switch."""
+        return [r for r in self.requests(vmid=vmid) if r["call"] in ("order", "change_billing_cycle")]
+
     def clear_requests(self):
         with self._lock:
             self.log = []
