@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# The hostup.cloud story against the HostUp simulator on 127.0.0.1: nothing here
+# talks to the real HostUp.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+workdir=build/demo
+mkdir -p "$workdir"
+rm -f "$workdir/port"
+python tests/simulator/hostup_simulator.py --port 0 --api-key demo-key --port-file "$workdir/port" \
+  > "$workdir/simulator.log" 2>&1 &
+sim_pid=$!
+trap 'kill $sim_pid 2>/dev/null || true' EXIT
+for _ in $(seq 50); do [ -s "$workdir/port" ] && break; sleep 0.1; done
+[ -s "$workdir/port" ] || { echo "the simulator did not start:"; cat "$workdir/simulator.log"; exit 1; }
+
+export HOSTUP_API_URL="http://127.0.0.1:$(cat "$workdir/port")"
+export HOSTUP_API_KEY=demo-key
+export ANSIBLE_LOCALHOST_WARNING=False ANSIBLE_INVENTORY_UNPARSED_WARNING=False
+export ANSIBLE_DISPLAY_SKIPPED_HOSTS=False ANSIBLE_DISPLAY_OK_HOSTS=true
+inventory=demo/inventory.yml
+
+step() { printf '\n\033[1m### %s\033[0m\n$ %s\n' "$1" "$2"; }
+received() {
+  python - "$HOSTUP_API_URL" <<'PY'
+import json, sys, urllib.request
+base = sys.argv[1]
+log = json.load(urllib.request.urlopen(base + "/_sim/requests"))
+urllib.request.urlopen(urllib.request.Request(base + "/_sim/requests", method="DELETE"))
+count = lambda *calls: sum(1 for r in log if r["call"] in calls)
+print("simulator received: %d reads, %d estimates, %d orders (ordering calls)"
+      % (count("details", "billing_cycle"), count("estimate"), count("order", "change_billing_cycle")))
+PY
+}
+run() { step "$1" "${*:2}"; "${@:2}"; received; }
+
+echo "HostUp simulator at $HOSTUP_API_URL (state: tests/simulator/seed.json)"
+run "1. What the VPSes have now" \
+  ansible-playbook hostup.cloud.vps_report -i "$inventory"
+run "2. Price a bigger plan (1938, VPS MD) for the whole group: estimates only, nothing ordered" \
+  ansible-playbook hostup.cloud.price_change -i "$inventory" -e hostup_package=1938
+run "3. Preview resizing web-1 with a budget (--check: the real price, nothing ordered)" \
+  ansible-playbook hostup.cloud.resize -e vmid=10001 -e package=1938 -e max_prorated=100 --check --diff
+run "4. A budget that is too small stops the order" \
+  ansible-playbook hostup.cloud.resize -e vmid=10001 -e package=1939 -e max_prorated=100 || true
+run "5. The real change: order exactly the estimate shown" \
+  ansible-playbook hostup.cloud.resize -e vmid=10001 -e package=1938 -e max_prorated=100
+run "6. The rerun changes nothing and orders nothing" \
+  ansible-playbook hostup.cloud.resize -e vmid=10001 -e package=1938 -e max_prorated=100
+run "7. Annual billing for the group: preview the cost with --check" \
+  ansible-playbook hostup.cloud.annual_billing -i "$inventory" --check
+run "8. Annual billing for real (db-1 is already annual)" \
+  ansible-playbook hostup.cloud.annual_billing -i "$inventory"
+run "9. Where the group ended" \
+  ansible-playbook hostup.cloud.vps_report -i "$inventory"

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Every check of `make test`, in order; prints how long each took and stops at the first failure.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+checks=(pytest sanity lint docs-lint changelog-lint build-install)
+start=$(date +%s)
+summary=()
+for check in "${checks[@]}"; do
+  echo
+  echo "=== make $check"
+  t0=$(date +%s)
+  if ! make --no-print-directory "$check"; then
+    echo "=== FAILED: make $check"
+    exit 1
+  fi
+  summary+=("$(printf '%-15s %4ss' "$check" "$(( $(date +%s) - t0 ))")")
+done
+echo
+echo "=== all checks passed in $(( $(date +%s) - start ))s"
+printf '  %s\n' "${summary[@]}"
