@@ -1,0 +1,110 @@
+# -*- coding: utf-8 -*-
+# Copyright: hostup.cloud contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The simulator keeps its promises to the tests that rely on it."""
+
+from __future__ import absolute_import, division, print_function
+
+import json
+import os
+import sys
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import hostup_simulator  # noqa: E402  pylint: disable=wrong-import-position
+
+KEY = {"X-API-Key": "demo-key"}
+
+
+def call(sim, method, path, body=None, headers=None):
+    raw = json.dumps(body).encode() if body is not None else b""
+    reply = sim.handle(method, path, dict(KEY, **(headers or {})), raw)
+    return reply.status, json.loads(reply.body) if reply.body else None
+
+
+@pytest.fixture
+def sim():
+    return hostup_simulator.Simulator(fleet=3)
+
+
+def test_estimating_the_current_configuration_costs_nothing(sim):
+    for vmid, vps in sim.vps.items():
+        status, body = call(sim, "POST", "/api/vm/%d/upgrade" % vmid, {
+            "send": False, "package": vps["product_id"], "resources": dict(vps["resources"]), "cycle": vps["cycle"]})
+        assert status == 200
+        assert body["data"]["prorated"] == 0
+        assert body["data"]["recurring"] == sim.price(vps, vps["cycle"])
+
+
+def test_every_upgrade_reply_carries_the_fake_personal_data(sim):
+    _, estimate = call(sim, "POST", "/api/vm/10001/upgrade", {"send": False, "package": "1938"})
+    _, order = call(sim, "POST", "/api/vm/10001/upgrade", {"send": True, "draftId": estimate["data"]["draftId"]})
+    for reply in (estimate, order):
+        text = json.dumps(reply)
+        assert all(value in text for value in hostup_simulator.SENSITIVE_VALUES)
+
+
+def test_an_order_of_a_draft_applies_it_once(sim):
+    _, estimate = call(sim, "POST", "/api/vm/10001/upgrade", {"send": False, "package": "1938"})
+    draft = estimate["data"]["draftId"]
+    status, order = call(sim, "POST", "/api/vm/10001/upgrade", {"send": True, "draftId": draft})
+    assert status == 200 and order["data"]["raw"]["call"] == "convertOrderDraft"
+    assert sim.state(10001)["product_id"] == "1938"
+    status, again = call(sim, "POST", "/api/vm/10001/upgrade", {"send": True, "draftId": draft})
+    assert status == 404 and again["code"] == "NOT_FOUND"
+
+
+def test_a_direct_order_names_the_hostbill_call(sim):
+    _, resources = call(sim, "POST", "/api/vm/10002/upgrade", {"send": True, "resources": {"2232": 60}})
+    _, package = call(sim, "POST", "/api/vm/10003/upgrade", {"send": True, "package": "1939"})
+    assert resources["data"]["raw"]["call"] == "orderConfigUpgrade"
+    assert package["data"]["raw"]["call"] == "orderUpgrade"
+    assert set(package["data"]["raw"]["checkout"]) == {"invoice_id", "total", "gateway", "order_id", "order_num",
+                                                        "newtotal"}
+
+
+def test_an_unpaid_invoice_blocks_orders_and_the_cycle_read_until_paid(sim):
+    sim.leave_invoice_unpaid(10004)
+    status, body = call(sim, "GET", "/api/vm/10004/billing-cycle")
+    assert status == 400 and body["existing_invoice"] is True
+    status, _ = call(sim, "POST", "/api/vm/10004/upgrade", {"send": True, "package": "1937"})
+    assert status == 400
+    sim.pay_invoices(10004)
+    status, _ = call(sim, "GET", "/api/vm/10004/billing-cycle")
+    assert status == 200
+
+
+@pytest.mark.parametrize("headers, status", [({"X-API-Key": "wrong"}, 401), ({"X-API-Key": "readonly-key"}, 403)])
+def test_keys_and_scopes_are_enforced(sim, headers, status):
+    got, body = call(sim, "POST", "/api/vm/10001/upgrade", {"send": False, "package": "1938"}, headers)
+    assert got == status and set(body) >= {"error", "message", "code", "timestamp", "requestId"}
+
+
+def test_bearer_auth_is_accepted(sim):
+    status, _ = call(sim, "GET", "/api/vm/10001/details", headers={"X-API-Key": "", "Authorization": "Bearer demo-key"})
+    assert status == 200
+
+
+def test_faults_apply_to_the_named_call_and_vps_only_as_often_as_asked(sim):
+    sim.add_fault("details", "status", vmid=10001, status=503, times=1)
+    assert call(sim, "GET", "/api/vm/10002/details")[0] == 200
+    assert call(sim, "GET", "/api/vm/10001/details")[0] == 503
+    assert call(sim, "GET", "/api/vm/10001/details")[0] == 200
+
+
+def test_a_rate_limited_reply_has_the_documented_headers(sim):
+    sim.add_fault("*", "rate_limit", retry_after=2)
+    reply = sim.handle("GET", "/api/vm/10001/details", KEY, b"")
+    assert reply.status == 429
+    assert reply.headers["Retry-After"] == "2" and reply.headers["X-RateLimit-Remaining"] == "0"
+    assert reply.headers["X-RateLimit-Reset"].endswith("Z")
+    assert json.loads(reply.body)["retryAfter"] == "2"
+
+
+def test_every_request_is_recorded_without_the_key(sim):
+    call(sim, "GET", "/api/vm/10001/details")
+    (record,) = sim.requests()
+    assert record["call"] == "details" and record["status"] == 200 and record["auth"] == "x-api-key"
+    assert "demo-key" not in json.dumps(record)
