@@ -132,7 +132,7 @@ class Ansible(object):
         for stale in (log_path, results_file):
             if stale is not None and stale.exists():
                 stale.unlink()
-        proc = subprocess.run(command, cwd=str(self.workdir), env=self.env(api_key, env),
+        proc = subprocess.run(command, cwd=str(self.workdir), env=self.env(api_key, env), check=False,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, timeout=600)
         results = {}
         if results_file is not None and results_file.exists():
@@ -146,8 +146,7 @@ def _registered(tasks):
         if "register" in task:
             yield task["register"]
         for section in ("block", "rescue", "always"):
-            for name in _registered(task.get(section, [])):
-                yield name
+            yield from _registered(task.get(section, []))
 
 
 def _mode_flags(check, diff, verbosity):

@@ -39,15 +39,15 @@ def test_estimating_the_current_configuration_costs_nothing(sim):
 
 
 def test_every_upgrade_reply_carries_the_fake_personal_data(sim):
-    _, estimate = call(sim, "POST", "/api/vm/10001/upgrade", {"send": False, "package": "1938"})
-    _, order = call(sim, "POST", "/api/vm/10001/upgrade", {"send": True, "draftId": estimate["data"]["draftId"]})
+    estimate = call(sim, "POST", "/api/vm/10001/upgrade", {"send": False, "package": "1938"})[1]
+    order = call(sim, "POST", "/api/vm/10001/upgrade", {"send": True, "draftId": estimate["data"]["draftId"]})[1]
     for reply in (estimate, order):
         text = json.dumps(reply)
         assert all(value in text for value in hostup_simulator.SENSITIVE_VALUES)
 
 
 def test_an_order_of_a_draft_applies_it_once(sim):
-    _, estimate = call(sim, "POST", "/api/vm/10001/upgrade", {"send": False, "package": "1938"})
+    estimate = call(sim, "POST", "/api/vm/10001/upgrade", {"send": False, "package": "1938"})[1]
     draft = estimate["data"]["draftId"]
     status, order = call(sim, "POST", "/api/vm/10001/upgrade", {"send": True, "draftId": draft})
     assert status == 200 and order["data"]["raw"]["call"] == "convertOrderDraft"
@@ -57,22 +57,22 @@ def test_an_order_of_a_draft_applies_it_once(sim):
 
 
 def test_a_direct_order_names_the_hostbill_call(sim):
-    _, resources = call(sim, "POST", "/api/vm/10002/upgrade", {"send": True, "resources": {"2232": 60}})
-    _, package = call(sim, "POST", "/api/vm/10003/upgrade", {"send": True, "package": "1939"})
+    resources = call(sim, "POST", "/api/vm/10002/upgrade", {"send": True, "resources": {"2232": 60}})[1]
+    package = call(sim, "POST", "/api/vm/10003/upgrade", {"send": True, "package": "1939"})[1]
     assert resources["data"]["raw"]["call"] == "orderConfigUpgrade"
     assert package["data"]["raw"]["call"] == "orderUpgrade"
-    assert set(package["data"]["raw"]["checkout"]) == {"invoice_id", "total", "gateway", "order_id", "order_num",
-                                                        "newtotal"}
+    checkout_keys = {"invoice_id", "total", "gateway", "order_id", "order_num", "newtotal"}
+    assert set(package["data"]["raw"]["checkout"]) == checkout_keys
 
 
 def test_an_unpaid_invoice_blocks_orders_and_the_cycle_read_until_paid(sim):
     sim.leave_invoice_unpaid(10004)
     status, body = call(sim, "GET", "/api/vm/10004/billing-cycle")
     assert status == 400 and body["existing_invoice"] is True
-    status, _ = call(sim, "POST", "/api/vm/10004/upgrade", {"send": True, "package": "1937"})
+    status = call(sim, "POST", "/api/vm/10004/upgrade", {"send": True, "package": "1937"})[0]
     assert status == 400
     sim.pay_invoices(10004)
-    status, _ = call(sim, "GET", "/api/vm/10004/billing-cycle")
+    status = call(sim, "GET", "/api/vm/10004/billing-cycle")[0]
     assert status == 200
 
 
@@ -83,7 +83,7 @@ def test_keys_and_scopes_are_enforced(sim, headers, status):
 
 
 def test_bearer_auth_is_accepted(sim):
-    status, _ = call(sim, "GET", "/api/vm/10001/details", headers={"X-API-Key": "", "Authorization": "Bearer demo-key"})
+    status = call(sim, "GET", "/api/vm/10001/details", headers={"X-API-Key": "", "Authorization": "Bearer demo-key"})[0]
     assert status == 200
 
 

@@ -95,7 +95,7 @@ def test_429_retry_after_zero_still_pauses():
 
 
 def test_429_past_the_wait_budget_fails_without_waiting_beyond_it(conversation, sleeps):
-    for _ in range(3):
+    for attempt in range(3):
         conversation.expect("GET", DETAILS, status=429, headers={"Retry-After": "25"},
                             reply={"error": "Too Many Requests", "message": "Rate limit exceeded", "requestId": "r"})
     with pytest.raises(HostUpError) as caught:
@@ -135,7 +135,7 @@ def test_estimates_are_retried_after_connection_errors(conversation, sleeps):
 
 
 def test_reads_give_up_after_three_tries(conversation, sleeps):
-    for _ in range(3):
+    for attempt in range(3):
         conversation.expect("GET", DETAILS, status=504, reply=api_error(504, "GATEWAY_TIMEOUT", "upstream slow", "rid-504"))
     with pytest.raises(HostUpError) as caught:
         make_client().get(DETAILS)
@@ -217,7 +217,7 @@ def test_client_errors_carry_a_hint_on_what_to_do(conversation, status, code, hi
 
 
 def test_an_html_page_is_reported_as_such(conversation):
-    for _ in range(3):
+    for attempt in range(3):
         conversation.expect("GET", DETAILS, status=502, headers={"Content-Type": "text/html"},
                             reply="<html><body><h1>502 Bad Gateway</h1></body></html>")
     with pytest.raises(HostUpError) as caught:
