@@ -108,9 +108,10 @@ class Ansible(object):
         save = {"name": "Save registered results for the test", "ansible.builtin.copy": {
             "dest": str(self.workdir / "results.json"),
             "content": "{{ {%s} | to_json }}" % ", ".join("'%s': %s | default(None)" % (n, n) for n in names),
-            "mode": "0600"}, "check_mode": False, "diff": False}
+            "mode": "0600"}, "check_mode": False, "diff": False, "changed_when": False}
         play = dict(play or {"hosts": "localhost", "gather_facts": False})
-        play.setdefault("tasks", list(tasks) + [save])
+        if "ansible.builtin.import_playbook" not in play:
+            play.setdefault("tasks", list(tasks) + [save])
         path = self.workdir / "playbook.yml"
         path.write_text(json.dumps([play], indent=1))
         command = [os.path.join(BIN, "ansible-playbook"), str(path)]

@@ -45,3 +45,13 @@ def test_an_unknown_vmid_fails_with_one_actionable_line(conversation):
     assert result["msg"] == ("GET /api/vm/10001/details failed: HTTP 404 NOT_FOUND: Service not found "
                              "(requestId rid-404). Check vmid: this account has no VPS with that id")
     assert result["request_ids"] == ["rid-404"]
+
+
+def test_without_requests_the_module_says_what_to_install(conversation, monkeypatch):
+    from ansible_collections.hostup.cloud.plugins.module_utils import module as module_base
+    monkeypatch.setattr(module_base, "HAS_REQUESTS", False)
+    monkeypatch.setattr(module_base, "REQUESTS_IMPORT_ERROR", "ImportError: No module named 'requests'")
+    result, failed = run_module(module, {"vmid": 10001})
+    assert failed
+    assert "Failed to import the required Python library (requests)" in result["msg"]
+    assert conversation.sent == []
