@@ -35,13 +35,13 @@ test: setup
 
 # The pieces of `make test`, one at a time.
 pytest: setup
-	python -m pytest -p no:cacheprovider -n 2 tests/unit tests/simulator tests/integration
+	python -m pytest -p no:cacheprovider -n 2 --dist loadfile tests/unit tests/simulator tests/integration
 
 units: setup
 	python -m pytest -p no:cacheprovider tests/unit tests/simulator
 
 integration: setup
-	python -m pytest -p no:cacheprovider -n 2 tests/integration
+	python -m pytest -p no:cacheprovider -n 2 --dist loadfile tests/integration
 
 sanity: setup
 	scripts/ansible-test.sh sanity --python 3.11 --local --color no

@@ -14,6 +14,9 @@ for check in "${checks[@]}"; do
     exit 1
   fi
   summary+=("$(printf '%-15s %4ss' "$check" "$(( $(date +%s) - t0 ))")")
+  if [ "$check" = pytest ] && [ -f tests/output/fault-matrix.txt ]; then
+    echo; head -n 1 tests/output/fault-matrix.txt; echo "  (every case: tests/output/fault-matrix.txt)"
+  fi
 done
 echo
 echo "=== all checks passed in $(( $(date +%s) - start ))s"

@@ -218,7 +218,8 @@ def order_failure_hint(error, what):
     """
     refused = error.status is not None and 400 <= error.status < 500
     if refused or error.reached_server is False:
-        return "nothing was ordered: %s was not carried out" % what
+        hint = "nothing was ordered: %s was not carried out" % what
+        return hint + "; " + error.hint if error.hint else hint
     return (
         "the outcome of %s is unknown: HostUp may have carried it out before the failure. "
         "Check the VPS (hostup.cloud.hostup_vps_info, or the HostUp panel for a new order or "

@@ -178,7 +178,7 @@ def switch_cycle(hostup):
     try:
         reply = client.order(api_path(vmid, "billing-cycle"), {"cycle": cycle_code(target)})
     except HostUpError as error:
-        what = "the switch to %s billing" % target
+        what = "the billing-cycle switch to %s" % target
         return hostup.fail_api(error, hint=order_failure_hint(error, what), previous_cycle=current)
     result.update(
         cycle=cycle_name(reply.get("newCycle")) or target,

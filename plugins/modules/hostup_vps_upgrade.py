@@ -247,6 +247,9 @@ DESIRED_STATE = ("package", "resources", "cycle")
 def check_options(hostup):
     """Everything argument_spec cannot say; runs before any request."""
     params = hostup.params
+    # required_one_of counts an option set to null (a templated variable left empty) as given
+    if all(params[name] is None for name in DESIRED_STATE + ("draft_id",)):
+        hostup.fail_option("one of package, resources, cycle or draft_id", "is required (all are null)")
     if params["package"] is not None and not params["package"].isdigit():
         hostup.fail_option("package", "must be a product id of digits, like '1938', got %r" % params["package"])
     if params["resources"] is not None:

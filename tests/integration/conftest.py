@@ -92,6 +92,7 @@ class Ansible(object):
             "ANSIBLE_INVENTORY_UNPARSED_WARNING": "False",
             "ANSIBLE_LOCAL_TEMP": str(self.workdir / "tmp"),
             "ANSIBLE_RETRY_FILES_ENABLED": "False",
+            "ANSIBLE_PIPELINING": "True",
             "ANSIBLE_LOG_PATH": str(self.workdir / "ansible.log"),
             "HOSTUP_API_URL": self.server.url,
             "PATH": BIN + os.pathsep + env.get("PATH", ""),
@@ -102,8 +103,11 @@ class Ansible(object):
         return env
 
     def playbook(self, tasks, check=False, diff=False, verbosity=0, api_key=API_KEY, env=None,
-                 play=None, inventory=None, args=()):
-        """Run ``tasks`` on localhost; returns a Run whose ``results`` maps each register name to its result."""
+                 play=None, inventory=None, args=(), plays=None):
+        """Run ``tasks`` on localhost; returns a Run whose ``results`` maps each register name to its result.
+
+        ``play`` replaces the play around the tasks; ``plays`` replaces the whole playbook.
+        """
         names = sorted(set(_registered(tasks)))
         save = {"name": "Save registered results for the test", "ansible.builtin.copy": {
             "dest": str(self.workdir / "results.json"),
@@ -113,7 +117,7 @@ class Ansible(object):
         if "ansible.builtin.import_playbook" not in play:
             play.setdefault("tasks", list(tasks) + [save])
         path = self.workdir / "playbook.yml"
-        path.write_text(json.dumps([play], indent=1))
+        path.write_text(json.dumps(plays or [play], indent=1))
         command = [os.path.join(BIN, "ansible-playbook"), str(path)]
         if inventory:
             command += ["-i", inventory]
@@ -161,10 +165,18 @@ def _mode_flags(check, diff, verbosity):
     return flags
 
 
+@pytest.fixture(scope="session")
+def ansible_factory(collections_path):
+    """Make a runner for another simulator server (tests that need one of their own)."""
+    def make(server, workdir):
+        (workdir / "tmp").mkdir(exist_ok=True)
+        return Ansible(server, collections_path, workdir)
+    return make
+
+
 @pytest.fixture
-def ansible(server, collections_path, tmp_path):
-    (tmp_path / "tmp").mkdir()
-    return Ansible(server, collections_path, tmp_path)
+def ansible(server, ansible_factory, tmp_path):
+    return ansible_factory(server, tmp_path)
 
 
 @pytest.fixture

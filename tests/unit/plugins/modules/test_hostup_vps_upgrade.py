@@ -200,3 +200,10 @@ def test_bad_input_fails_naming_the_option_before_any_request(conversation, args
     assert failed
     assert option in result["msg"]
     assert conversation.sent == []
+
+
+def test_desired_state_all_null_is_bad_input_not_an_empty_estimate(conversation):
+    result, failed = run_module(module, {"vmid": 10001, "package": None, "resources": None})
+    assert failed
+    assert result["msg"] == "one of package, resources, cycle or draft_id is required (all are null)"
+    assert conversation.sent == []
