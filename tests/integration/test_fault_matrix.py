@@ -105,8 +105,8 @@ def build_cases():
                      faults=[(call, "success_false", {"times": None, "after_apply": ordering})], sent={call: 1}),
             ]
             if ordering:
-                cases.append(Case("%s %s dropped" % (mode, call), mode, "failed", ["broke before HostUp answered",
-                                                                                 "is unknown"], orders=1,
+                cases.append(Case("%s %s dropped" % (mode, call), mode, "failed",
+                                  ["broke before HostUp answered", "is unknown"], orders=1,
                                   faults=[(call, "drop", {"after_apply": True})], sent={call: 1}))
             else:
                 cases.append(Case("%s %s dropped once" % (mode, call), mode, SUCCESS[mode], orders=success_orders,
