@@ -15,6 +15,7 @@ for _ in $(seq 50); do [ -s "$workdir/port" ] && break; sleep 0.1; done
 
 export HOSTUP_API_URL="http://127.0.0.1:$(cat "$workdir/port")"
 export HOSTUP_API_KEY=demo-key
+export NO_PROXY="127.0.0.1,localhost${NO_PROXY:+,$NO_PROXY}"
 export ANSIBLE_LOCALHOST_WARNING=False ANSIBLE_INVENTORY_UNPARSED_WARNING=False
 export ANSIBLE_DISPLAY_SKIPPED_HOSTS=False ANSIBLE_DISPLAY_OK_HOSTS=true
 inventory=demo/inventory.yml

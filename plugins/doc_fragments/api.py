@@ -59,3 +59,13 @@ seealso:
     description: HostUp's reference of the VPS calls these modules use.
     link: https://developer.hostup.se/
 """
+
+    # The VPS every module acts on (module_utils/module.py: VMID_OPTION).
+    VMID = r"""
+options:
+  vmid:
+    description:
+      - The VPS's id at HostUp (the number in C(/api/vm/{vmid}/) and in the HostUp panel).
+    type: int
+    required: true
+"""

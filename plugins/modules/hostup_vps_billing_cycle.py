@@ -22,11 +22,6 @@ description:
 author:
   - hostup.cloud maintainers (@hostup-cloud)
 options:
-  vmid:
-    description:
-      - The VPS's id at HostUp (the number in C(/api/vm/{vmid}/) and in the HostUp panel).
-    type: int
-    required: true
   cycle:
     description:
       - The billing cycle the VPS should have.
@@ -35,6 +30,7 @@ options:
     choices: [monthly, annually]
 extends_documentation_fragment:
   - hostup.cloud.api
+  - hostup.cloud.api.vmid
   - hostup.cloud.attributes
   - hostup.cloud.attributes.actiongroup_all
 attributes:

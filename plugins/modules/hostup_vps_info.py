@@ -16,14 +16,10 @@ description:
   - Never changes anything.
 author:
   - hostup.cloud maintainers (@hostup-cloud)
-options:
-  vmid:
-    description:
-      - The VPS's id at HostUp (the number in C(/api/vm/{vmid}/) and in the HostUp panel).
-    type: int
-    required: true
+options: {}
 extends_documentation_fragment:
   - hostup.cloud.api
+  - hostup.cloud.api.vmid
   - hostup.cloud.attributes
   - hostup.cloud.attributes.actiongroup_all
 attributes:

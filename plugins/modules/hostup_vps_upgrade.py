@@ -31,11 +31,6 @@ description:
 author:
   - hostup.cloud maintainers (@hostup-cloud)
 options:
-  vmid:
-    description:
-      - The VPS's id at HostUp (the number in C(/api/vm/{vmid}/) and in the HostUp panel).
-    type: int
-    required: true
   package:
     description:
       - Id of the package (plan) the VPS should have, a string of digits such as V('1938').
@@ -77,6 +72,7 @@ options:
     type: float
 extends_documentation_fragment:
   - hostup.cloud.api
+  - hostup.cloud.api.vmid
   - hostup.cloud.attributes
   - hostup.cloud.attributes.actiongroup_all
 attributes:

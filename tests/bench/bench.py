@@ -113,15 +113,15 @@ class Bench(object):
         """Median wall time and calls of the module play and the uri play, each from a fresh state."""
         figures = {}
         for name, play in (("module", module_play), ("uri", uri_play)):
-            times, calls, rerun_calls = [], None, None
-            for _ in range(self.args.repeat):
+            times, calls = [], None
+            for repetition in range(self.args.repeat):
                 self.fresh()
                 seconds, run = self.play([play], forks)
                 _require(run)
                 times.append(seconds)
                 calls = self.calls()
             self.sim.clear_requests()
-            _seconds, run = self.play([play], forks)  # the rerun, on the changed fleet
+            self.play([play], forks)  # the rerun, on the changed fleet
             rerun_calls = self.calls()
             figures[name] = {"wall_s": statistics.median(times), "runs_s": times, "calls": calls, "rerun": rerun_calls}
         figures["ratio"] = figures["module"]["wall_s"] / figures["uri"]["wall_s"]
@@ -147,7 +147,7 @@ class Bench(object):
         figures = {}
         for name, plays in single_task_plays(tasks).items():
             one, many = [], []
-            for _ in range(self.args.repeat):
+            for repetition in range(self.args.repeat):
                 self.fresh()
                 one.append(self.play([dict(plays[0], tasks=plays[0]["tasks"][:1])], forks=1, inventory="localhost,")[0])
                 many.append(self.play(plays, forks=1, inventory="localhost,")[0])
@@ -181,7 +181,7 @@ def import_time_ms(tree):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", maxsplit=1)[0])
     parser.add_argument("--fleet", type=int, default=100, help="simulated VPSes (default 100)")
     parser.add_argument("--forks", type=int, default=10, help="forks for the fleet change (default 10)")
     parser.add_argument("--repeat", type=int, default=3, help="repetitions per timing, median taken (default 3)")

@@ -67,6 +67,7 @@ class Ansible(object):
             "ANSIBLE_PIPELINING": "True",
             "ANSIBLE_LOG_PATH": str(self.workdir / "ansible.log"),
             "HOSTUP_API_URL": self.server.url,
+            "NO_PROXY": "127.0.0.1,localhost",  # a proxy set on the machine must not see simulator traffic
             "PATH": BIN + os.pathsep + env.get("PATH", ""),
         })
         if api_key is RUNNER_KEY:
