@@ -230,8 +230,7 @@ class HostUpClient(object):
                     timeout=self.timeout, verify=self.validate_certs)
             except requests.exceptions.RequestException as exc:
                 if repeatable and transient_failures < TRANSIENT_RETRIES:
-                    self._sleep(TRANSIENT_BACKOFF * 2 ** transient_failures)
-                    transient_failures += 1
+                    transient_failures = self._back_off(transient_failures)
                     continue
                 raise self._transport_error(method, path, exc)
 
@@ -248,10 +247,14 @@ class HostUpClient(object):
                 continue
             if (response.status_code in TRANSIENT_STATUSES and repeatable
                     and transient_failures < TRANSIENT_RETRIES):
-                self._sleep(TRANSIENT_BACKOFF * 2 ** transient_failures)
-                transient_failures += 1
+                transient_failures = self._back_off(transient_failures)
                 continue
             return self._result(method, path, response, payload, request_id)
+
+    def _back_off(self, failures):
+        """Pause before trying a repeatable call again; returns the count of failures so far."""
+        self._sleep(TRANSIENT_BACKOFF * 2 ** failures)
+        return failures + 1
 
     def _remember_request_id(self, payload):
         request_id = payload.get("requestId") if isinstance(payload, dict) else None

@@ -102,3 +102,13 @@ def test_the_api_key_never_appears_even_at_vvvv(ansible, sim, api_key):
     assert run.rc == 0, run
     assert api_key not in run.output
     assert not [value for value in SENSITIVE_VALUES if value in run.output]
+
+
+def test_nothing_listening_is_a_clear_connection_error(ansible, sim):
+    run = ansible.adhoc("hostup.cloud.hostup_vps_info", "vmid=10001 api_url=http://127.0.0.1:9")
+    assert run.rc != 0
+    msg = run.results["adhoc"]["msg"]
+    assert msg.startswith("GET /api/vm/10001/details failed: could not connect to http://127.0.0.1:9 "
+                          "(connection refused or host not found)")
+    assert "Check api_url and the network" in msg
+    assert "Traceback" not in run.output
