@@ -311,7 +311,11 @@ def upgrade(hostup):
     if hostup.check_mode:
         return hostup.exit(changed=True, estimate=estimate, order=None, vps=vps, diff=diff)
 
-    # order exactly what was estimated
+    # order exactly what was estimated; without a draft id there is no "exactly"
+    if estimate["draft_id"] is None:
+        return hostup.fail("HostUp's estimate carried no draftId, so the price shown cannot be ordered "
+                           "exactly; nothing was ordered. Run again, or order a draft with draft_id.",
+                           estimate=estimate, vps=vps)
     try:
         reply = client.order(api_path(vmid, "upgrade"), {"send": True, "draftId": estimate["draft_id"]})
     except HostUpError as error:

@@ -207,3 +207,12 @@ def test_desired_state_all_null_is_bad_input_not_an_empty_estimate(conversation)
     assert failed
     assert result["msg"] == "one of package, resources, cycle or draft_id is required (all are null)"
     assert conversation.sent == []
+
+
+def test_an_estimate_without_a_draft_id_is_never_ordered(conversation):
+    reads(conversation)
+    conversation.expect("POST", UPGRADE, body=ESTIMATE_BIG_PLAN, reply=estimate(draft_id=None))
+    result, failed = run_module(module, {"vmid": 10001, "package": "1938"})
+    assert failed
+    assert "carried no draftId" in result["msg"] and "nothing was ordered" in result["msg"]
+    assert all(call["body"].get("send") is not True for call in conversation.sent if call["body"])
