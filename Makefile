@@ -1,5 +1,5 @@
 # hostup.cloud developer commands. `make demo` and `make test` work on a fresh
-# machine with Python 3.9+, pip, make and git: they install what they need into .venv.
+# machine with Python 3.11+, pip, make and git: they install what they need into .venv.
 
 PYTHON ?= python3
 VENV := .venv

@@ -13,7 +13,8 @@ trap 'kill $sim_pid 2>/dev/null || true' EXIT
 for _ in $(seq 50); do [ -s "$workdir/port" ] && break; sleep 0.1; done
 [ -s "$workdir/port" ] || { echo "the simulator did not start:"; cat "$workdir/simulator.log"; exit 1; }
 
-export HOSTUP_API_URL="http://127.0.0.1:$(cat "$workdir/port")"
+port=$(cat "$workdir/port")
+export HOSTUP_API_URL="http://127.0.0.1:$port"
 export HOSTUP_API_KEY=demo-key
 export NO_PROXY="127.0.0.1,localhost${NO_PROXY:+,$NO_PROXY}"
 export ANSIBLE_LOCALHOST_WARNING=False ANSIBLE_INVENTORY_UNPARSED_WARNING=False

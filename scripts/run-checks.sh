@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every check of `make test`, in order; prints how long each took and stops at the first failure.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 checks=(pytest sanity lint docs-lint changelog-lint build-install)
 start=$(date +%s)
 summary=()
