@@ -21,7 +21,9 @@ export ANSIBLE_LOCALHOST_WARNING=False ANSIBLE_INVENTORY_UNPARSED_WARNING=False
 export ANSIBLE_DISPLAY_SKIPPED_HOSTS=False ANSIBLE_DISPLAY_OK_HOSTS=true
 inventory=demo/inventory.yml
 
-step() { printf '\n\033[1m### %s\033[0m\n$ %s\n' "$1" "$2"; }
+bold=""; plain=""
+if [ -t 1 ]; then bold=$'\033[1m'; plain=$'\033[0m'; fi
+step() { printf '\n%s### %s%s\n$ %s\n' "$bold" "$1" "$plain" "$2"; }
 received() {
   python - "$HOSTUP_API_URL" <<'PY'
 import json, sys, urllib.request
