@@ -162,6 +162,11 @@ def _show(amount):
 
 # --- upgrade replies ---------------------------------------------------------
 
+def estimate_change(client, vmid, body, cycle):
+    """Ask HostUp what a change costs (``send: false`` orders nothing); whitelisted figures."""
+    return estimate_from_reply(client.estimate(api_path(vmid, "upgrade"), dict(body, send=False)), cycle)
+
+
 def estimate_from_reply(data, cycle):
     """The price figures of an upgrade reply (``send: false``)."""
     draft_price = _draft_price(data)

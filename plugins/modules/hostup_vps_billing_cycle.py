@@ -129,7 +129,7 @@ from ansible_collections.hostup.cloud.plugins.module_utils.vps import (
     cycle_code,
     cycle_name,
     cycle_price,
-    estimate_from_reply,
+    estimate_change,
     money,
     order_failure_hint,
     pending_invoice_message,
@@ -166,8 +166,7 @@ def switch_cycle(hostup):
 
     # estimate (check mode only: the real switch has no draft to order)
     if hostup.check_mode:
-        reply = client.estimate(api_path(vmid, "upgrade"), {"send": False, "cycle": cycle_code(target)})
-        result["estimate"] = estimate_from_reply(reply, target)
+        result["estimate"] = estimate_change(client, vmid, {"cycle": cycle_code(target)}, target)
         return hostup.exit(changed=True, diff=diff, **result)
 
     # switch

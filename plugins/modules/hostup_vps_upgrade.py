@@ -220,7 +220,7 @@ from ansible_collections.hostup.cloud.plugins.module_utils.vps import (
     api_path,
     cycle_code,
     cycle_price,
-    estimate_from_reply,
+    estimate_change,
     order_failure_hint,
     order_from_reply,
     pending_invoice_message,
@@ -297,12 +297,8 @@ def upgrade(hostup):
 
     # estimate
     target_cycle = change.get("cycle", current["cycle"])
-    body = {"send": False}
-    if params["draft_id"] is not None:
-        body["draftId"] = params["draft_id"]
-    else:
-        body.update(api_change(change))
-    estimate = estimate_from_reply(client.estimate(api_path(vmid, "upgrade"), body), target_cycle)
+    body = {"draftId": params["draft_id"]} if params["draft_id"] is not None else api_change(change)
+    estimate = estimate_change(client, vmid, body, target_cycle)
     if params["draft_id"] is None and set(change) == {"resources"} and already_so(estimate, current):
         return report_unchanged(hostup, vps, billing, current, estimate)
     check_budget(hostup, estimate, vps)

@@ -31,7 +31,9 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "simulator"))
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 
 import hostup_simulator  # noqa: E402  pylint: disable=wrong-import-position
-from ansible_runner import BIN, Ansible, collections_tree  # noqa: E402  pylint: disable=wrong-import-position
+from ansible_runner import (  # noqa: E402  pylint: disable=wrong-import-position
+    BIN, CONTROLLER_VARS, Ansible, collections_tree, write_local_inventory,
+)
 
 KEY = "bench-key"
 FIRST_VMID = 20001
@@ -40,11 +42,7 @@ ORDERING = ("order", "change_billing_cycle")
 
 def fleet_inventory(workdir, count):
     hosts = dict(("vps%d" % vmid, {"hostup_vmid": vmid}) for vmid in range(FIRST_VMID, FIRST_VMID + count))
-    path = os.path.join(str(workdir), "fleet-%d.json" % count)
-    with open(path, "w") as handle:
-        json.dump({"fleet": {"hosts": hosts, "vars": {
-            "ansible_connection": "local", "ansible_python_interpreter": "{{ ansible_playbook_python }}"}}}, handle)
-    return path
+    return write_local_inventory(os.path.join(workdir, "fleet-%d.json" % count), {"fleet": hosts})
 
 
 def uri_task(name, path, method, body=None):
@@ -77,8 +75,7 @@ for _play in PLAYS.values():
 def single_task_plays(tasks):
     module = {"name": "Read", "hostup.cloud.hostup_vps_info": {"vmid": FIRST_VMID}}
     uri = uri_task("Read", "/api/vm/%d/details" % FIRST_VMID, "GET")
-    play = {"hosts": "localhost", "gather_facts": False, "connection": "local",
-            "vars": {"ansible_python_interpreter": "{{ ansible_playbook_python }}"}}
+    play = {"hosts": "localhost", "gather_facts": False, "vars": dict(CONTROLLER_VARS)}
     return {"module": [dict(play, tasks=[module] * tasks)], "uri": [dict(play, tasks=[uri] * tasks)]}
 
 

@@ -19,6 +19,34 @@ BIN = os.path.dirname(sys.executable)
 RUNNER_KEY = object()  # "the runner's own API key"; None means "no key at all"
 
 
+# Hosts that stand for a VPS run their HostUp tasks on the controller, with its Python.
+CONTROLLER_VARS = {"ansible_connection": "local", "ansible_python_interpreter": "{{ ansible_playbook_python }}"}
+
+
+def write_local_inventory(path, groups, group_vars=None):
+    """Write a JSON inventory of ``{group: {host: hostvars}}`` whose hosts run on the controller."""
+    inventory = {"all": {"children": dict((group, {"hosts": hosts}) for group, hosts in groups.items()),
+                         "vars": dict(CONTROLLER_VARS, **(group_vars or {}))}}
+    with open(str(path), "w") as handle:
+        json.dump(inventory, handle)
+    return str(path)
+
+
+def module_task(module, options, register, ignore_errors=False):
+    """A task of a hostup.cloud module whose result is registered."""
+    task = {"name": "Run %s" % module, "hostup.cloud." + module: dict(options), "register": register}
+    if ignore_errors:
+        task["ignore_errors"] = True
+    return task
+
+
+def save_result_task(register, directory, file_name):
+    """A task that writes ``register`` to ``directory``/``file_name``.json on each host."""
+    return {"name": "Save the result", "ansible.builtin.copy": {
+        "content": "{{ %s | to_json }}" % register, "dest": "%s/%s.json" % (directory, file_name),
+        "mode": "0600"}, "check_mode": False, "diff": False, "changed_when": False}
+
+
 def collections_tree(root, parent):
     """Make ``parent``/ansible_collections/hostup/cloud point at the checkout ``root``; return ``parent``."""
     namespace = os.path.join(str(parent), "ansible_collections", "hostup")

@@ -6,13 +6,11 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+from ansible_runner import module_task, write_local_inventory
+
 
 def switch(cycle, vmid=10001, register="switch", ignore_errors=False):
-    task = {"name": "Switch billing", "hostup.cloud.hostup_vps_billing_cycle": {"vmid": vmid, "cycle": cycle},
-            "register": register}
-    if ignore_errors:
-        task["ignore_errors"] = True
-    return task
+    return module_task("hostup_vps_billing_cycle", {"vmid": vmid, "cycle": cycle}, register, ignore_errors)
 
 
 def test_check_mode_prices_the_switch_and_sends_no_post_to_billing_cycle(ansible, sim):
@@ -68,15 +66,12 @@ def test_a_pending_invoice_blocks_the_switch(ansible, sim):
 
 
 def test_switching_a_group_to_annual_billing(ansible, sim, tmp_path):
-    inventory = tmp_path / "hosts.yml"
-    inventory.write_text(
-        "all:\n  hosts:\n" + "".join(
-            "    web%d: {hostup_vmid: %d, ansible_connection: local}\n" % (n, 10000 + n) for n in (1, 2, 3)))
-    play = {"hosts": "all", "gather_facts": False,
-            "vars": {"ansible_python_interpreter": "{{ ansible_playbook_python }}"}}
+    inventory = write_local_inventory(tmp_path / "hosts.json", {"group": dict(
+        ("web%d" % n, {"hostup_vmid": 10000 + n}) for n in (1, 2, 3))})
+    play = {"hosts": "all", "gather_facts": False}
     task = {"hostup.cloud.hostup_vps_billing_cycle": {"vmid": "{{ hostup_vmid }}", "cycle": "annually"},
             "register": "switch"}
-    run = ansible.playbook([task], play=play, inventory=str(inventory))
+    run = ansible.playbook([task], play=play, inventory=inventory)
     assert run.rc == 0, run
     task_output = run.stdout.split("TASK [")[1]
     assert "changed: [web1]" in task_output and "changed: [web2]" in task_output and "ok: [web3]" in task_output

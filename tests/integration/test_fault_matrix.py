@@ -21,6 +21,7 @@ import os
 import pytest
 
 import hostup_simulator
+from ansible_runner import save_result_task, write_local_inventory
 from hostup_simulator import SENSITIVE_VALUES
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -181,20 +182,13 @@ MATRIX_KEY = "matrix-secret-key-0b7e99"
 
 
 def write_inventory(workdir):
-    hosts = {}
+    groups = {}
     for case in CASES:
         module, args = case.task_args()
-        hosts["case%d" % case.vmid] = {"case_module": module, "case_args": args, "case_check": MODES[case.mode][2]}
-    groups = {}
-    for name, host in hosts.items():
-        groups.setdefault(host["case_module"], {"hosts": {}})["hosts"][name] = host
+        groups.setdefault(module, {})["case%d" % case.vmid] = {
+            "case_module": module, "case_args": args, "case_check": MODES[case.mode][2]}
     (workdir / "results").mkdir()
-    inventory = {"all": {"children": groups, "vars": {
-        "ansible_connection": "local", "ansible_python_interpreter": "{{ ansible_playbook_python }}",
-        "results_dir": str(workdir / "results")}}}
-    path = workdir / "inventory.json"
-    path.write_text(json.dumps(inventory))
-    return str(path)
+    return write_local_inventory(workdir / "inventory.json", groups, {"results_dir": str(workdir / "results")})
 
 
 def matrix_plays():
@@ -203,9 +197,7 @@ def matrix_plays():
         plays.append({"name": "Fault matrix: %s" % module, "hosts": module, "gather_facts": False, "tasks": [
             {"name": "Run the case", "hostup.cloud.%s" % module: "{{ case_args }}",
              "check_mode": "{{ case_check }}", "register": "case_result", "ignore_errors": True},
-            {"name": "Save the result", "ansible.builtin.copy": {
-                "content": "{{ case_result | to_json }}", "dest": "{{ results_dir }}/{{ inventory_hostname }}.json",
-                "mode": "0600"}, "check_mode": False, "diff": False, "changed_when": False},
+            save_result_task("case_result", "{{ results_dir }}", "{{ inventory_hostname }}"),
         ]})
     return plays
 

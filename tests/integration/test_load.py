@@ -8,6 +8,8 @@ __metaclass__ = type
 
 import json
 
+from ansible_runner import save_result_task, write_local_inventory
+
 FLEET = list(range(20001, 20051))
 TARGET = {"package": "1938", "resources": {"2232": 100}}
 
@@ -15,18 +17,14 @@ TARGET = {"package": "1938", "resources": {"2232": 100}}
 def fleet_upgrade(ansible, tmp_path, forks):
     results_dir = tmp_path / "results"
     results_dir.mkdir(exist_ok=True)
-    inventory = tmp_path / "fleet.json"
-    inventory.write_text(json.dumps({"fleet": {
-        "hosts": dict(("vps%d" % vmid, {"hostup_vmid": vmid}) for vmid in FLEET),
-        "vars": {"ansible_connection": "local", "ansible_python_interpreter": "{{ ansible_playbook_python }}"}}}))
+    inventory = write_local_inventory(tmp_path / "fleet.json", {"fleet": dict(
+        ("vps%d" % vmid, {"hostup_vmid": vmid}) for vmid in FLEET)})
     plays = [{"name": "Upgrade the fleet", "hosts": "fleet", "gather_facts": False, "tasks": [
         {"name": "Upgrade", "hostup.cloud.hostup_vps_upgrade": dict(TARGET, vmid="{{ hostup_vmid }}"),
          "register": "upgrade"},
-        {"name": "Save the result", "ansible.builtin.copy": {
-            "content": "{{ upgrade | to_json }}", "dest": str(results_dir) + "/{{ hostup_vmid }}.json",
-            "mode": "0600"}, "changed_when": False},
+        save_result_task("upgrade", results_dir, "{{ hostup_vmid }}"),
     ]}]
-    run = ansible.playbook([], plays=plays, inventory=str(inventory), args=["--forks", str(forks)])
+    run = ansible.playbook([], plays=plays, inventory=inventory, args=["--forks", str(forks)])
     results = {}
     for vmid in FLEET:
         path = results_dir / ("%d.json" % vmid)

@@ -8,14 +8,12 @@ __metaclass__ = type
 
 import json
 
+from ansible_runner import module_task
 from hostup_simulator import SENSITIVE_VALUES
 
 
 def upgrade(register="up", ignore_errors=False, **options):
-    task = {"name": "Upgrade the VPS", "hostup.cloud.hostup_vps_upgrade": dict(options), "register": register}
-    if ignore_errors:
-        task["ignore_errors"] = True
-    return task
+    return module_task("hostup_vps_upgrade", options, register, ignore_errors)
 
 
 BIGGER_PLAN = upgrade(vmid=10001, package="1938", max_prorated=100, max_recurring=300)
