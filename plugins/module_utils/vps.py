@@ -214,6 +214,11 @@ def _draft_currency(data):
     return iso if isinstance(iso, str) and iso.isalpha() and len(iso) == 3 else None
 
 
+# Every budget refusal starts with this, so a person (and the spend report) can tell
+# "refused by the budget" from every other failure.
+OVER_BUDGET = "Over budget, nothing was ordered"
+
+
 def order_failure_hint(error, what):
     """What to tell a user whose ordering call failed, given how it failed.
 

@@ -217,6 +217,7 @@ from ansible_collections.hostup.cloud.plugins.module_utils.client import HostUpE
 from ansible_collections.hostup.cloud.plugins.module_utils.module import VMID_OPTION, HostUpModule
 from ansible_collections.hostup.cloud.plugins.module_utils.vps import (
     CYCLE_NAMES,
+    OVER_BUDGET,
     api_path,
     cycle_code,
     cycle_price,
@@ -358,8 +359,8 @@ def check_budget(hostup, estimate, vps):
         elif estimate[figure] > limit + 0.005:
             over.append("%.2f %s is more than %s %.2f" % (estimate[figure], what, budget, limit))
     if over:
-        hostup.fail("Over budget, nothing was ordered: %s (estimate draft %s, %s)."
-                    % ("; ".join(over), estimate["draft_id"], estimate["currency"] or "currency unknown"),
+        hostup.fail("%s: %s (estimate draft %s, %s)."
+                    % (OVER_BUDGET, "; ".join(over), estimate["draft_id"], estimate["currency"] or "currency unknown"),
                     estimate=estimate, order=None, vps=vps)
 
 
