@@ -23,7 +23,7 @@ from ansible_collections.hostup.cloud.plugins.module_utils.client import (
     rate_limit_wait,
 )
 from ansible_collections.hostup.cloud.plugins.module_utils.version import COLLECTION_VERSION
-from ansible_collections.hostup.cloud.tests.unit.conftest import API, KEY, api_error, ok
+from ansible_collections.hostup.cloud.tests.unit.helpers import API, KEY, api_error, ok
 
 DETAILS = "/api/vm/10001/details"
 UPGRADE = "/api/vm/10001/upgrade"

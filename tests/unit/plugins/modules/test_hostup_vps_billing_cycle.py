@@ -11,7 +11,7 @@ import json
 import pytest
 
 from ansible_collections.hostup.cloud.plugins.modules import hostup_vps_billing_cycle as module
-from ansible_collections.hostup.cloud.tests.unit.conftest import api_error, run_module
+from ansible_collections.hostup.cloud.tests.unit.helpers import api_error, run_module
 from ansible_collections.hostup.cloud.tests.unit.plugins.modules.replies import (
     BILLING, DETAILS, PERSONAL, UPGRADE, billing, cycle_changed, details, estimate, unpaid_invoice,
 )

@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from ansible_collections.hostup.cloud.plugins.modules import hostup_vps_upgrade as module
-from ansible_collections.hostup.cloud.tests.unit.conftest import KEY, api_error, run_module
+from ansible_collections.hostup.cloud.tests.unit.helpers import KEY, api_error, run_module
 from ansible_collections.hostup.cloud.tests.unit.plugins.modules.replies import (
     BILLING, DETAILS, PERSONAL, UPGRADE, billing, details, estimate, ordered, unpaid_invoice,
 )
