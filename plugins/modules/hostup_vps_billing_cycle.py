@@ -121,8 +121,15 @@ api_error:
            details: {}}
 """
 
-from ansible_collections.hostup.cloud.plugins.module_utils.client import HostUpError
 from ansible_collections.hostup.cloud.plugins.module_utils.module import VMID_OPTION, HostUpModule
+from ansible_collections.hostup.cloud.plugins.module_utils.ordering import (
+    ORDERING_OPTIONS,
+    await_order,
+    check_ordering_options,
+    ordering_turn,
+    place_order,
+    refuse_unless_priced,
+)
 from ansible_collections.hostup.cloud.plugins.module_utils.vps import (
     CYCLE_NAMES,
     api_path,
@@ -131,19 +138,24 @@ from ansible_collections.hostup.cloud.plugins.module_utils.vps import (
     cycle_price,
     estimate_change,
     money,
-    order_failure_hint,
     pending_invoice_message,
     read_billing,
     read_details,
 )
 
 MODULE_OPTIONS = dict(
+    ORDERING_OPTIONS,
     vmid=VMID_OPTION,
     cycle=dict(type="str", required=True, choices=list(CYCLE_NAMES)),
 )
 
 
 def switch_cycle(hostup):
+    with ordering_turn(hostup):
+        switch_cycle_now(hostup)
+
+
+def switch_cycle_now(hostup):
     client, vmid, target = hostup.client, hostup.params["vmid"], hostup.params["cycle"]
 
     # read
@@ -159,22 +171,23 @@ def switch_cycle(hostup):
         if billing["pending_invoice"]:
             hostup.ansible.warn(pending_invoice_message(vmid, billing["pending_invoice"]))
         diff["after"] = diff["before"]
-        return hostup.exit(changed=False, diff=diff, **result)
+        return hostup.exit(changed=False, diff=diff, applied=True, **result)
     if billing["pending_invoice"]:
         hostup.fail(pending_invoice_message(vmid, billing["pending_invoice"]),
                     pending_invoice=billing["pending_invoice"], previous_cycle=current)
 
-    # estimate (check mode only: the real switch has no draft to order)
+    # estimate: the switch has no draft to order, so its price is HostUp's estimate of
+    # the same cycle change, checked against the budgets before anything is sent
+    quote = estimate_change(client, vmid, {"cycle": cycle_code(target)}, target)
+    result["estimate"] = quote.figures
+    refuse_unless_priced(hostup, quote, previous_cycle=current)
     if hostup.check_mode:
-        result["estimate"] = estimate_change(client, vmid, {"cycle": cycle_code(target)}, target)
-        return hostup.exit(changed=True, diff=diff, **result)
+        return hostup.exit(changed=True, diff=diff, applied=False, **result)
 
     # switch
-    try:
-        reply = client.order(api_path(vmid, "billing-cycle"), {"cycle": cycle_code(target)})
-    except HostUpError as error:
-        what = "the billing-cycle switch to %s" % target
-        return hostup.fail_api(error, hint=order_failure_hint(error, what), previous_cycle=current)
+    what = "the billing-cycle switch to %s" % target
+    reply, order = place_order(hostup, api_path(vmid, "billing-cycle"), {"cycle": cycle_code(target)}, what,
+                               needs_order_id=False, previous_cycle=current, estimate=quote.figures)
     result.update(
         cycle=cycle_name(reply.get("newCycle")) or target,
         price=money(reply.get("total")) if reply.get("total") is not None else price,
@@ -182,11 +195,15 @@ def switch_cycle(hostup):
         info=[str(line) for line in reply.get("info") or []],
     )
     diff["after"] = {"cycle": result["cycle"], "price": result["price"]}
-    hostup.exit(changed=True, diff=diff, **result)
+
+    # wait until HostUp shows it
+    applied = await_order(hostup, order, what, cycle=target, previous_cycle=current, estimate=quote.figures)
+    hostup.exit(changed=True, diff=diff, applied=applied, **result)
 
 
 def main():
     hostup = HostUpModule(MODULE_OPTIONS)
+    check_ordering_options(hostup)
     hostup.run(switch_cycle)
 
 

@@ -14,7 +14,7 @@ import requests
 from ansible_collections.hostup.cloud.plugins.modules import hostup_vps_upgrade as module
 from ansible_collections.hostup.cloud.tests.unit.conftest import KEY, api_error, run_module
 from ansible_collections.hostup.cloud.tests.unit.plugins.modules.replies import (
-    BILLING, DETAILS, PERSONAL, UPGRADE, billing, details, estimate, ordered, unpaid_invoice,
+    BILLING, DETAILS, PERSONAL, UPGRADE, billing, details, estimate, option, ordered, unpaid_invoice,
 )
 
 ESTIMATE_BIG_PLAN = {"send": False, "package": "1938"}
@@ -41,7 +41,7 @@ def test_check_mode_reads_and_estimates_once_and_never_orders(conversation):
     assert result["changed"] is True
     assert result["order"] is None
     assert result["estimate"] == {"draft_id": 5257, "prorated": 60.0, "credits": 0.0, "recurring": 259.0,
-                                  "total": 60.0, "currency": "SEK"}
+                                  "total": 60.0, "currency": "SEK", "due_now": 60.0}
     assert result["diff"]["before"] == {"package": "1937", "cycle": "monthly", "recurring_price": 139.0}
     assert result["diff"]["after"] == {"package": "1938", "cycle": "monthly", "recurring_price": 259.0,
                                        "due_now": 60.0}
@@ -53,13 +53,14 @@ def test_a_real_run_orders_the_very_draft_it_estimated(conversation):
     reads(conversation)
     conversation.expect("POST", UPGRADE, body=ESTIMATE_BIG_PLAN, reply=estimate())
     conversation.expect("POST", UPGRADE, body=ORDER_DRAFT, reply=ordered())
+    conversation.expect("GET", DETAILS, reply=details(product_id="1938"))
     result, failed = run_module(module, {"vmid": 10001, "package": "1938", "max_prorated": 60})
-    assert not failed and result["changed"] is True
+    assert not failed and result["changed"] is True and result["applied"] is True
     assert result["order"] == {"order_id": "34890", "order_num": "1693922234", "invoice_id": "49527",
                                "redirect_url": "/billing?invoice=49527",
                                "message": "Upgrade request submitted successfully"}
     assert result["vps"]["product_id"] == "1937"
-    assert result["request_ids"] == ["rid-details", "rid-billing", "rid-estimate", "rid-order"]
+    assert result["request_ids"] == ["rid-details", "rid-billing", "rid-estimate", "rid-order", "rid-details"]
     assert "diff" not in result
     assert_no_secrets(result)
 
@@ -72,10 +73,10 @@ def test_a_rerun_on_the_plan_already_in_place_sends_no_post(conversation):
     assert conversation.calls() == [("GET", DETAILS), ("GET", BILLING)]
 
 
-def test_resources_already_in_place_are_recognised_by_a_zero_estimate(conversation):
+def test_a_quantity_option_already_in_place_is_recognised_by_a_zero_estimate(conversation):
     reads(conversation)
     conversation.expect("POST", UPGRADE, body={"send": False, "resources": {"2232": 40}},
-                        reply=estimate(prorated=0, recurring=139))
+                        reply=estimate(prorated=0, recurring=139, options={"2232": option(2232, "sliderinput")}))
     result, failed = run_module(module, {"vmid": 10001, "resources": {"2232": 40}})
     assert not failed and result["changed"] is False
     assert result["order"] is None
@@ -191,7 +192,8 @@ def test_a_given_draft_is_not_ordered_again_once_the_plan_is_in_place(conversati
     ({"vmid": 10001, "draft_id": 0}, "draft_id"),
     ({"vmid": 10001, "package": "1938", "max_prorated": -1}, "max_prorated"),
     ({"vmid": 10001, "package": "1938", "max_recurring": -0.5}, "max_recurring"),
-    ({"vmid": 10001}, "package, resources, cycle, draft_id"),
+    ({"vmid": 10001}, "one of package, resources, cycle or draft_id is required"),
+    ({"vmid": 10001, "package": "1938", "wait_timeout": 0}, "wait_timeout"),
     ({"vmid": 10001, "package": "1938", "api_url": "http://cloud.hostup.se"}, "api_url"),
     ({"vmid": 10001, "package": "1938", "api_timeout": 0}, "api_timeout"),
 ])
@@ -205,7 +207,7 @@ def test_bad_input_fails_naming_the_option_before_any_request(conversation, args
 def test_desired_state_all_null_is_bad_input_not_an_empty_estimate(conversation):
     result, failed = run_module(module, {"vmid": 10001, "package": None, "resources": None})
     assert failed
-    assert result["msg"] == "one of package, resources, cycle or draft_id is required (all are null)"
+    assert result["msg"] == "one of package, resources, cycle or draft_id is required (none is set, or all are null)"
     assert conversation.sent == []
 
 
