@@ -590,6 +590,8 @@ class Simulator(object):
             raise ApiError(400, "Invalid input detected: cycle must be one of a, m")
         self._refuse_if_unpaid(vps)
         quote = self._quote(vps, {"cycle": cycle})
+        if cycle != vps["cycle"]:
+            self._use_credit(vps, quote)
         if cycle != vps["cycle"] and quote["total"] > 0:
             self._new_invoice(vps, quote["total"], paid=self._autopay(vps, quote["total"]))
         price = self.price(vps, cycle)
@@ -624,6 +626,7 @@ class Simulator(object):
             change = self._change(body)
             quote = self._quote(vps, change)
         self._refuse_if_unpaid(vps)
+        self._use_credit(vps, quote)
         self._schedule(vps, {"product_id": quote["package"], "cycle": quote["cycle"], "resources": quote["resources"]})
         order_id, order_num = self._next_order, 1693887344 + self._next_order
         self._next_order += 1
@@ -705,13 +708,12 @@ class Simulator(object):
         return draft
 
     def _autopay(self, vps, total):
-        """Whether an invoice of ``total`` is paid at once: by autopay, or from the account's credit."""
-        if vps["autopay"]:
-            return True
-        if float(vps["credits"]) >= total:
-            vps["credits"] = round(float(vps["credits"]) - total, 2)
-            return True
-        return False
+        """Whether an invoice is paid at once (autopay). Account credit was already used by the quote:
+        ``_use_credit`` takes it from the account, so an order the credit covers leaves no invoice."""
+        return bool(vps["autopay"])
+
+    def _use_credit(self, vps, quote):
+        vps["credits"] = round(float(vps["credits"]) - quote["credits"], 2)
 
     def _new_invoice(self, vps, total, paid):
         invoice = {"id": self._next_invoice, "order_id": self._next_order - 1, "total": round(total, 2),

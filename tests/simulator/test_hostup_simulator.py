@@ -132,12 +132,13 @@ def test_a_cycle_switch_can_be_deferred_too(sim, monkeypatch):
     assert call(sim, "GET", "/api/vm/10001/billing-cycle")[1]["data"]["current"] == "a"
 
 
-def test_an_invoice_is_paid_from_account_credit_when_it_covers_it(sim):
-    sim.vps[10004]["credits"] = 500
+def test_account_credit_pays_an_order_so_no_unpaid_invoice_holds_it(sim):
+    sim.vps[10004]["credits"] = 500  # 10004 has no autopay
     draft = call(sim, "POST", "/api/vm/10004/upgrade", {"send": False, "package": "1937"})[1]["data"]["draftId"]
-    call(sim, "POST", "/api/vm/10004/upgrade", {"send": True, "draftId": draft})
-    assert [invoice["status"] for invoice in sim.state(10004)["invoices"]] == ["Paid"]
-    assert sim.state(10004)["credits"] < 500
+    order = call(sim, "POST", "/api/vm/10004/upgrade", {"send": True, "draftId": draft})[1]["data"]
+    assert order["invoiceId"] is None
+    assert sim.state(10004)["invoices"] == [] and sim.state(10004)["credits"] == 460.0
+    assert call(sim, "GET", "/api/vm/10004/billing-cycle")[0] == 200
 
 
 def test_free_and_list_options_cost_nothing_and_drafts_describe_them(sim):
