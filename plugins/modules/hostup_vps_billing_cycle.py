@@ -78,6 +78,11 @@ previous_cycle:
   returned: success
   type: str
   sample: monthly
+previous_price:
+  description: The price per period of RV(previous_cycle); null when HostUp did not say (an unpaid invoice).
+  returned: success
+  type: float
+  sample: 139.0
 cycle:
   description: The billing cycle after the task (in check mode, the one it would have).
   returned: success
@@ -162,7 +167,8 @@ def switch_cycle_now(hostup):
     billing = read_billing(client, vmid)
     current = billing["cycle"] or read_details(client, vmid)["cycle"]
     price = cycle_price(billing, target)
-    result = dict(previous_cycle=current, cycle=target, price=price, estimate=None, message=None, info=[])
+    result = dict(previous_cycle=current, previous_price=cycle_price(billing, current), cycle=target, price=price,
+                  estimate=None, message=None, info=[])
     diff = {"before": {"cycle": current, "price": cycle_price(billing, current)},
             "after": {"cycle": target, "price": price}}
 
