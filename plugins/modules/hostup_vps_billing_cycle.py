@@ -14,8 +14,13 @@ description:
   - Sets how often a HostUp VPS is billed, monthly or annually.
   - The module reads the current cycle first and changes nothing when the VPS is already
     billed that way.
-  - Switching to a longer period makes HostUp invoice the difference. While an unpaid
-    invoice is pending for the VPS, the module switches nothing and fails naming the invoice.
+  - Switching to a longer period makes HostUp invoice the difference. Every real switch is
+    priced first with HostUp's estimate-only upgrade call for that cycle (returned in
+    RV(estimate)); the switch is refused, nothing sent, when the estimate is above
+    O(max_prorated) or O(max_recurring), or when its amount due now is not a finite number.
+  - While an unpaid invoice is pending for the VPS, the module switches nothing and fails naming
+    the invoice.
+  - After the switch the module waits (O(wait)) until HostUp shows the new cycle.
   - The switch (C(POST /api/vm/{vmid}/billing-cycle)) is sent once. It is never sent again
     after an error (only after HTTP 429, when HostUp refused it); when its outcome is unknown,
     the error says so.
@@ -29,6 +34,7 @@ options:
     required: true
     choices: [monthly, annually]
 extends_documentation_fragment:
+  - hostup.cloud.ordering
   - hostup.cloud.api
   - hostup.cloud.api.vmid
   - hostup.cloud.attributes
@@ -38,8 +44,8 @@ attributes:
     support: full
     details:
       - Check mode reads the cycle and, when it would change, asks HostUp's estimate-only upgrade
-        call (C(send=false)) what the switch costs now, returned in RV(estimate). It never sends
-        the switch.
+        call (C(send=false)) what the switch costs now, returned in RV(estimate), and checks the
+        budgets like a real run. It never sends the switch.
   diff_mode:
     support: full
     details: Shows the billing cycle and its price before and after.
@@ -48,11 +54,13 @@ attributes:
 """
 
 EXAMPLES = r"""
-- name: Bill every VPS of the group annually
+- name: Bill every VPS of the group annually, at most 1500 due now each
   hostup.cloud.hostup_vps_billing_cycle:
     vmid: "{{ hostup_vmid }}"
     cycle: annually
-  # a host variable hostup_vmid names each host's VPS
+    max_prorated: 1500
+  delegate_to: localhost
+  # a host variable hostup_vmid names each host's VPS; the task runs on the controller
 
 - name: Preview what the switch costs, ordering nothing (or run the play with --check)
   hostup.cloud.hostup_vps_billing_cycle:
@@ -64,8 +72,8 @@ EXAMPLES = r"""
 - name: Show the preview
   ansible.builtin.debug:
     msg: >-
-      {{ preview.previous_cycle }} -> {{ preview.cycle }}: {{ preview.price }} per year,
-      {{ preview.estimate.prorated | default('nothing') }} due now
+      {{ preview.previous_cycle }} -> {{ preview.cycle }}: {{ preview.previous_price }} -> {{ preview.price }},
+      {{ preview.estimate.due_now | default('nothing') }} {{ preview.estimate.currency | default('') }} due now
 """
 
 RETURN = r"""
@@ -95,11 +103,20 @@ price:
   sample: 1390.0
 estimate:
   description:
-    - In check mode when the cycle would change, HostUp's estimate of the switch; else null.
+    - HostUp's estimate of the switch whenever it was priced (in check mode and in a real run,
+      before switching); null when the VPS already had the cycle.
     - Same keys as RV(hostup.cloud.hostup_vps_upgrade#module:estimate).
   returned: success
   type: dict
-  sample: {draft_id: 5258, prorated: 1320.5, credits: 0.0, recurring: 1390.0, total: 1320.5, currency: SEK}
+  sample: {draft_id: 5258, prorated: 1320.5, credits: 0.0, recurring: 1390.0, total: 1320.5, currency: SEK,
+           due_now: 1320.5}
+applied:
+  description:
+    - V(true) when HostUp shows the new cycle (or the VPS already had it); V(false) in check mode,
+      with O(wait=false), or while an unpaid invoice holds the switch.
+  returned: success
+  type: bool
+  sample: true
 message:
   description: HostUp's message about the switch; null when nothing was switched.
   returned: success

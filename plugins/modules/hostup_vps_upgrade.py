@@ -20,10 +20,23 @@ description:
   - B(Idempotence.) The module reads the VPS first. O(package) is compared with the current
     package and O(cycle) with the current billing cycle; nothing is estimated or ordered when
     they already match and O(resources) is not given.
-  - HostUp's API has no call that reads the current value of a resource. When O(resources) is
-    given, the module estimates the change, and an estimate with nothing due now
-    (RV(estimate.prorated) is 0) and an unchanged recurring price means the VPS already has
-    these resources; the module then orders nothing and reports no change.
+  - B(Resources.) HostUp's API has no call that reads the current value of a resource, so the
+    module never claims "already in place" without evidence. When O(resources) is the only
+    change, it estimates it. A price difference (something due now, or another recurring price)
+    is a change: it is ordered. Without a difference, the rule depends on the kind of each option,
+    which the estimate's draft describes (HostBill's C(hasQty) and C(type)).
+  - An option ordered by count or size (C(hasQty), such as V(2232) disk, V(2253) IPv4, V(2404)
+    backups) is priced per unit, so no difference proves the VPS has that value: nothing is
+    ordered and the task reports no change. With several such options each is estimated on its
+    own too, so an equal-price swap (one grows, another shrinks) is still ordered.
+  - A list option (C(type) select, such as V(2209) OS, V(2259) IPv6, V(2268) Ceph redundancy), a
+    free option, or an option the draft does not describe can differ at no cost. HostUp cannot
+    tell its current value, so the task fails, ordering nothing, naming the option(s) and the
+    estimate's draft id; to order it deliberately, run again with that O(draft_id) beside O(resources).
+  - B(draft_id.) A given draft is ordered only when it is that draft (HostUp's estimate of it
+    carries the same id), is for this VPS (its service's account is O(vmid)), and holds the
+    requested O(package), O(cycle) and (where the draft shows them) O(resources); otherwise the
+    task fails naming both values. The ordering call carries exactly O(draft_id).
   - B(Never twice.) While an unpaid invoice is pending for the VPS, the module orders nothing
     and fails naming the invoice. An ordering call is never sent again after an error (only
     after HTTP 429, when HostUp refused it); if it fails in a way that leaves its outcome
@@ -54,23 +67,15 @@ options:
   draft_id:
     description:
       - Order this earlier estimate (the RV(estimate.draft_id) of a check-mode run) instead of
-        estimating anew. The module still fetches the draft's price first, so the budget
-        options apply to it.
+        estimating anew. The module still fetches the draft's price first (by its id), so the
+        budget options apply to it, and checks that the draft is for this VPS and holds what
+        O(package), O(cycle) and O(resources) ask (see the description).
       - Give O(package), O(resources) or O(cycle) beside it to make a rerun report no change
-        once the VPS has them; with O(draft_id) alone every run orders.
+        once the VPS has them; with O(draft_id) alone every run orders (a used draft fails:
+        HostUp has no open draft of that id).
     type: int
-  max_prorated:
-    description:
-      - Order nothing, and fail, when the amount due now (RV(estimate.prorated)) is more than this.
-      - Checked in check mode too, so C(--check) shows a budget failure before anything is ordered.
-    type: float
-  max_recurring:
-    description:
-      - Order nothing, and fail, when the recurring price after the change (RV(estimate.recurring))
-        is more than this.
-      - Checked in check mode too.
-    type: float
 extends_documentation_fragment:
+  - hostup.cloud.ordering
   - hostup.cloud.api
   - hostup.cloud.api.vmid
   - hostup.cloud.attributes
@@ -88,8 +93,9 @@ attributes:
   idempotent:
     support: full
     details:
-      - Resources are judged by the estimate (see the description). With O(draft_id) alone, every
-        run orders.
+      - Resources are judged by the estimate and the kind of each option (see the description);
+        a list or free option without a price difference fails rather than claiming no change.
+        With O(draft_id) alone, every run orders.
 """
 
 EXAMPLES = r"""
@@ -115,11 +121,12 @@ EXAMPLES = r"""
     max_prorated: 100
     max_recurring: 300
 
-- name: Order exactly the estimate a person approved
+- name: Order exactly the estimate a person approved (refused if that draft holds another plan)
   hostup.cloud.hostup_vps_upgrade:
     vmid: 10001
     package: "1938"
     draft_id: "{{ approved_draft_id }}"
+    wait_timeout: 600
 
 - name: Set the key once for every HostUp module
   module_defaults:
@@ -164,6 +171,13 @@ estimate:
       description: Amount of the order.
       type: float
       sample: 60.0
+    due_now:
+      description:
+        - What the order charges now, the figure O(max_prorated) is compared with - the larger of
+          RV(estimate.prorated) and the draft's order total (which includes a setup fee).
+        - Null when HostUp gave no finite amount; such an estimate is never ordered.
+      type: float
+      sample: 60.0
     currency:
       description: ISO code of the currency of the amounts.
       type: str
@@ -193,6 +207,16 @@ order:
       description: HostUp's message.
       type: str
       sample: Upgrade request submitted successfully
+applied:
+  description:
+    - V(true) when HostUp shows the change (or the VPS already had it).
+    - V(false) in check mode, with O(wait=false), or when an unpaid invoice holds the order
+      (a warning names it).
+    - Null when the change cannot be read back (HostUp has no read of resources), or when
+      O(draft_id) alone was ordered.
+  returned: success
+  type: bool
+  sample: true
 vps:
   description:
     - The VPS before the change, as M(hostup.cloud.hostup_vps_info) returns it in RV(hostup.cloud.hostup_vps_info#module:vps).
