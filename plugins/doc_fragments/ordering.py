@@ -13,16 +13,16 @@ options:
   max_prorated:
     description:
       - Order nothing, and fail, when the amount due now is more than this.
-      - The amount compared is RV(estimate.due_now), what the order really charges now: the
-        larger of HostUp's RV(estimate.prorated) and the order total of the estimate's draft
+      - The amount compared is C(estimate.due_now), what the order really charges now, the
+        larger of HostUp's C(estimate.prorated) and the order total of the estimate's draft
         (which includes a setup fee).
       - Checked in check mode too, so C(--check) shows a budget failure before anything is ordered.
-      - An amount that HostUp does not give as a finite number (for example V(NaN)) never passes:
+      - An amount that HostUp does not give as a finite number (for example V(NaN)) never passes;
         the task fails naming it, budget or not.
     type: float
   max_recurring:
     description:
-      - Order nothing, and fail, when the recurring price after the change (RV(estimate.recurring))
+      - Order nothing, and fail, when the recurring price after the change (C(estimate.recurring))
         is more than this. A recurring price that is not a finite number never passes.
       - Checked in check mode too.
     type: float

@@ -23,10 +23,10 @@ description:
   - B(Resources.) HostUp's API has no call that reads the current value of a resource, so the
     module never claims "already in place" without evidence. When O(resources) is the only
     change, it estimates it. A price difference (something due now, or another recurring price)
-    is a change: it is ordered. Without a difference, the rule depends on the kind of each option,
+    is a change, and it is ordered. Without a difference, the rule depends on the kind of each option,
     which the estimate's draft describes (HostBill's C(hasQty) and C(type)).
   - An option ordered by count or size (C(hasQty), such as V(2232) disk, V(2253) IPv4, V(2404)
-    backups) is priced per unit, so no difference proves the VPS has that value: nothing is
+    backups) is priced per unit, so no difference proves the VPS has that value; nothing is
     ordered and the task reports no change. With several such options each is estimated on its
     own too, so an equal-price swap (one grows, another shrinks) is still ordered.
   - A list option (C(type) select, such as V(2209) OS, V(2259) IPv6, V(2268) Ceph redundancy), a
@@ -71,7 +71,7 @@ options:
         budget options apply to it, and checks that the draft is for this VPS and holds what
         O(package), O(cycle) and O(resources) ask (see the description).
       - Give O(package), O(resources) or O(cycle) beside it to make a rerun report no change
-        once the VPS has them; with O(draft_id) alone every run orders (a used draft fails:
+        once the VPS has them; with O(draft_id) alone every run orders (a used draft fails, since
         HostUp has no open draft of that id).
     type: int
 extends_documentation_fragment:
@@ -359,7 +359,7 @@ def upgrade_now(hostup):
     draft_id = params["draft_id"] if params["draft_id"] is not None else estimate["draft_id"]
     what = "the order of draft %s" % draft_id
     _reply, order = place_order(hostup, api_path(vmid, "upgrade"), {"send": True, "draftId": draft_id}, what,
-                                     needs_order_id=True, estimate=estimate, vps=vps)
+                                needs_order_id=True, estimate=estimate, vps=vps)
 
     # wait until HostUp shows it
     applied = await_order(hostup, order, what, package=change.get("package"), cycle=change.get("cycle"),

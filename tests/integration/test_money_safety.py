@@ -78,8 +78,8 @@ def test_a_real_billing_cycle_switch_is_priced_first_and_returns_the_estimate(an
     assert run.rc == 0, run
     result = run.results["switch"]
     assert result["estimate"]["due_now"] == 1320.5 and result["applied"] is True
-    assert [r["call"] for r in sim.requests()] == ["billing_cycle", "estimate", "change_billing_cycle",
-                                                    "billing_cycle"]
+    calls = [r["call"] for r in sim.requests()]
+    assert calls == ["billing_cycle", "estimate", "change_billing_cycle", "billing_cycle"]
 
 
 # --- 2. draft_id is checked -------------------------------------------------------------------

@@ -60,12 +60,12 @@ def option(option_id, kind="qty", value=None):
 
 
 def estimate(prorated=60.0, recurring=259, draft_id=5257, credits=0, cycle="m", draft_total=None, **draft_kwargs):
-    total = prorated if draft_total is None else draft_total
+    readable = isinstance(prorated, (int, float))  # a test may send "NaN" and the like
+    total = draft_total if draft_total is not None else (prorated if readable else 0.0)
+    reply_total = "%.2f" % (prorated - credits) if readable else prorated
     return ok({"success": True, "estimate": True, "prorated": prorated, "credits": credits, "draftId": draft_id,
-               "recurring": recurring, "total": "%.2f" % (prorated - credits) if isinstance(prorated, (int, float))
-               else prorated,
-               "raw": {"call": "getOrderDraft", "draft": draft(recurring, cycle, total if isinstance(total, (int, float))
-                                                                 else 0.0, **draft_kwargs)}}, "rid-estimate")
+               "recurring": recurring, "total": reply_total,
+               "raw": {"call": "getOrderDraft", "draft": draft(recurring, cycle, total, **draft_kwargs)}}, "rid-estimate")
 
 
 def ordered(draft_id=5257, invoice_id="49527"):
