@@ -93,7 +93,7 @@ def test_a_deferred_switch_is_polled_with_growing_pauses_until_it_shows(conversa
     conversation.expect("GET", BILLING, reply=billing())
     conversation.expect("POST", UPGRADE, body=ESTIMATE_ANNUAL, reply=estimate(prorated=1320.5, recurring=1390, cycle="a"))
     conversation.expect("POST", BILLING, body={"cycle": "a"}, reply=cycle_changed())
-    for _ in range(3):
+    for _poll in range(3):
         conversation.expect("GET", BILLING, reply=billing())
     conversation.expect("GET", BILLING, reply=billing(current="a"))
     result, failed = run_module(module, {"vmid": 10001, "cycle": "annually"})
@@ -105,7 +105,7 @@ def test_a_switch_not_shown_within_wait_timeout_fails_saying_it_was_ordered(conv
     conversation.expect("GET", BILLING, reply=billing())
     conversation.expect("POST", UPGRADE, body=ESTIMATE_ANNUAL, reply=estimate(prorated=1320.5, recurring=1390, cycle="a"))
     conversation.expect("POST", BILLING, body={"cycle": "a"}, reply=cycle_changed())
-    for _ in range(4):
+    for _poll in range(4):
         conversation.expect("GET", BILLING, reply=billing())
     result, failed = run_module(module, {"vmid": 10001, "cycle": "annually", "wait_timeout": 3})
     assert failed and result["applied"] is False

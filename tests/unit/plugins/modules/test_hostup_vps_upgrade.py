@@ -401,7 +401,7 @@ def test_an_order_not_shown_in_time_fails_naming_the_order_and_invoice(conversat
     reads(conversation)
     conversation.expect("POST", UPGRADE, body=ESTIMATE_BIG_PLAN, reply=estimate())
     conversation.expect("POST", UPGRADE, body=ORDER_DRAFT, reply=ordered())
-    for _ in range(3):
+    for _poll in range(3):
         conversation.expect("GET", DETAILS, reply=details())
         conversation.expect("GET", BILLING, reply=billing())
     result, failed = run_module(module, {"vmid": 10001, "package": "1938", "wait_timeout": 1})
