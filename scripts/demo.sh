@@ -52,7 +52,7 @@ run "6. The rerun changes nothing and orders nothing" \
   ansible-playbook hostup.cloud.resize -e vmid=10001 -e package=1938 -e max_prorated=100
 run "7. Annual billing for the group: preview the cost with --check" \
   ansible-playbook hostup.cloud.annual_billing -i "$inventory" --check
-run "8. Annual billing for real (db-1 is already annual)" \
+run "8. Annual billing for real: each switch priced (estimate), then sent (db-1 is already annual)" \
   ansible-playbook hostup.cloud.annual_billing -i "$inventory"
 run "9. Where the group ended" \
   ansible-playbook hostup.cloud.vps_report -i "$inventory"

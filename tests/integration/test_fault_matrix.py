@@ -28,21 +28,24 @@ from ansible_collections.hostup.cloud.tests.simulator.hostup_simulator import SE
 FIRST_VMID = 20001
 
 # module mode -> (module, arguments, check mode, the calls it makes, the ordering call or None)
+# A real run that orders reads the VPS once more after the order (``wait``): POLLED names that read.
 MODES = {
     "info": ("hostup_vps_info", {}, False, ("details", "billing_cycle"), None),
     "upgrade": ("hostup_vps_upgrade", {"package": "1938"}, False,
                 ("details", "billing_cycle", "estimate", "order"), "order"),
     "upgrade_check": ("hostup_vps_upgrade", {"package": "1938"}, True, ("details", "billing_cycle", "estimate"), None),
     "cycle": ("hostup_vps_billing_cycle", {"cycle": "annually"}, False,
-              ("billing_cycle", "change_billing_cycle"), "change_billing_cycle"),
+              ("billing_cycle", "estimate", "change_billing_cycle"), "change_billing_cycle"),
     "cycle_check": ("hostup_vps_billing_cycle", {"cycle": "annually"}, True, ("billing_cycle", "estimate"), None),
 }
 SUCCESS = {"info": "ok", "upgrade": "changed", "upgrade_check": "changed", "cycle": "changed", "cycle_check": "changed"}
 RETRIED = ("details", "billing_cycle", "estimate")
+POLLED = {"upgrade": "details", "cycle": "billing_cycle"}
 
 
 class Case(object):
-    def __init__(self, name, mode, expect, words=(), orders=0, faults=(), args=None, unpaid=False, sent=None):
+    def __init__(self, name, mode, expect, words=(), orders=0, faults=(), args=None, unpaid=False, sent=None,
+                 state=None):
         self.name = name
         self.mode = mode
         self.expect = expect
@@ -51,8 +54,11 @@ class Case(object):
         self.faults = tuple(faults)
         self.args = args
         self.unpaid = unpaid
-        self.sent = sent or {}  # call -> how many requests of it the simulator must see
+        self.sent = dict(sent or {})  # call -> how many requests of it the simulator must see
+        self.state = state or {}  # settings of the case's VPS in the simulator (apply_delay)
         self.vmid = None
+        if expect != "failed" and POLLED.get(mode) in self.sent:
+            self.sent[POLLED[mode]] += 1
 
     def task_args(self):
         module, args, _check, _calls, _order = MODES[self.mode]
@@ -122,10 +128,45 @@ def build_cases():
         else:
             cases.append(Case("%s pending invoice" % mode, mode, "failed", ["unpaid invoice", "Pay or cancel"],
                               unpaid=True))
+    cases += money_cases()
     cases += bad_input_cases()
     for index, case in enumerate(cases):
         case.vmid = FIRST_VMID + index
     return cases
+
+
+def money_cases():
+    """Issue 10: amounts, replies, drafts, resources and changes HostUp applies later."""
+    no_order = {"order": 0, "change_billing_cycle": 0}
+    return [
+        Case("upgrade order data.success false", "upgrade", "failed",
+             ["answered success: false", "cannot be proven"], orders=1,
+             faults=[("order", "patch", {"skip": True, "data": {"success": False, "message": "Draft rejected"}})],
+             sent={"order": 1}),
+        Case("upgrade order without order id", "upgrade", "failed", ["answered without an order id", "Check the VPS"],
+             orders=1, faults=[("order", "patch", {"skip": True, "data": {"success": True}})], sent={"order": 1}),
+        Case("upgrade estimate prorated NaN", "upgrade", "failed", ["Over budget", "(prorated NaN)"],
+             faults=[("estimate", "patch", {"data": {"prorated": "NaN"}})], sent=no_order),
+        Case("upgrade estimate setup fee over budget", "upgrade", "failed", ["560.00 due now is more than"],
+             args={"max_prorated": 100},
+             faults=[("estimate", "patch", {"data": {"raw.draft.price.total": "560.00", "raw.draft.price.setup": 500}})],
+             sent=no_order),
+        Case("upgrade free option not claimed", "upgrade", "failed", ["cannot read the current value of option 2259"],
+             args={"package": None, "resources": {"2259": 1}}, sent=no_order),
+        Case("upgrade list option not claimed", "upgrade", "failed", ["cannot read the current value of option 2209"],
+             args={"package": None, "resources": {"2209": "debian-12"}}, sent=no_order),
+        Case("upgrade unknown draft", "upgrade", "failed", ["Check draft_id", "no open draft 99999"],
+             args={"draft_id": 99999}, sent=no_order),
+        Case("upgrade applied later", "upgrade", "changed", orders=1, state={"apply_delay": 1.5}, sent={"order": 1}),
+        Case("upgrade not visible in wait_timeout", "upgrade", "failed", ["was ordered (order", "not yet visible"],
+             orders=1, args={"wait_timeout": 2}, state={"apply_delay": 600}, sent={"order": 1}),
+        Case("cycle estimate prorated NaN", "cycle", "failed", ["(prorated NaN)"],
+             faults=[("estimate", "patch", {"data": {"prorated": "NaN"}})], sent=no_order),
+        Case("cycle over budget", "cycle", "failed", ["Over budget", "more than max_prorated 100.00"],
+             args={"max_prorated": 100}, sent=no_order),
+        Case("cycle applied later", "cycle", "changed", orders=1, state={"apply_delay": 1.5},
+             sent={"change_billing_cycle": 1}),
+    ]
 
 
 def bad_input_cases():
@@ -159,6 +200,7 @@ def matrix(ansible_factory, tmp_path_factory):
         for case in CASES:
             if case.unpaid:
                 simulator.leave_invoice_unpaid(case.vmid)
+            simulator.vps[case.vmid].update(case.state)
             for call, kind, params in case.faults:
                 params = dict(params)
                 simulator.add_fault(call, kind, vmid=case.vmid, times=params.pop("times", 1), **params)

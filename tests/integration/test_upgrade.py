@@ -27,7 +27,7 @@ def test_check_mode_returns_the_real_price_and_orders_nothing(ansible, sim):
     assert result["changed"] is True and result["order"] is None
     # VPS SM 139 -> VPS MD 259 a month, half the month left: 60 due now
     assert result["estimate"] == {"draft_id": 5257, "prorated": 60.0, "credits": 0.0, "recurring": 259.0,
-                                  "total": 60.0, "currency": "SEK"}
+                                  "total": 60.0, "currency": "SEK", "due_now": 60.0}
     assert [r["call"] for r in sim.requests()] == ["details", "billing_cycle", "estimate"]
     assert sim.ordering_requests() == []
     assert sim.state(10001)["product_id"] == "1937"

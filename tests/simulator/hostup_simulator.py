@@ -14,7 +14,7 @@ under ``/_sim/`` (never called by the collection):
     DELETE /_sim/requests          forget them
     POST   /_sim/faults            add a fault: {"call", "kind", "vmid", "times", ...}
     DELETE /_sim/faults            remove all faults
-    POST   /_sim/settings          {"latency_ms": 30, "rate_limit": 20}
+    POST   /_sim/settings          {"latency_ms": 30, "rate_limit": 20, "apply_delay": 2}
     POST   /_sim/reset             back to the seed state
     GET    /_sim/vps/<vmid>        the state of one VPS
     POST   /_sim/vps/<vmid>/pay    mark the VPS's invoices paid
@@ -127,7 +127,24 @@ SENSITIVE_VALUES = sorted({
     and value not in ("", "N/A")
 })
 
-FAULT_KINDS = ("status", "rate_limit", "html", "truncated", "success_false", "drop", "delay")
+# "patch": answer with the call's data changed at dotted keys ({"data": {"raw.draft.price.setup": 500}});
+# with "skip": true the call is not carried out and the data is only the patch.
+FAULT_KINDS = ("status", "rate_limit", "html", "truncated", "success_false", "drop", "delay", "patch")
+SCHEDULED = "Function has been scheduled for execution"
+
+
+def _patched(data, patch):
+    """``data`` with each dotted key of ``patch`` set (intermediate objects made as needed)."""
+    data = copy.deepcopy(data)
+    for dotted, value in patch.items():
+        target = data
+        keys = dotted.split(".")
+        for key in keys[:-1]:
+            if not isinstance(target.get(key), dict):
+                target[key] = {}
+            target = target[key]
+        target[keys[-1]] = value
+    return data
 
 
 def utc_now():
@@ -175,6 +192,7 @@ class Simulator(object):
         self._lock = threading.RLock()
         self.latency = latency
         self.rate_limit = rate_limit
+        self.apply_delay = 0.0
         self.reset()
 
     # --- in-process control (tests) -------------------------------------------
@@ -203,6 +221,8 @@ class Simulator(object):
                 vps.setdefault("next_due", "2026-12-10")
                 vps.setdefault("period_remaining", 0.5)
                 vps.setdefault("credits", 0)
+                vps.setdefault("scheduled", [])
+            self.apply_delay = 0.0
             self.drafts = {}
             self.faults = []
             self.log = []
@@ -248,6 +268,7 @@ class Simulator(object):
             vps = self.vps.get(int(vmid))
             if vps is None:
                 return None
+            self._apply_due(vps)
             view = copy.deepcopy(vps)
             view["price"] = {c: self.price(vps, c) for c in CYCLE_LABELS}
             return view
@@ -310,6 +331,15 @@ class Simulator(object):
         if limited:
             return limited
         fault = self._take_fault(call, vmid)
+        if fault and fault["kind"] == "patch":
+            if fault.get("skip"):
+                return self._success(_patched({}, fault.get("data") or {}), request_id)
+            reply = self._process(method, path, headers, call, vmid, body, body_error, request_id)
+            if reply.status == 200:
+                envelope = json.loads(reply.body)
+                envelope["data"] = _patched(envelope["data"], fault.get("data") or {})
+                reply.body = json.dumps(envelope).encode()
+            return reply
         if fault and fault["kind"] != "delay" and not fault.get("after_apply"):
             return self._fault_reply(fault, call, request_id)
         reply = self._process(method, path, headers, call, vmid, body, body_error, request_id)
@@ -441,7 +471,24 @@ class Simulator(object):
         vps = self.vps.get(vmid)
         if vps is None:
             raise ApiError(404, "Service not found")
+        self._apply_due(vps)
         return vps
+
+    def _apply_due(self, vps):
+        """Carry out the scheduled changes whose time has come (HostUp applies orders later)."""
+        now = time.time()
+        for when, change in list(vps["scheduled"]):
+            if when <= now:
+                vps.update(change)
+                vps["scheduled"].remove((when, change))
+
+    def _schedule(self, vps, change):
+        """Apply ``change`` now, or after the VPS's (else the simulator's) apply_delay seconds."""
+        delay = float(vps.get("apply_delay", self.apply_delay) or 0.0)
+        if delay <= 0:
+            vps.update(change)
+        else:
+            vps["scheduled"].append((time.time() + delay, change))
 
     def price(self, vps, cycle, product_id=None, resources=None):
         """Recurring price of a configuration for a cycle; the one pricing rule."""
@@ -492,9 +539,19 @@ class Simulator(object):
                       "recurring_discount": {cycle: "0.00"}, "setup": 0},
             "services": {"1": {"_name": product["name"], "name": product["name"], "product_id": quote["package"],
                                "account_id": str(vps["vmid"]), "cycle": cycle, "recurring": cycle,
-                               "customizations": dict((k, {"id": k, "value": v}) for k, v in quote["resources"].items()),
+                               "customizations": self._customizations(quote["package"], quote["resources"]),
                                "total": {"cost": amount(quote["prorated"]), "recurring": recurring}}},
         }
+
+    def _customizations(self, product_id, resources):
+        """The options a draft holds, described as HostBill does: hasQty, type/ftype, and the value."""
+        described = {}
+        for option_id, value in resources.items():
+            option = self.options.get(str(option_id), {})
+            kind = "select" if option.get("select") else option.get("type", "qty")
+            described[str(option_id)] = {"id": str(option_id), "name": option.get("name"), "product_id": product_id,
+                                         "hasQty": kind != "select", "type": kind, "ftype": kind, "value": value}
+        return described
 
     # --- the four calls ---------------------------------------------------------
 
@@ -533,11 +590,15 @@ class Simulator(object):
             raise ApiError(400, "Invalid input detected: cycle must be one of a, m")
         self._refuse_if_unpaid(vps)
         quote = self._quote(vps, {"cycle": cycle})
+        if cycle != vps["cycle"]:
+            self._use_credit(vps, quote)
         if cycle != vps["cycle"] and quote["total"] > 0:
-            self._new_invoice(vps, quote["total"], paid=vps["autopay"])
-        vps["cycle"] = cycle
+            self._new_invoice(vps, quote["total"], paid=self._autopay(vps, quote["total"]))
+        price = self.price(vps, cycle)
+        self._schedule(vps, {"cycle": cycle})
+        info = ["Account #%d changes saved" % vmid] + ([SCHEDULED] if vps["scheduled"] else [])
         return {"success": True, "message": "Billing cycle changed successfully", "newCycle": CYCLE_LABELS[cycle],
-                "total": amount(self.price(vps, cycle)), "info": ["Account #%d changes saved" % vmid]}
+                "total": amount(price), "info": info}
 
     def _call_estimate(self, vmid, body):
         vps = self._vps(vmid)
@@ -565,10 +626,12 @@ class Simulator(object):
             change = self._change(body)
             quote = self._quote(vps, change)
         self._refuse_if_unpaid(vps)
-        vps["product_id"], vps["cycle"], vps["resources"] = quote["package"], quote["cycle"], quote["resources"]
+        self._use_credit(vps, quote)
+        self._schedule(vps, {"product_id": quote["package"], "cycle": quote["cycle"], "resources": quote["resources"]})
         order_id, order_num = self._next_order, 1693887344 + self._next_order
         self._next_order += 1
-        invoice = self._new_invoice(vps, quote["total"], paid=vps["autopay"]) if quote["total"] > 0 else None
+        invoice = (self._new_invoice(vps, quote["total"], paid=self._autopay(vps, quote["total"]))
+                   if quote["total"] > 0 else None)
         invoice_id = invoice["id"] if invoice else 0
         data = {
             "success": True, "upgraded": True, "message": "Upgrade request submitted successfully",
@@ -579,7 +642,7 @@ class Simulator(object):
         if draft:
             draft["status"] = "ordered"
             data["raw"] = {"success": True, "call": "convertOrderDraft", "order_id": order_id,
-                           "server_time": int(time.time()), "info": ["Draft converted to order"],
+                           "server_time": int(time.time()), "info": ["Draft converted to order", SCHEDULED],
                            "draft": self._draft_body(draft["id"], vps, quote)}
         else:
             only_resources = set(body) - {"send"} == {"resources"}
@@ -619,8 +682,11 @@ class Simulator(object):
             if option is None:
                 raise ApiError(400, "Invalid input detected: unknown configurable option %s" % option_id)
             if option.get("select"):
-                if not isinstance(value, str) or not value:
-                    raise ApiError(400, "Invalid input detected: option %s takes an item id" % option_id)
+                items = option.get("items")
+                if isinstance(value, bool) or not isinstance(value, (int, str)) or value == "" or (
+                        items and str(value) not in items):
+                    raise ApiError(400, "Invalid input detected: option %s takes an item id%s" % (
+                        option_id, " (one of %s)" % ", ".join(items) if items else ""))
             elif isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise ApiError(400, "Invalid input detected: option %s takes a number >= 0" % option_id)
             checked[str(option_id)] = value
@@ -640,6 +706,14 @@ class Simulator(object):
         if draft is None or draft["vmid"] != vmid or draft["status"] != "draft":
             raise ApiError(404, "Order draft %s not found" % draft_id)
         return draft
+
+    def _autopay(self, vps, total):
+        """Whether an invoice is paid at once (autopay). Account credit was already used by the quote:
+        ``_use_credit`` takes it from the account, so an order the credit covers leaves no invoice."""
+        return bool(vps["autopay"])
+
+    def _use_credit(self, vps, quote):
+        vps["credits"] = round(float(vps["credits"]) - quote["credits"], 2)
 
     def _new_invoice(self, vps, total, paid):
         invoice = {"id": self._next_invoice, "order_id": self._next_order - 1, "total": round(total, 2),
@@ -690,7 +764,10 @@ class Simulator(object):
                 self.latency = float(body["latency_ms"]) / 1000.0
             if "rate_limit" in body:
                 self.rate_limit = body["rate_limit"] or None
-            return {"latency_ms": self.latency * 1000.0, "rate_limit": self.rate_limit}
+            if "apply_delay" in body:
+                self.apply_delay = float(body["apply_delay"] or 0.0)
+            return {"latency_ms": self.latency * 1000.0, "rate_limit": self.rate_limit,
+                    "apply_delay": self.apply_delay}
         if route == "/_sim/reset" and method == "POST":
             self.reset()
             return {"ok": True}

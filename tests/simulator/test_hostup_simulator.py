@@ -106,3 +106,53 @@ def test_every_request_is_recorded_without_the_key(sim):
     (record,) = sim.requests()
     assert record["call"] == "details" and record["status"] == 200 and record["auth"] == "x-api-key"
     assert_no_leak(json.dumps(record), API_KEY)
+
+
+def test_an_order_applied_later_shows_in_details_only_after_apply_delay(sim, monkeypatch):
+    clock = [1000.0]
+    monkeypatch.setattr(hostup_simulator.time, "time", lambda: clock[0])
+    sim.apply_delay = 5
+    draft = call(sim, "POST", "/api/vm/10001/upgrade", {"send": False, "package": "1938"})[1]["data"]["draftId"]
+    order = call(sim, "POST", "/api/vm/10001/upgrade", {"send": True, "draftId": draft})[1]["data"]
+    assert hostup_simulator.SCHEDULED in order["raw"]["info"]
+    assert call(sim, "GET", "/api/vm/10001/details")[1]["data"]["product_id"] == "1937"
+    clock[0] += 5
+    assert call(sim, "GET", "/api/vm/10001/details")[1]["data"]["product_id"] == "1938"
+
+
+def test_a_cycle_switch_can_be_deferred_too(sim, monkeypatch):
+    clock = [1000.0]
+    monkeypatch.setattr(hostup_simulator.time, "time", lambda: clock[0])
+    sim.vps[10001]["apply_delay"] = 2
+    call(sim, "POST", "/api/vm/10001/billing-cycle", {"cycle": "a"})
+    assert call(sim, "GET", "/api/vm/10001/billing-cycle")[1]["data"]["current"] == "m"
+    clock[0] += 2
+    assert call(sim, "GET", "/api/vm/10001/billing-cycle")[1]["data"]["current"] == "a"
+
+
+def test_account_credit_pays_an_order_so_no_unpaid_invoice_holds_it(sim):
+    sim.vps[10004]["credits"] = 500  # 10004 has no autopay
+    draft = call(sim, "POST", "/api/vm/10004/upgrade", {"send": False, "package": "1937"})[1]["data"]["draftId"]
+    order = call(sim, "POST", "/api/vm/10004/upgrade", {"send": True, "draftId": draft})[1]["data"]
+    assert order["invoiceId"] is None
+    assert sim.state(10004)["invoices"] == [] and sim.state(10004)["credits"] == 460.0
+    assert call(sim, "GET", "/api/vm/10004/billing-cycle")[0] == 200
+
+
+def test_free_and_list_options_cost_nothing_and_drafts_describe_them(sim):
+    status, body = call(sim, "POST", "/api/vm/10001/upgrade", {
+        "send": False, "resources": {"2259": 1, "2209": "debian-12", "2232": 40}})
+    assert status == 200 and body["data"]["prorated"] == 0
+    options = body["data"]["raw"]["draft"]["services"]["1"]["customizations"]
+    assert (options["2259"]["hasQty"], options["2259"]["type"], options["2259"]["value"]) == (False, "select", 1)
+    assert (options["2232"]["hasQty"], options["2232"]["type"], options["2232"]["value"]) == (True, "sliderinput", 40)
+    assert call(sim, "POST", "/api/vm/10001/upgrade", {"send": False, "resources": {"2209": "windows"}})[0] == 400
+
+
+def test_a_patch_fault_changes_the_answer_at_dotted_keys(sim):
+    sim.add_fault("estimate", "patch", vmid=10001, data={"prorated": "NaN", "raw.draft.price.setup": 500})
+    data = call(sim, "POST", "/api/vm/10001/upgrade", {"send": False, "package": "1938"})[1]["data"]
+    assert data["prorated"] == "NaN" and data["raw"]["draft"]["price"]["setup"] == 500
+    sim.add_fault("order", "patch", vmid=10001, skip=True, data={"success": False})
+    assert call(sim, "POST", "/api/vm/10001/upgrade", {"send": True, "package": "1938"})[1]["data"] == {"success": False}
+    assert sim.state(10001)["product_id"] == "1937"
