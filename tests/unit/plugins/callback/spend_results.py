@@ -148,12 +148,12 @@ def task_result(host, action, result, check_mode=False, resolved_action=None):
 
 
 def make_callback(report_file=None):
-    """The callback as ansible loads it, with its options set (report_file None: no JSON file)."""
+    """The callback as ansible loads it, with its options set (report_file None: from the environment)."""
     definitions = yaml.safe_load(spend.DOCUMENTATION)["options"]
     C.config.initialize_plugin_configuration_definitions("callback", "hostup.cloud.spend", definitions)
     callback = spend.CallbackModule(display=FakeDisplay())
     callback._load_name = "hostup.cloud.spend"
-    callback.set_options(direct={"report_file": report_file})
+    callback.set_options(direct={"report_file": report_file} if report_file else None)
     return callback
 
 
