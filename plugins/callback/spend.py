@@ -36,19 +36,22 @@ description:
     the billing cycles and prices, C(pending_invoice), the status and code of C(api_error)) and the
     task's own C(vmid), C(package), C(cycle) and C(resources) options (resource ids only). Nothing
     is taken from C(invocation), no failure message is copied, and the API key is never read.
-  - "O(report_file) writes the same report as JSON, replacing the file atomically, readable
-    only by its owner (mode C(0600)). Its format (C(format_version) 1): C(check_mode) (bool:
-    the run was C(--check)); C(rows), a list of objects with C(host), C(vmid), C(module),
-    C(change) (C(package) and C(cycle) each null or C({before, after}), C(resources) a list of
-    option ids), C(outcome) (one of V(ordered), V(priced), V(no_change), V(over_budget),
-    V(unpaid_invoice), V(failed)), C(note) (the table's last column), C(currency), C(due_now),
-    C(credits), C(recurring) (C(before), C(after), C(cycle_before), C(cycle_after)),
-    C(recurring_change) (billing cycle name to the change of the recurring price, or null when
-    unknown), C(draft_id), C(order_id), C(invoice_id), C(pending_invoice_id), C(applied),
-    C(api_status) and C(api_code); and C(totals), a list of objects with C(basis) (V(ordered) or
-    V(priced)), C(currency), C(changes), C(due_now), C(recurring_change) (cycle name to amount) and
-    C(recurring_unknown) (how many of the changes had no known recurring price before or after); plus C(unpriced), how many ordered or priced changes came without amounts. Amounts are numbers
-    in the row's currency, or null when the module's result did not carry them."
+  - O(report_file) writes the same report as JSON, replacing the file atomically, readable only
+    by its owner (mode C(0600)).
+  - "The JSON format (C(format_version) 1) is an object with C(check_mode) (true for a C(--check)
+    run), C(rows), C(totals) and C(unpriced) (how many ordered or priced changes came without
+    amounts). Amounts are numbers in the row's currency, or null when the module's result did not
+    carry them."
+  - "Each of C(rows) has C(host), C(vmid), C(module), C(change) (C(package) and C(cycle) each null
+    or C({before, after}); C(resources), a list of option ids), C(outcome) (one of V(ordered),
+    V(priced), V(no_change), V(over_budget), V(unpaid_invoice), V(failed)), C(note) (the table's
+    last column), C(currency), C(due_now), C(credits), C(recurring) (C(before), C(after),
+    C(cycle_before), C(cycle_after)), C(recurring_change) (billing cycle name to the change of the
+    recurring price; null when a price is unknown or nothing was ordered or priced), C(draft_id),
+    C(order_id), C(invoice_id), C(pending_invoice_id), C(applied), C(api_status) and C(api_code)."
+  - "Each of C(totals) has C(basis) (V(ordered) or V(priced)), C(currency), C(changes), C(due_now),
+    C(recurring_change) (billing cycle name to amount) and C(recurring_unknown) (how many of the
+    changes lack a recurring price before or after)."
 author:
   - hostup.cloud maintainers (@hostup-cloud)
 requirements:
