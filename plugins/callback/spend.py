@@ -395,7 +395,7 @@ def render_table(report):
             recurring.append("unknown for %s" % _changes(total["recurring_unknown"]))
         lines.append("Total %s, %s (%s): due now %.2f; recurring per cycle %s"
                      % (total["currency"], what, _changes(total["changes"]), total["due_now"], ", ".join(recurring)))
-    if not report["totals"]:
+    if not report["totals"] and not report["unpriced"]:
         lines.append("Nothing was ordered or priced.")
     if report["unpriced"]:
         lines.append("Not in the totals: %s without amounts in the module results." % _changes(report["unpriced"]))

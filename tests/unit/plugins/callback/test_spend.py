@@ -189,6 +189,16 @@ def test_a_cycle_switch_with_its_diff_knows_the_recurring_change(monkeypatch):
     assert report["totals"] == [total("priced", "SEK", 1, 1320.5, {"monthly": -139.0, "annually": 1390.0})]
 
 
+def test_changes_without_amounts_are_counted_apart_from_nothing():
+    callback = play([("on_ok", task_result("web-2", BILLING_CYCLE, switched_without_estimate(10002)))])
+    assert printed(callback)[2:] == [
+        "host    vmid  change                     due now  recurring        currency  order / why nothing was ordered",
+        "web-2  10002  cycle monthly -> annually        -  ? -> 1390.00/yr  -         switched",
+        "",
+        "Not in the totals: 1 change without amounts in the module results.",
+    ]
+
+
 def test_no_change_is_listed_and_not_totalled():
     callback = play([
         ("on_ok", task_result("db-1", UPGRADE, unchanged_upgrade(10003))),
