@@ -71,6 +71,7 @@ options:
 """
 
 import json
+import math
 import os
 import re
 import tempfile
@@ -319,7 +320,7 @@ def _pair(before, after):
 def _money(value):
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    if value != value or value in (float("inf"), float("-inf")):
+    if not math.isfinite(value):
         return None
     return round(float(value), 2)
 

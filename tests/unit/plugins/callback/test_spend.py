@@ -199,6 +199,14 @@ def test_changes_without_amounts_are_counted_apart_from_nothing():
     ]
 
 
+def test_an_amount_that_is_not_a_finite_number_is_no_amount():
+    broken = ordered_upgrade(10001, 5257)
+    broken["estimate"].update(prorated=float("nan"), recurring=float("inf"))
+    report = play([("on_ok", task_result("web-1", UPGRADE, broken))]).report()
+    assert (report["rows"][0]["due_now"], report["rows"][0]["recurring"]["after"]) == (None, None)
+    assert (report["totals"], report["unpriced"]) == ([], 1)
+
+
 def test_no_change_is_listed_and_not_totalled():
     callback = play([
         ("on_ok", task_result("db-1", UPGRADE, unchanged_upgrade(10003))),
