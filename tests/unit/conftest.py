@@ -16,6 +16,7 @@ import pytest
 import requests
 from requests.structures import CaseInsensitiveDict
 
+from ansible.module_utils import _internal as module_utils_internal
 from ansible.module_utils import basic
 from ansible.module_utils.common import warnings
 
@@ -142,8 +143,10 @@ def run_module(module, args, check_mode=False, diff=False):
         raise ModuleExit(dict(result, msg=msg, failed=True), failed=True)
 
     warnings._global_warnings.clear()  # pylint: disable=protected-access
-    original = (basic.AnsibleModule.exit_json, basic.AnsibleModule.fail_json)
+    original = (basic.AnsibleModule.exit_json, basic.AnsibleModule.fail_json, module_utils_internal.is_controller)
     basic.AnsibleModule.exit_json, basic.AnsibleModule.fail_json = exit_json, fail_json
+    # a module runs as on a target, also after controller code (the callback's tests) was imported
+    module_utils_internal.is_controller = False
     try:
         if patch_module_args is not None:
             with patch_module_args(args):
@@ -154,5 +157,5 @@ def run_module(module, args, check_mode=False, diff=False):
     except ModuleExit as outcome:
         return outcome.result, outcome.failed
     finally:
-        basic.AnsibleModule.exit_json, basic.AnsibleModule.fail_json = original
+        basic.AnsibleModule.exit_json, basic.AnsibleModule.fail_json, module_utils_internal.is_controller = original
     raise AssertionError("the module returned without exit_json or fail_json")
