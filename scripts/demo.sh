@@ -36,23 +36,25 @@ print("simulator received: %d reads, %d estimates, %d orders (ordering calls)"
 PY
 }
 run() { step "$1" "${*:2}"; "${@:2}"; received; }
+# the spend report (callback hostup.cloud.spend) after the steps that price or order
+spend=ANSIBLE_CALLBACKS_ENABLED=hostup.cloud.spend
 
 echo "HostUp simulator at $HOSTUP_API_URL (state: tests/simulator/seed.json)"
 run "1. What the VPSes have now" \
   ansible-playbook hostup.cloud.vps_report -i "$inventory"
 run "2. Price a bigger plan (1938, VPS MD) for the whole group: estimates only, nothing ordered" \
-  ansible-playbook hostup.cloud.price_change -i "$inventory" -e hostup_package=1938
+  env "$spend" ansible-playbook hostup.cloud.price_change -i "$inventory" -e hostup_package=1938
 run "3. Preview resizing web-1 with a budget (--check: the real price, nothing ordered)" \
-  ansible-playbook hostup.cloud.resize -e vmid=10001 -e package=1938 -e max_prorated=100 --check --diff
+  env "$spend" ansible-playbook hostup.cloud.resize -e vmid=10001 -e package=1938 -e max_prorated=100 --check --diff
 run "4. A budget that is too small stops the order" \
   ansible-playbook hostup.cloud.resize -e vmid=10001 -e package=1939 -e max_prorated=100 || true
 run "5. The real change: order exactly the estimate shown" \
-  ansible-playbook hostup.cloud.resize -e vmid=10001 -e package=1938 -e max_prorated=100
+  env "$spend" ansible-playbook hostup.cloud.resize -e vmid=10001 -e package=1938 -e max_prorated=100
 run "6. The rerun changes nothing and orders nothing" \
   ansible-playbook hostup.cloud.resize -e vmid=10001 -e package=1938 -e max_prorated=100
 run "7. Annual billing for the group: preview the cost with --check" \
-  ansible-playbook hostup.cloud.annual_billing -i "$inventory" --check
+  env "$spend" ansible-playbook hostup.cloud.annual_billing -i "$inventory" --check
 run "8. Annual billing for real: each switch priced (estimate), then sent (db-1 is already annual)" \
-  ansible-playbook hostup.cloud.annual_billing -i "$inventory"
+  env "$spend" ansible-playbook hostup.cloud.annual_billing -i "$inventory"
 run "9. Where the group ended" \
   ansible-playbook hostup.cloud.vps_report -i "$inventory"

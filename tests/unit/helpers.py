@@ -18,6 +18,11 @@ from ansible.module_utils import basic
 from ansible.module_utils.common import warnings
 
 try:
+    from ansible.module_utils import _internal as module_utils_internal
+except ImportError:  # ansible-core < 2.19 has no controller/target switch
+    module_utils_internal = None
+
+try:
     from ansible.module_utils.testing import patch_module_args
 except ImportError:  # ansible-core < 2.19
     patch_module_args = None
@@ -124,7 +129,11 @@ def run_module(module, args, check_mode=False, diff=False):
 
     warnings._global_warnings.clear()  # pylint: disable=protected-access
     original = (basic.AnsibleModule.exit_json, basic.AnsibleModule.fail_json)
+    was_controller = getattr(module_utils_internal, "is_controller", None)
     basic.AnsibleModule.exit_json, basic.AnsibleModule.fail_json = exit_json, fail_json
+    if module_utils_internal is not None:
+        # a module runs as on a target, also after controller code (the callback's tests) was imported
+        module_utils_internal.is_controller = False
     try:
         if patch_module_args is not None:
             with patch_module_args(args):
@@ -136,4 +145,6 @@ def run_module(module, args, check_mode=False, diff=False):
         return outcome.result, outcome.failed
     finally:
         basic.AnsibleModule.exit_json, basic.AnsibleModule.fail_json = original
+        if module_utils_internal is not None:
+            module_utils_internal.is_controller = was_controller
     raise AssertionError("the module returned without exit_json or fail_json")
