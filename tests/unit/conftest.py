@@ -70,6 +70,7 @@ class Conversation(object):
 
     def __init__(self):
         self.headers = {}
+        self.trust_env = True
         self.expected = []
         self.sent = []
 
@@ -78,11 +79,12 @@ class Conversation(object):
         self.expected.append(Expected(method, path, body, response, raises))
         return self
 
-    def request(self, method, url, json=None, timeout=None, verify=None):  # pylint: disable=redefined-outer-name
+    def request(self, method, url, json=None, timeout=None, verify=None,  # pylint: disable=redefined-outer-name
+                allow_redirects=True):
         assert url.startswith(API), url
         path = url[len(API):]
         self.sent.append({"method": method, "path": path, "body": json, "timeout": timeout,
-                          "verify": verify, "headers": dict(self.headers)})
+                          "verify": verify, "allow_redirects": allow_redirects, "headers": dict(self.headers)})
         assert self.expected, "unexpected call %s %s %r" % (method, path, json)
         call = self.expected.pop(0)
         assert (method, path) == (call.method, call.path), "expected %s %s, got %s %s" % (
