@@ -23,9 +23,11 @@ import pytest
 import hostup_simulator
 from ansible_runner import save_result_task, write_local_inventory
 from hostup_simulator import SENSITIVE_VALUES
+import leak_scan
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FIRST_VMID = 20001
+MATRIX_KEY = "matrix-secret-key-0b7e99"
 
 # module mode -> (module, arguments, check mode, the calls it makes, the ordering call or None)
 MODES = {
@@ -114,7 +116,7 @@ def build_cases():
                                   faults=[(call, "drop", {})], sent={call: 2}))
         for status, words in ((401, ["HTTP 401 UNAUTHORIZED", "Check api_key"]),
                               (403, ["HTTP 403 FORBIDDEN", "lacks a scope"]),
-                              (404, ["HTTP 404 NOT_FOUND", "Check vmid"])):
+                              (404, ["HTTP 404 NOT_FOUND", "No such VPS: check vmid"])):
             cases.append(Case("%s %d" % (mode, status), mode, "failed", words,
                               faults=[(calls[0], "status", {"status": status, "times": None})], sent={calls[0]: 1}))
         if mode == "info":
@@ -122,6 +124,10 @@ def build_cases():
         else:
             cases.append(Case("%s pending invoice" % mode, mode, "failed", ["unpaid invoice", "Pay or cancel"],
                               unpaid=True))
+    # what a YAML block scalar or a vault file gives: works, and leaks in no form
+    cases.append(Case("info key ends with a newline", "info", "ok", args={"api_key": MATRIX_KEY + "\n"}))
+    cases.append(Case("upgrade key ends with a newline", "upgrade", "changed", orders=1,
+                      args={"api_key": MATRIX_KEY + "\n"}))
     cases += bad_input_cases()
     for index, case in enumerate(cases):
         case.vmid = FIRST_VMID + index
@@ -143,6 +149,7 @@ def bad_input_cases():
         ("upgrade", {"max_recurring": -0.01}, "max_recurring"), ("upgrade", {"package": None}, "package, resources"),
         ("upgrade", {"colour": "blue"}, "colour"),
         ("cycle", {"cycle": "a"}, "cycle"), ("cycle", {"cycle": None}, "cycle"), ("cycle", {"vmid": 1.5}, "vmid"),
+        ("info", {"rate_limit_wait": -1}, "rate_limit_wait"), ("info", {"api_key": " \n"}, "api_key is empty"),
     ]
     return [Case("bad input %s %s" % (mode, json.dumps(args, sort_keys=True)), mode, "failed", [option],
                  args=args, sent={"*": 0}) for mode, args, option in table]
@@ -177,8 +184,6 @@ def matrix(ansible_factory, tmp_path_factory):
     finally:
         server.shutdown()
 
-
-MATRIX_KEY = "matrix-secret-key-0b7e99"
 
 
 def write_inventory(workdir):
@@ -231,7 +236,7 @@ def check_case(case, result, simulator, run):
 
 def find_leaks(run, results):
     text = run.output + json.dumps(results)
-    return sorted(value for value in list(SENSITIVE_VALUES) + [MATRIX_KEY] if value in text)
+    return leak_scan.leaks(text, list(SENSITIVE_VALUES) + [MATRIX_KEY + "\n"])
 
 
 def write_summary(outcome, simulator, leaks):
