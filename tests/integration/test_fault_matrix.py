@@ -185,7 +185,6 @@ def matrix(ansible_factory, tmp_path_factory):
         server.shutdown()
 
 
-
 def write_inventory(workdir):
     groups = {}
     for case in CASES:
