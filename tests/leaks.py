@@ -14,9 +14,9 @@ __metaclass__ = type
 import json
 
 try:
-    from urllib.parse import quote
+    from urllib.parse import quote, quote_plus
 except ImportError:  # pragma: no cover - Python 2
-    from urllib import quote
+    from urllib import quote, quote_plus
 
 
 def _verbatim(secret):
@@ -25,6 +25,10 @@ def _verbatim(secret):
 
 def _python_repr(secret):
     return repr(secret)[1:-1]
+
+
+def _bytes_repr(secret):
+    return repr(secret.encode("utf-8"))[2:-1]
 
 
 def _json(secret):
@@ -43,14 +47,18 @@ def _url(secret):
     return quote(secret, safe="")
 
 
-ESCAPES = [_verbatim, _python_repr, _json, _json_unicode, _json_in_json, _url]
+def _url_plus(secret):
+    return quote_plus(secret)
+
+
+ESCAPES = [_verbatim, _python_repr, _bytes_repr, _json, _json_unicode, _json_in_json, _url, _url_plus]
 
 
 def secret_forms(secret):
-    """Every form of ``secret`` a scan looks for."""
-    if not secret:
+    """Every form of ``secret`` (and of it stripped: a key with a trailing newline) a scan looks for."""
+    if not secret.strip():
         raise ValueError("an empty secret is found in any text")
-    return sorted(set(escape(secret) for escape in ESCAPES))
+    return sorted(set(escape(value) for value in (secret, secret.strip()) for escape in ESCAPES))
 
 
 def leaks(text, secrets):

@@ -26,6 +26,9 @@ from ansible_collections.hostup.cloud.tests.simulator import hostup_simulator
 from ansible_collections.hostup.cloud.tests.simulator.hostup_simulator import SENSITIVE_VALUES
 
 FIRST_VMID = 20001
+# The run's API key; the quote and backslash make its repr and JSON forms differ from it, so the
+# leak scan proves it looks for those too.
+MATRIX_KEY = 'matrix-secret-key-"0b7e99\\'
 
 # module mode -> (module, arguments, check mode, the calls it makes, the ordering call or None)
 # A real run that orders reads the VPS once more after the order (``wait``): POLLED names that read.
@@ -120,7 +123,7 @@ def build_cases():
                                   faults=[(call, "drop", {})], sent={call: 2}))
         for status, words in ((401, ["HTTP 401 UNAUTHORIZED", "Check api_key"]),
                               (403, ["HTTP 403 FORBIDDEN", "lacks a scope"]),
-                              (404, ["HTTP 404 NOT_FOUND", "Check vmid"])):
+                              (404, ["HTTP 404 NOT_FOUND", "No such VPS: check vmid"])):
             cases.append(Case("%s %d" % (mode, status), mode, "failed", words,
                               faults=[(calls[0], "status", {"status": status, "times": None})], sent={calls[0]: 1}))
         if mode == "info":
@@ -129,6 +132,9 @@ def build_cases():
             cases.append(Case("%s pending invoice" % mode, mode, "failed", ["unpaid invoice", "Pay or cancel"],
                               unpaid=True))
     cases += money_cases()
+    cases.append(Case("info key ends with a newline", "info", "ok", args={"api_key": MATRIX_KEY + "\n"}))
+    cases.append(Case("upgrade key ends with a newline", "upgrade", "changed", orders=1,
+                      args={"api_key": MATRIX_KEY + "\n"}))
     cases += bad_input_cases()
     for index, case in enumerate(cases):
         case.vmid = FIRST_VMID + index
@@ -184,6 +190,7 @@ def bad_input_cases():
         ("upgrade", {"max_recurring": -0.01}, "max_recurring"), ("upgrade", {"package": None}, "package, resources"),
         ("upgrade", {"colour": "blue"}, "colour"),
         ("cycle", {"cycle": "a"}, "cycle"), ("cycle", {"cycle": None}, "cycle"), ("cycle", {"vmid": 1.5}, "vmid"),
+        ("info", {"rate_limit_wait": -1}, "rate_limit_wait"), ("info", {"api_key": " \n"}, "api_key is empty"),
     ]
     return [Case("bad input %s %s" % (mode, json.dumps(args, sort_keys=True)), mode, "failed", [option],
                  args=args, sent={"*": 0}) for mode, args, option in table]
@@ -218,11 +225,6 @@ def matrix(ansible_factory, tmp_path_factory):
         yield {"run": run, "results": results, "outcome": outcome, "sim": simulator, "leaks": leaked}
     finally:
         server.shutdown()
-
-
-# The run's API key; the quote and backslash make its repr and JSON forms differ from it, so the
-# leak scan proves it looks for those too.
-MATRIX_KEY = 'matrix-secret-key-"0b7e99\\'
 
 
 def write_inventory(workdir):

@@ -129,7 +129,7 @@ SENSITIVE_VALUES = sorted({
 
 # "patch": answer with the call's data changed at dotted keys ({"data": {"raw.draft.price.setup": 500}});
 # with "skip": true the call is not carried out and the data is only the patch.
-FAULT_KINDS = ("status", "rate_limit", "html", "truncated", "success_false", "drop", "delay", "patch")
+FAULT_KINDS = ("status", "rate_limit", "html", "truncated", "success_false", "drop", "delay", "redirect", "trickle", "patch")
 SCHEDULED = "Function has been scheduled for execution"
 
 
@@ -162,12 +162,13 @@ def amount(value):
 class Reply(object):
     """What the handler sends back: a status, headers and a body, or a dropped connection."""
 
-    def __init__(self, status=200, body=b"", headers=None, drop=False, delay=0.0):
+    def __init__(self, status=200, body=b"", headers=None, drop=False, delay=0.0, trickle=0.0):
         self.status = status
         self.body = body
         self.headers = headers or {}
         self.drop = drop
         self.delay = delay
+        self.trickle = trickle  # seconds between the bytes of the body
 
 
 class ApiError(Exception):
@@ -340,11 +341,13 @@ class Simulator(object):
                 envelope["data"] = _patched(envelope["data"], fault.get("data") or {})
                 reply.body = json.dumps(envelope).encode()
             return reply
-        if fault and fault["kind"] != "delay" and not fault.get("after_apply"):
+        if fault and fault["kind"] not in ("delay", "trickle") and not fault.get("after_apply"):
             return self._fault_reply(fault, call, request_id)
         reply = self._process(method, path, headers, call, vmid, body, body_error, request_id)
         if fault and fault["kind"] == "delay":
             reply.delay = float(fault.get("delay", 2.0))
+        elif fault and fault["kind"] == "trickle":
+            reply.trickle = float(fault.get("interval", 2.0))
         elif fault:
             # after_apply: the call took effect, then its answer is lost
             return self._fault_reply(fault, call, request_id)
@@ -383,7 +386,9 @@ class Simulator(object):
                                       reset_at=reset_at)
 
     def _rate_limit_reply(self, request_id, retry_after, reset_at=None):
-        reset_at = reset_at or utc_now() + datetime.timedelta(seconds=retry_after or 1)
+        # retry_after may be any text (a date, "nan"): then the reset is a second away
+        seconds = retry_after if isinstance(retry_after, (int, float)) and math.isfinite(retry_after) else 1
+        reset_at = reset_at or utc_now() + datetime.timedelta(seconds=seconds or 1)
         headers = {
             "X-RateLimit-Limit": str(self.rate_limit or 60),
             "X-RateLimit-Remaining": "0",
@@ -413,6 +418,8 @@ class Simulator(object):
         kind = fault["kind"]
         if kind == "drop":
             return Reply(drop=True)
+        if kind == "redirect":
+            return Reply(int(fault.get("status", 302)), b"", {"Location": fault["location"]})
         if kind == "rate_limit":
             return self._rate_limit_reply(request_id, fault.get("retry_after"))
         if kind == "html":
@@ -802,7 +809,12 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(reply.body)))
         self.end_headers()
-        self.wfile.write(reply.body)
+        if reply.trickle:
+            for index in range(len(reply.body)):
+                self.wfile.write(reply.body[index:index + 1])
+                time.sleep(reply.trickle)
+        else:
+            self.wfile.write(reply.body)
 
     do_GET = do_POST = do_PUT = do_DELETE = _serve
 

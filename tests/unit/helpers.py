@@ -10,6 +10,7 @@ any other call, a call out of order or a call left unmade fails the test.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import contextlib
 import json
 
 from requests.structures import CaseInsensitiveDict
@@ -71,6 +72,7 @@ class Conversation(object):
 
     def __init__(self):
         self.headers = {}
+        self.trust_env = True
         self.expected = []
         self.sent = []
 
@@ -79,11 +81,12 @@ class Conversation(object):
         self.expected.append(Expected(method, path, body, response, raises))
         return self
 
-    def request(self, method, url, json=None, timeout=None, verify=None):  # pylint: disable=redefined-outer-name
+    def request(self, method, url, json=None, timeout=None, verify=None,  # pylint: disable=redefined-outer-name
+                allow_redirects=True):
         assert url.startswith(API), url
         path = url[len(API):]
         self.sent.append({"method": method, "path": path, "body": json, "timeout": timeout,
-                          "verify": verify, "headers": dict(self.headers)})
+                          "verify": verify, "allow_redirects": allow_redirects, "headers": dict(self.headers)})
         assert self.expected, "unexpected call %s %s %r" % (method, path, json)
         call = self.expected.pop(0)
         assert (method, path) == (call.method, call.path), "expected %s %s, got %s %s" % (
@@ -113,6 +116,21 @@ class ModuleExit(Exception):
         self.failed = failed
 
 
+@contextlib.contextmanager
+def module_args(args):
+    """Make ``args`` the arguments the next AnsibleModule reads, on every ansible-core version."""
+    if patch_module_args is not None:
+        with patch_module_args(args):
+            yield
+        return
+    saved = basic._ANSIBLE_ARGS  # pylint: disable=protected-access
+    basic._ANSIBLE_ARGS = json.dumps({"ANSIBLE_MODULE_ARGS": args}).encode()  # pylint: disable=protected-access
+    try:
+        yield
+    finally:
+        basic._ANSIBLE_ARGS = saved  # pylint: disable=protected-access
+
+
 def run_module(module, args, check_mode=False, diff=False):
     """Run a module's main() with these arguments; return (result, failed)."""
     args = dict(args)
@@ -135,11 +153,7 @@ def run_module(module, args, check_mode=False, diff=False):
         # a module runs as on a target, also after controller code (the callback's tests) was imported
         module_utils_internal.is_controller = False
     try:
-        if patch_module_args is not None:
-            with patch_module_args(args):
-                module.main()
-        else:  # pragma: no cover
-            basic._ANSIBLE_ARGS = json.dumps({"ANSIBLE_MODULE_ARGS": args}).encode()
+        with module_args(args):
             module.main()
     except ModuleExit as outcome:
         return outcome.result, outcome.failed
