@@ -83,8 +83,9 @@ ESTIMATE_FORBIDDEN_HINT = ("the API key lacks a scope this call needs: pricing a
                            "check mode) needs write:billing, and a resource change also write:vm")
 NO_SUCH_ROUTE_HINT = ("no such route: check api_url, the API's base address without /api "
                       "(like %s)" % DEFAULT_API_URL)
-NO_SUCH_DRAFT_HINT = ("no such draft: check draft_id; HostUp may have dropped an old estimate, "
-                      "so price the change again (check mode) for a new one")
+NO_SUCH_DRAFT_HINT = ("no such draft: check draft_id; HostUp has no open draft %s for this VPS (it was "
+                      "already ordered, or HostUp dropped an old estimate), so price the change again "
+                      "(check mode) for a new one")
 NO_SUCH_VPS_HINT = "no such VPS: check vmid, this account has no VPS with that id"
 SERVER_ERROR_HINT = "HostUp could not handle the request; try again later"
 NETWORK_HINT = "check api_url and the network"
@@ -488,7 +489,7 @@ def _hint(kind, status, body, message):
         if message is None or "route" in message.lower():
             return NO_SUCH_ROUTE_HINT
         if isinstance(body, dict) and body.get("draftId") is not None:
-            return NO_SUCH_DRAFT_HINT
+            return NO_SUCH_DRAFT_HINT % body["draftId"]
         return NO_SUCH_VPS_HINT
     if status == 403 and kind == ESTIMATE:
         return ESTIMATE_FORBIDDEN_HINT

@@ -237,7 +237,6 @@ api_error:
            request_id: 2121ae20-bd9d-41e9-aeeb-5dd1dd1a24ba, details: {}}
 """
 
-from ansible_collections.hostup.cloud.plugins.module_utils.client import HostUpError
 from ansible_collections.hostup.cloud.plugins.module_utils.module import VMID_OPTION, HostUpModule
 from ansible_collections.hostup.cloud.plugins.module_utils.ordering import (
     ORDERING_OPTIONS,
@@ -342,7 +341,8 @@ def upgrade_now(hostup):
             fresh = estimate_change(client, vmid, api_change(change), target_cycle)
             if resources_already_so(hostup, fresh, change["resources"], current, vps, draft_given=True):
                 return report_unchanged(hostup, vps, billing, current, fresh.figures)
-        quote = estimate_draft(hostup, params["draft_id"], target_cycle, vps)
+        # an unknown or used draft fails as "no such draft" (the client names it)
+        quote = estimate_change(client, vmid, {"draftId": params["draft_id"]}, target_cycle)
         check_draft(hostup, quote, vps)
     estimate = quote.figures
     refuse_unless_priced(hostup, quote, order=None, vps=vps)
@@ -437,20 +437,6 @@ def option_kinds(quote, resources):
             if known and known["quantity"] is not None:
                 kinds[option_id] = known["quantity"]
     return kinds
-
-
-def estimate_draft(hostup, draft_id, target_cycle, vps):
-    """Price the user's draft; an unknown or used draft is named as a draft, not as a VPS."""
-    vmid = hostup.params["vmid"]
-    try:
-        return estimate_change(hostup.client, vmid, {"draftId": draft_id}, target_cycle)
-    except HostUpError as error:
-        if error.status != 404:
-            raise
-        return hostup.fail_api(error, hint=(
-            "check draft_id: HostUp has no open draft %d for VPS %d (it was already ordered, or it is unknown); "
-            "nothing was ordered. Run without draft_id, or in check mode, for a new estimate and its draft"
-            % (draft_id, vmid)), vps=vps)
 
 
 def check_draft(hostup, quote, vps):

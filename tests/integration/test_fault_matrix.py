@@ -161,7 +161,7 @@ def money_cases():
              args={"package": None, "resources": {"2259": 1}}, sent=no_order),
         Case("upgrade list option not claimed", "upgrade", "failed", ["cannot read the current value of option 2209"],
              args={"package": None, "resources": {"2209": "debian-12"}}, sent=no_order),
-        Case("upgrade unknown draft", "upgrade", "failed", ["Check draft_id", "no open draft 99999"],
+        Case("upgrade unknown draft", "upgrade", "failed", ["No such draft: check draft_id", "no open draft 99999"],
              args={"draft_id": 99999}, sent=no_order),
         Case("upgrade applied later", "upgrade", "changed", orders=1, state={"apply_delay": 1.5}, sent={"order": 1}),
         Case("upgrade not visible in wait_timeout", "upgrade", "failed", ["was ordered (order", "not yet visible"],

@@ -97,7 +97,7 @@ def test_a_draft_for_another_package_is_refused_and_a_used_draft_is_named_as_a_d
     assert ordered.results["up"]["changed"] is True
     assert orders(sim) == [("order", {"send": True, "draftId": draft_id})]
     used = ansible.playbook([upgrade(vmid=10001, draft_id=draft_id)])
-    assert "Check draft_id: HostUp has no open draft %d" % draft_id in used.results["up"]["msg"]
+    assert "No such draft: check draft_id; HostUp has no open draft %d" % draft_id in used.results["up"]["msg"]
     assert "check vmid" not in used.results["up"]["msg"].lower()
     assert len(sim.ordering_requests()) == 1
 

@@ -268,7 +268,7 @@ def test_a_used_or_unknown_draft_is_named_as_a_draft_not_as_a_vps(conversation):
                         reply=api_error(404, "NOT_FOUND", "Order draft 6213 not found", "rid-404"))
     result, failed = run_module(module, {"vmid": 10001, "package": "1938", "draft_id": 6213})
     assert failed
-    assert "Check draft_id: HostUp has no open draft 6213 for VPS 10001" in result["msg"]
+    assert "No such draft: check draft_id; HostUp has no open draft 6213 for this VPS" in result["msg"]
     assert "check vmid" not in result["msg"].lower()
 
 
