@@ -29,6 +29,8 @@ description:
   - Only the host variables listed under O(hostvars_prefix) are set. The customer's name
     and company name, which HostUp's list carries, never become host variables and never
     reach the cache.
+  - O(api_key) and O(api_url) may be templates (lookups, vaulted values), read from the inventory
+    file only; a value from the environment is taken as it is.
   - The inventory file must be named C(hostup.yml), C(hostup.yaml), or end in
     C(.hostup.yml) or C(.hostup.yaml).
 extends_documentation_fragment:
@@ -46,14 +48,11 @@ options:
     description:
       - HostUp API key, sent in the C(X-API-Key) header. It needs the C(read:vm) scope.
       - If not set, the value of the E(HOSTUP_API_KEY) environment variable is used.
-      - May be a template, such as a lookup (C({{ lookup('ansible.builtin.env', 'MY_KEY') }}))
-        or a vaulted value.
+      - May be a template, such as a lookup (see the examples), or a vaulted value.
     required: false
     env:
       - name: HOSTUP_API_KEY
   api_url:
-    description:
-      - May be a template.
     env:
       - name: HOSTUP_API_URL
   rate_limit_wait:

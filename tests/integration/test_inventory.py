@@ -166,3 +166,13 @@ def test_price_change_over_a_keyed_group_of_the_inventory_estimates_only(ansible
     estimates = sorted((r["vmid"], r["body"]) for r in sim.requests(call="estimate"))
     assert estimates == [(10001, {"send": False, "package": "1938"}), (10002, {"send": False, "package": "1938"})]
     assert sim.ordering_requests() == []
+
+
+def test_annual_billing_over_the_inventory_prices_the_monthly_vpses_under_check(ansible, sim):
+    # The inventory's hostup_cycle (the current cycle) must not be taken for the target cycle.
+    run = ansible.playbook([], play={"ansible.builtin.import_playbook": "hostup.cloud.annual_billing"},
+                           inventory=hostup_yml(ansible, filters=SEED_ONLY), check=True)
+    assert run.rc == 0, run
+    assert sorted(r["vmid"] for r in sim.requests(call="estimate")) == [10001, 10002, 10004, 10005]
+    assert all(r["body"]["cycle"] == "a" for r in sim.requests(call="estimate"))
+    assert sim.ordering_requests() == []
