@@ -14,6 +14,7 @@ import yaml
 
 from ansible import constants as C
 from ansible.errors import AnsibleParserError
+from ansible.module_utils import _internal as module_side
 from ansible.inventory.data import InventoryData
 from ansible.parsing.dataloader import DataLoader
 from ansible.plugins.doc_fragments import constructed, inventory_cache
@@ -22,6 +23,11 @@ from ansible.utils.plugin_docs import merge_fragment
 from ansible_collections.hostup.cloud.plugins.doc_fragments import api
 from ansible_collections.hostup.cloud.plugins.inventory import hostup as plugin_module
 from ansible_collections.hostup.cloud.tests.unit.conftest import KEY, api_error, ok
+
+# Importing ansible's controller code (above) marks the whole test process as the controller,
+# and then the module tests that share it find their warnings sent to the display instead of
+# the module's result. The module side is the default; each test here switches to the controller.
+module_side.is_controller = False
 
 NAME = "hostup.cloud.hostup"
 LIST = "/api/client-accounts"
@@ -55,8 +61,9 @@ def vps_account(vmid, name, ip="192.0.2.10", cpu=2, ram=4, storage=40):
 
 
 @pytest.fixture(autouse=True)
-def one_worker(monkeypatch):
-    """One per-VPS read at a time, so the conversation has one order."""
+def controller(monkeypatch):
+    """The plugin runs on the controller; one per-VPS read at a time, so the conversation has one order."""
+    monkeypatch.setattr(module_side, "is_controller", True)
     monkeypatch.setattr(plugin_module, "DETAIL_WORKERS", 1)
 
 
