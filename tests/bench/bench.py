@@ -27,17 +27,13 @@ import sys
 import tempfile
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(ROOT, "tests", "simulator"))
-sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
-
-import hostup_simulator  # noqa: E402  pylint: disable=wrong-import-position
-from ansible_runner import (  # noqa: E402  pylint: disable=wrong-import-position
+from ansible_collections.hostup.cloud.plugins.inventory.hostup import DETAIL_WORKERS
+from ansible_collections.hostup.cloud.tests.integration.ansible_runner import (
     BIN, CONTROLLER_VARS, Ansible, collections_tree, write_local_inventory,
 )
+from ansible_collections.hostup.cloud.tests.paths import ROOT, output_file
+from ansible_collections.hostup.cloud.tests.simulator import hostup_simulator
 
-from ansible_collections.hostup.cloud.plugins.inventory.hostup import DETAIL_WORKERS  # noqa: E402  pylint: disable=wrong-import-position
 
 KEY = "bench-key"
 FIRST_VMID = 20001
@@ -251,10 +247,7 @@ def main(argv=None):
     report = {"settings": vars(args), "fleet_cycle": cycle, "fleet_estimate": estimate,
               "rate_limited": limited, "per_task": startup, "inventory": inventory}
     print_table(report)
-    output = os.path.join(ROOT, "tests", "output")
-    if not os.path.isdir(output):
-        os.makedirs(output)
-    with open(os.path.join(output, "bench.json"), "w") as handle:
+    with open(output_file("bench.json"), "w") as handle:
         json.dump(report, handle, indent=2)
     print("figures: tests/output/bench.json")
     print("bench: fleet_ratio=%.2f rate_limited_success=%d/%d duplicate_orders=%d rerun_orders=%d "

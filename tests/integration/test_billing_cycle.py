@@ -6,7 +6,7 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_runner import module_task, write_local_inventory
+from ansible_collections.hostup.cloud.tests.integration.ansible_runner import module_task, write_local_inventory
 
 
 def switch(cycle, vmid=10001, register="switch", ignore_errors=False):

@@ -9,7 +9,8 @@ __metaclass__ = type
 import json
 import os
 
-from hostup_simulator import ACCOUNT_HOLDER, SENSITIVE_VALUES
+from ansible_collections.hostup.cloud.tests.leaks import leaks
+from ansible_collections.hostup.cloud.tests.simulator.hostup_simulator import ACCOUNT_HOLDER, SENSITIVE_VALUES
 
 SEED_HOSTS = ["build.sim.example", "db-1.sim.example", "shop.sim.example", "web-1.sim.example", "web-2.sim.example"]
 NOT_VPS = (12303, 12304)  # the simulator's web hosting and domain
@@ -37,8 +38,8 @@ def calls(sim):
     return [(r["call"], r["vmid"], r["status"]) for r in sim.requests()]
 
 
-def leaks(text, api_key):
-    return [value for value in SENSITIVE_VALUES + [api_key] if value in text]
+def secrets_in(text, api_key):
+    return leaks(text, list(SENSITIVE_VALUES) + [api_key])
 
 
 def test_list_has_one_host_per_vps_with_the_documented_hostvars_and_nothing_personal(ansible, sim, api_key):
@@ -60,7 +61,7 @@ def test_list_has_one_host_per_vps_with_the_documented_hostvars_and_nothing_pers
     assert sorted(calls(sim)[1:]) == [("vps_account", vmid, 200) for vmid in vps_ids]
     # The list named the account holder (the simulator's promise); the output does not.
     assert set(ACCOUNT_HOLDER.values()) <= set(SENSITIVE_VALUES)
-    assert leaks(run.output, api_key) == []
+    assert secrets_in(run.output, api_key) == []
 
 
 def test_graph_shows_keyed_groups_groups_and_compose(ansible, sim):
@@ -106,7 +107,7 @@ def test_a_cache_hit_sends_no_request_and_flush_cache_reads_hostup_again(ansible
 
     stored = "".join((cache_dir / name).read_text() for name in os.listdir(str(cache_dir)))
     assert "web-1.sim.example" in stored
-    assert leaks(stored, api_key) == []
+    assert secrets_in(stored, api_key) == []
     assert "extra_details" not in stored and "vmdata" not in stored  # the built dicts, not HostUp's replies
 
 
@@ -115,7 +116,7 @@ def test_the_key_may_come_from_an_env_lookup_in_the_inventory_file(ansible, sim,
     run = ansible.inventory(source, api_key=None, env={"MY_HOSTUP_KEY": api_key})
     assert run.rc == 0, run
     assert hosts(run.results) == SEED_HOSTS
-    assert leaks(run.output, api_key) == []
+    assert secrets_in(run.output, api_key) == []
 
 
 def test_a_wrong_key_is_one_actionable_line_without_traceback(ansible, sim):

@@ -8,7 +8,8 @@ __metaclass__ = type
 
 import os
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from ansible_collections.hostup.cloud.tests.paths import ROOT
+
 INVENTORY = os.path.join(ROOT, "demo", "inventory.yml")
 
 

@@ -22,7 +22,8 @@ from ansible.utils.plugin_docs import merge_fragment
 
 from ansible_collections.hostup.cloud.plugins.doc_fragments import api
 from ansible_collections.hostup.cloud.plugins.inventory import hostup as plugin_module
-from ansible_collections.hostup.cloud.tests.unit.conftest import KEY, api_error, ok
+from ansible_collections.hostup.cloud.tests.leaks import assert_no_leak
+from ansible_collections.hostup.cloud.tests.unit.helpers import KEY, api_error, ok
 
 # Importing ansible's controller code (above) marks the whole test process as the controller,
 # and then the module tests that share it find their warnings sent to the display instead of
@@ -150,9 +151,8 @@ def test_no_personal_data_or_unlisted_field_becomes_a_hostvar_or_reaches_the_cac
     cached = [cache_entry(cache_dir / f) for f in os.listdir(str(cache_dir))]
     assert len(cached) == 1 and sorted(cached[0][0]) == sorted(h[len("hostup_"):] for h in HOSTVARS)
     text = json.dumps([variables, cached], default=str)
-    for secret in list(HOLDER.values()) + ["ingrid@holmunit.example", "unit-account-password",
-                                           "unit-root-password-never-a-hostvar", KEY]:
-        assert secret not in text
+    assert_no_leak(text, KEY, "ingrid@holmunit.example", "unit-account-password",
+                   "unit-root-password-never-a-hostvar", *HOLDER.values())
 
 
 def test_a_vps_without_ip_os_or_resources_gets_none_of_those_hostvars(conversation, tmp_path):

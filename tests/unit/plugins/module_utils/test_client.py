@@ -6,7 +6,9 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import datetime
+import importlib.util
 import os
+import sys
 
 import pytest
 import requests
@@ -23,11 +25,12 @@ from ansible_collections.hostup.cloud.plugins.module_utils.client import (
     rate_limit_wait,
 )
 from ansible_collections.hostup.cloud.plugins.module_utils.version import COLLECTION_VERSION
-from ansible_collections.hostup.cloud.tests.unit.conftest import API, KEY, api_error, ok
+from ansible_collections.hostup.cloud.tests.leaks import assert_no_leak
+from ansible_collections.hostup.cloud.tests.paths import ROOT
+from ansible_collections.hostup.cloud.tests.unit.helpers import API, KEY, api_error, ok
 
 DETAILS = "/api/vm/10001/details"
 UPGRADE = "/api/vm/10001/upgrade"
-ROOT = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..")
 
 
 def make_client(**kwargs):
@@ -255,8 +258,7 @@ def test_the_api_key_is_masked_if_hostup_ever_echoes_it(conversation):
     conversation.expect("GET", DETAILS, status=401, reply=api_error(401, "UNAUTHORIZED", "bad key %s" % KEY))
     with pytest.raises(HostUpError) as caught:
         make_client().get(DETAILS)
-    assert KEY not in str(caught.value)
-    assert KEY not in repr(caught.value.to_dict())
+    assert_no_leak(str(caught.value) + repr(caught.value.to_dict()), KEY)
 
 
 # --- the loopback rule -------------------------------------------------------------
@@ -280,6 +282,14 @@ def test_urls_that_would_expose_the_key_are_refused(url, words):
     assert words in check_api_url(url)
 
 
-def test_requests_is_imported_under_a_guard():
-    assert client_module.HAS_REQUESTS is True
-    assert client_module.REQUESTS_IMPORT_ERROR is None
+def test_without_requests_the_client_still_imports_and_keeps_the_error_for_the_module(monkeypatch):
+    # A None entry makes "import requests" raise ImportError, as on a host without it. The client is
+    # loaded as a fresh copy under another name, so every other test keeps the real one.
+    monkeypatch.setitem(sys.modules, "requests", None)
+    spec = importlib.util.spec_from_file_location("client_without_requests", client_module.__file__)
+    without_requests = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(without_requests)
+    assert without_requests.HAS_REQUESTS is False
+    assert without_requests.REQUESTS_IMPORT_ERROR.startswith("Traceback")
+    assert "import of requests halted" in without_requests.REQUESTS_IMPORT_ERROR
+    assert (client_module.HAS_REQUESTS, client_module.REQUESTS_IMPORT_ERROR) == (True, None)

@@ -15,6 +15,7 @@ from ansible_collections.hostup.cloud.plugins.module_utils.vps import (
     CYCLE_NAMES, cycle_code, cycle_name, estimate_from_reply, money, order_failure_hint, order_from_reply,
     pending_invoice,
 )
+from ansible_collections.hostup.cloud.tests.leaks import assert_no_leak
 from ansible_collections.hostup.cloud.tests.unit.plugins.modules.replies import PERSONAL, draft
 
 
@@ -43,8 +44,7 @@ def test_an_estimate_keeps_prices_and_drops_the_draft():
     estimate = estimate_from_reply(reply, "monthly")
     assert estimate == {"draft_id": 5257, "prorated": 311.26, "credits": 0.0, "recurring": 600.0,
                         "total": 60.0, "currency": "SEK"}
-    text = json.dumps(estimate)
-    assert not [value for value in PERSONAL.values() if value in text]
+    assert_no_leak(json.dumps(estimate), *PERSONAL.values())
 
 
 def test_an_estimate_without_top_level_recurring_reads_the_drafts_price_block():

@@ -6,7 +6,7 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.hostup.cloud.tests.unit.conftest import api_error, ok
+from ansible_collections.hostup.cloud.tests.unit.helpers import api_error, ok
 
 VMID = 10001
 DETAILS = "/api/vm/10001/details"

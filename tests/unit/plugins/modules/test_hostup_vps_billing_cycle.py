@@ -11,7 +11,8 @@ import json
 import pytest
 
 from ansible_collections.hostup.cloud.plugins.modules import hostup_vps_billing_cycle as module
-from ansible_collections.hostup.cloud.tests.unit.conftest import api_error, run_module
+from ansible_collections.hostup.cloud.tests.leaks import assert_no_leak
+from ansible_collections.hostup.cloud.tests.unit.helpers import api_error, run_module
 from ansible_collections.hostup.cloud.tests.unit.plugins.modules.replies import (
     BILLING, DETAILS, PERSONAL, UPGRADE, billing, cycle_changed, details, estimate, unpaid_invoice,
 )
@@ -39,8 +40,7 @@ def test_check_mode_prices_the_switch_with_an_estimate_and_never_switches(conver
     assert result["diff"] == {"before": {"cycle": "monthly", "price": 139.0},
                               "after": {"cycle": "annually", "price": 1390.0}}
     assert conversation.calls() == [("GET", BILLING), ("POST", UPGRADE)]
-    text = json.dumps(result)
-    assert not [value for value in PERSONAL.values() if value in text]
+    assert_no_leak(json.dumps(result), *PERSONAL.values())
 
 
 def test_a_real_run_switches_once(conversation):

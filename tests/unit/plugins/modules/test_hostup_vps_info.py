@@ -7,7 +7,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.hostup.cloud.plugins.modules import hostup_vps_info as module
-from ansible_collections.hostup.cloud.tests.unit.conftest import api_error, run_module
+from ansible_collections.hostup.cloud.tests.unit.helpers import api_error, run_module
 from ansible_collections.hostup.cloud.tests.unit.plugins.modules.replies import (
     BILLING, DETAILS, billing, details, unpaid_invoice,
 )

@@ -12,7 +12,8 @@ import pytest
 import requests
 
 from ansible_collections.hostup.cloud.plugins.modules import hostup_vps_upgrade as module
-from ansible_collections.hostup.cloud.tests.unit.conftest import KEY, api_error, run_module
+from ansible_collections.hostup.cloud.tests.leaks import assert_no_leak
+from ansible_collections.hostup.cloud.tests.unit.helpers import KEY, api_error, run_module
 from ansible_collections.hostup.cloud.tests.unit.plugins.modules.replies import (
     BILLING, DETAILS, PERSONAL, UPGRADE, billing, details, estimate, ordered, unpaid_invoice,
 )
@@ -27,10 +28,7 @@ def reads(conversation, **details_kwargs):
 
 
 def assert_no_secrets(result):
-    text = json.dumps(result)
-    assert KEY not in text
-    for value in PERSONAL.values():
-        assert value not in text
+    assert_no_leak(json.dumps(result), KEY, *PERSONAL.values())
 
 
 def test_check_mode_reads_and_estimates_once_and_never_orders(conversation):
