@@ -19,7 +19,7 @@ export HOSTUP_API_KEY=demo-key
 export NO_PROXY="127.0.0.1,localhost${NO_PROXY:+,$NO_PROXY}"
 export ANSIBLE_LOCALHOST_WARNING=False ANSIBLE_INVENTORY_UNPARSED_WARNING=False
 export ANSIBLE_DISPLAY_SKIPPED_HOSTS=False ANSIBLE_DISPLAY_OK_HOSTS=true
-inventory=demo/inventory.yml
+inventory=demo/hostup.yml  # the hostup.cloud.hostup inventory plugin: every VPS of the account
 
 bold=""; plain=""
 if [ -t 1 ]; then bold=$'\033[1m'; plain=$'\033[0m'; fi
@@ -32,7 +32,8 @@ log = json.load(urllib.request.urlopen(base + "/_sim/requests"))
 urllib.request.urlopen(urllib.request.Request(base + "/_sim/requests", method="DELETE"))
 count = lambda *calls: sum(1 for r in log if r["call"] in calls)
 print("simulator received: %d reads, %d estimates, %d orders (ordering calls)"
-      % (count("details", "billing_cycle"), count("estimate"), count("order", "change_billing_cycle")))
+      % (count("details", "billing_cycle", "client_accounts", "vps_account"), count("estimate"),
+         count("order", "change_billing_cycle")))
 PY
 }
 run() { step "$1" "${*:2}"; "${@:2}"; received; }
@@ -40,6 +41,8 @@ run() { step "$1" "${*:2}"; "${@:2}"; received; }
 spend=ANSIBLE_CALLBACKS_ENABLED=hostup.cloud.spend
 
 echo "HostUp simulator at $HOSTUP_API_URL (state: tests/simulator/seed.json)"
+run "0. The account's VPSes as inventory hosts, grouped by plan and billing cycle" \
+  ansible-inventory -i "$inventory" --graph
 run "1. What the VPSes have now" \
   ansible-playbook hostup.cloud.vps_report -i "$inventory"
 run "2. Price a bigger plan (1938, VPS MD) for the whole group: estimates only, nothing ordered" \

@@ -170,6 +170,94 @@ def _show(amount):
     return "unknown" if amount is None else "%.2f" % amount
 
 
+# --- the account's services (the hostup.cloud.hostup inventory) ---------------
+
+CLIENT_ACCOUNTS_PATH = "/api/client-accounts"
+
+
+def vps_account_path(vmid):
+    return "/api/vps-accounts/%d" % vmid
+
+
+def read_services(client):
+    """GET client-accounts: every service of the account (VPS, web hosting, domain …), whitelisted.
+
+    Each entry also names the customer (``firstname``, ``lastname``,
+    ``companyname``); those fields are never read.
+    """
+    data = client.get(CLIENT_ACCOUNTS_PATH)
+    accounts = data.get("accounts")
+    services = []
+    for entry in accounts if isinstance(accounts, list) else []:
+        vmid = _positive_int(entry.get("id")) if isinstance(entry, dict) else None
+        if vmid is None:
+            continue
+        services.append({
+            "vmid": vmid,
+            "label": _text(entry.get("label")),
+            "hostname": _text(entry.get("domain")),
+            "status": _text(entry.get("status")),
+            "product_id": _id(entry.get("product_id")),
+            "product_name": _text(entry.get("name")),
+            "cycle": cycle_name(_text(entry.get("billingcycle"))),
+            "price": money(entry.get("total")),
+            "next_due": _text(entry.get("next_due")),
+            "looks_like_vps": _has_vm_usage(entry),
+        })
+    return services
+
+
+def _has_vm_usage(entry):
+    # HostUp does not document which type/name marks a VPS. Its example gives a
+    # VM usage block (extra_details.usage.vmdata, keyed by the Proxmox VM id) to
+    # a VM service; that block is the built-in VPS rule (an inference).
+    extra = entry.get("extra_details")
+    usage = extra.get("usage") if isinstance(extra, dict) else None
+    vmdata = usage.get("vmdata") if isinstance(usage, dict) else None
+    return isinstance(vmdata, dict) and bool(vmdata)
+
+
+def read_vps_account(client, vmid):
+    """GET vps-accounts/{id}, whitelisted: name, IP, OS and resources; None when HostUp has no such VPS."""
+    try:
+        data = client.get(vps_account_path(vmid))
+    except HostUpError as error:
+        if error.status == 404:
+            return None
+        raise
+    account = data.get("vps_account") if isinstance(data.get("vps_account"), dict) else {}
+    resources = account.get("resources") if isinstance(account.get("resources"), dict) else {}
+    return {
+        "name": _text(account.get("name")),
+        "ip": _text(account.get("ip")),
+        "os": _text(account.get("os")),
+        "cpu": _number_or_text(resources.get("cpu")),
+        "ram": _number_or_text(resources.get("ram")),
+        "disk": _number_or_text(resources.get("storage")),
+    }
+
+
+def _positive_int(value):
+    try:
+        number = int(str(value))
+    except (TypeError, ValueError):
+        return None
+    return number if number >= 1 else None
+
+
+def _text(value):
+    """A scalar as text; empty, missing or structured values are None."""
+    if value is None or isinstance(value, (dict, list, bool)):
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _number_or_text(value):
+    number = _number(value)
+    return number if number is not None else _text(value)
+
+
 # --- upgrade replies ---------------------------------------------------------
 
 class Quote(object):

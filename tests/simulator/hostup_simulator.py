@@ -5,7 +5,9 @@
 
 It keeps VPS state and answers the four v1 calls hostup.cloud uses with the
 shapes of HostUp's documentation (../shared/seeds/), including fake personal
-data in every upgrade reply's ``raw.draft`` so tests can prove it never leaks.
+data in every upgrade reply's ``raw.draft`` so tests can prove it never leaks,
+and the two reads of the inventory plugin: the account's services (its VPSes,
+a web hosting and a domain, each naming the fake account holder) and one VPS.
 
 Tests drive it in-process (``Simulator``) or over HTTP through the admin routes
 under ``/_sim/`` (never called by the collection):
@@ -43,8 +45,10 @@ DEFAULT_SEED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "seed.js
 CYCLE_LABELS = {"m": "Monthly", "a": "Annually"}
 
 # The calls the simulator knows, by the name tests and faults use.
-CALLS = ("details", "billing_cycle", "change_billing_cycle", "estimate", "order")
+CALLS = ("details", "billing_cycle", "change_billing_cycle", "estimate", "order", "client_accounts", "vps_account")
 SCOPES = {
+    "client_accounts": ("read:vm",),
+    "vps_account": ("read:vm",),
     "details": ("read:vm",),
     "billing_cycle": ("read:vm",),
     "change_billing_cycle": ("write:billing",),
@@ -116,9 +120,12 @@ FAKE_RECIPIENTS = [
     },
 ]
 
+# The account holder, named by every entry of GET /api/client-accounts.
+ACCOUNT_HOLDER = {"firstname": "Sigridsim", "lastname": "Kundholmsim", "companyname": "Kundholm Sim Konsult AB"}
+
 # The values a leak scan must never find in any output (all ASCII, so a scan finds
 # them in JSON output too, where other characters would be escaped).
-SENSITIVE_VALUES = sorted({
+DRAFT_SENSITIVE_VALUES = sorted({
     str(value)
     for person in FAKE_RECIPIENTS
     for key, value in person.items()
@@ -126,6 +133,7 @@ SENSITIVE_VALUES = sorted({
                "address1", "lastname", "orgno", "notes")
     and value not in ("", "N/A")
 })
+SENSITIVE_VALUES = sorted(set(DRAFT_SENSITIVE_VALUES) | set(ACCOUNT_HOLDER.values()))
 
 # "patch": answer with the call's data changed at dotted keys ({"data": {"raw.draft.price.setup": 500}});
 # with "skip": true the call is not carried out and the data is only the patch.
@@ -157,6 +165,39 @@ def iso(moment):
 
 def amount(value):
     return "%.2f" % value
+
+
+# What GET /api/client-accounts lists besides the VPSes; GET /api/vps-accounts/{id} answers 404 for them.
+USAGE_SUMMARY = {"capped": False, "current": {"data_received": 12.35, "data_sent": 3.27}, "current_unit": "GB",
+                 "end": "2026-02-08", "lasttime": 1769766929, "log": {}}
+
+
+def _service_entry(service_id, domain, cycle, status, total, next_due, product_id, name, kind, label=""):
+    entry = {"id": str(service_id), "manual": "0", "domain": domain, "billingcycle": cycle, "qty": "1",
+             "status": status, "total": amount(total), "next_due": next_due or "", "product_id": str(product_id),
+             "name": name, "type": kind, "client_id": "30000", "currency_id": "0", "group_id": "0",
+             "service_group_id": "0", "sort_order": "0", "label": label, "paytype": "Regular",
+             "component_form_name": "", "component_value_name": "", "extra_details": []}
+    entry.update(ACCOUNT_HOLDER)
+    return entry
+
+
+def _proxmox_id(vmid):
+    return 1000 + vmid
+
+
+def _vps_ip(vmid):
+    # A loopback address: inventory hosts get it as ansible_host, so a play that forgets
+    # delegate_to: localhost connects to this machine, never to another one.
+    return "127.%d.%d.%d" % (vmid // 65536 % 256, vmid // 256 % 256, vmid % 256)
+
+
+OTHER_SERVICES = [
+    dict(_service_entry(12303, "kundholm-sim.example", "Free", "Active", 0, "", 101, "Webbhotell Start",
+                        "Hosting"), extra_details={"usage": dict(USAGE_SUMMARY)}),
+    _service_entry(12304, "kundholm-sim.example", "Annually", "Active", 149, "2027-01-15", 301, ".example domain",
+                   "Domain"),
+]
 
 
 class Reply(object):
@@ -314,6 +355,9 @@ class Simulator(object):
                 body = json.loads(raw_body.decode("utf-8"))
             except (ValueError, UnicodeDecodeError):
                 body_error = "Request body is not valid JSON"
+        inventory_call = self._classify_inventory_read(method, path.split("?")[0])
+        if inventory_call:
+            return inventory_call + (body, body_error)
         match = re.match(r"^/api/vm/(\d+)/(details|billing-cycle|upgrade)$", path.split("?")[0])
         if not match:
             return None, None, body, body_error
@@ -659,6 +703,53 @@ class Simulator(object):
                                         "order_id": order_id, "order_num": order_num,
                                         "newtotal": amount(quote["recurring"])}}
         return data
+
+    # --- the inventory's reads: the account's services, one VPS ---------------------
+
+    @staticmethod
+    def _classify_inventory_read(method, route):
+        if method != "GET":
+            return None
+        if route == "/api/client-accounts":
+            return "client_accounts", None
+        match = re.match(r"^/api/vps-accounts/(\d+)$", route)
+        return ("vps_account", int(match.group(1))) if match else None
+
+    def _call_client_accounts(self, vmid, body):
+        accounts = [self._vps_service(self.vps[key]) for key in sorted(self.vps)]
+        return {"accounts": accounts + copy.deepcopy(OTHER_SERVICES)}
+
+    def _vps_service(self, vps):
+        """A VPS as GET /api/client-accounts lists it: strings, usage under extra_details.usage.vmdata."""
+        details = self._call_details(vps["vmid"], None)
+        entry = _service_entry(vps["vmid"], details["hostname"], details["billingcycle"], details["status"],
+                               details["price"], details["next_due"], details["product_id"],
+                               details["product_name"], "Cloud", vps.get("label", ""))
+        entry["extra_details"] = {"usage": dict(USAGE_SUMMARY, vmdata={str(_proxmox_id(vps["vmid"])): {
+            "uptime": 864000, "netin": 1234567, "netout": 7654321, "hourly": [], "rate": "0",
+            "lasttime": 1769766929, "total": {"data_received": 1.23, "data_sent": 7.65}, "reboot_log": []}})}
+        return entry
+
+    def _call_vps_account(self, vmid, body):
+        vps = self._vps(vmid)
+        details = self._call_details(vmid, None)
+        monthly = self.price(vps, "m")
+        return {"vps_account": {
+            "id": str(vmid), "name": details["hostname"], "ip": vps.get("ip", _vps_ip(vmid)),
+            "status": details["status"], "vmStatus": "running",
+            "bandwidth": {"used": 8.88, "limit": details["bandwidth_limit"], "inbound": 1.23, "outbound": 7.65},
+            "proxmoxVmId": _proxmox_id(vmid), "os": vps.get("os", "Ubuntu 24.04"),
+            "resources": {"cpu": details["cpu"], "ram": details["ram"], "storage": details["disk"]},
+            "price": details["price"], "billingCycle": details["billingcycle"], "currency": self.currency,
+            "created": details["created"],
+            "pricing": {"currency": self.currency,
+                        "billingCycle": {"id": vps["cycle"], "months": 12 if vps["cycle"] == "a" else 1,
+                                         "raw": details["billingcycle"], "isFree": False},
+                        "pricePerCycle": details["price"], "baseMonthlyCost": monthly,
+                        "baseAnnualCost": self.price(vps, "a"), "addonsMonthlyCost": 0, "addonsAnnualCost": 0,
+                        "totalMonthlyCost": monthly, "totalAnnualCost": self.price(vps, "a"), "addons": []},
+            "tags": [],
+        }}
 
     # --- helpers of the calls ---------------------------------------------------
 

@@ -41,7 +41,7 @@ def test_every_upgrade_reply_carries_the_fake_personal_data(sim):
     order = call(sim, "POST", "/api/vm/10001/upgrade", {"send": True, "draftId": estimate["data"]["draftId"]})[1]
     for reply in (estimate, order):
         text = json.dumps(reply)
-        assert all(value in text for value in hostup_simulator.SENSITIVE_VALUES)
+        assert all(value in text for value in hostup_simulator.DRAFT_SENSITIVE_VALUES)
 
 
 def test_an_order_of_a_draft_applies_it_once(sim):
@@ -156,3 +156,34 @@ def test_a_patch_fault_changes_the_answer_at_dotted_keys(sim):
     sim.add_fault("order", "patch", vmid=10001, skip=True, data={"success": False})
     assert call(sim, "POST", "/api/vm/10001/upgrade", {"send": True, "package": "1938"})[1]["data"] == {"success": False}
     assert sim.state(10001)["product_id"] == "1937"
+
+
+def test_client_accounts_lists_the_vpses_a_web_hosting_and_a_domain_naming_the_account_holder(sim):
+    status, body = call(sim, "GET", "/api/client-accounts")
+    assert status == 200
+    accounts = body["data"]["accounts"]
+    assert [a["id"] for a in accounts] == [str(v) for v in sorted(sim.vps)] + ["12303", "12304"]
+    assert all(isinstance(value, str) for a in accounts for key, value in a.items() if key != "extra_details")
+    vps = accounts[0]
+    assert (vps["domain"], vps["billingcycle"], vps["product_id"], vps["name"], vps["total"]) == (
+        "web-1.sim.example", "Monthly", "1937", "VPS SM", "139.00")
+    assert list(vps["extra_details"]["usage"]["vmdata"]) == ["11001"]
+    assert [a["type"] for a in accounts[-2:]] == ["Hosting", "Domain"]
+    assert all("vmdata" not in (a["extra_details"] or {}).get("usage", {}) for a in accounts[-2:])
+    text = json.dumps(body)
+    assert all(value in text for value in hostup_simulator.ACCOUNT_HOLDER.values())
+    assert sim.requests()[-1]["call"] == "client_accounts"
+
+
+def test_vps_accounts_reads_one_vps_and_knows_no_other_service(sim):
+    status, body = call(sim, "GET", "/api/vps-accounts/10003")
+    assert status == 200
+    vps = body["data"]["vps_account"]
+    assert (vps["name"], vps["ip"], vps["os"], vps["resources"]) == (
+        "db-1.sim.example", "127.0.39.19", "Ubuntu 24.04", {"cpu": 4, "ram": 8, "storage": 80})
+    assert (vps["billingCycle"], vps["currency"], vps["proxmoxVmId"]) == ("Annually", "SEK", 11003)
+    for service in (12303, 12304, 99999):
+        status, error = call(sim, "GET", "/api/vps-accounts/%d" % service)
+        assert (status, error["code"]) == (404, "NOT_FOUND")
+    assert [(r["call"], r["vmid"]) for r in sim.requests()] == [
+        ("vps_account", 10003), ("vps_account", 12303), ("vps_account", 12304), ("vps_account", 99999)]
