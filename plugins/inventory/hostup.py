@@ -55,12 +55,6 @@ options:
   api_url:
     env:
       - name: HOSTUP_API_URL
-  rate_limit_wait:
-    description:
-      - The most seconds each call waits in all for HTTP 429 (rate limited) answers before
-        the inventory fails; V(0) fails at the first 429.
-    type: int
-    default: 60
   filters:
     description:
       - Jinja conditions (without C({{ }})) on each VPS's host variables, such as
@@ -138,6 +132,7 @@ from ansible_collections.hostup.cloud.plugins.module_utils.client import (
     HostUpClient,
     HostUpError,
     check_api_url,
+    normalize_api_key,
 )
 from ansible_collections.hostup.cloud.plugins.module_utils.vps import read_services, read_vps_account
 
@@ -196,10 +191,10 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         """The connection options, templated and checked before any request."""
         if not HAS_REQUESTS:
             raise AnsibleParserError("hostup.cloud.hostup needs the Python library requests on the controller")
-        api_key = self._templated("api_key")
-        if not api_key:
-            raise AnsibleParserError("hostup.cloud.hostup: api_key is not set: set api_key in the inventory file "
-                                     "or the HOSTUP_API_KEY environment variable")
+        try:
+            api_key = normalize_api_key(self._templated("api_key"))
+        except ValueError as problem:  # says what is wrong with the key, never what it is
+            raise AnsibleParserError("hostup.cloud.hostup: api_key %s" % problem)
         api_url = self._templated("api_url")
         problem = check_api_url(api_url)
         if problem:
@@ -218,7 +213,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             "api_key": api_key,
             "timeout": self.get_option("api_timeout"),
             "validate_certs": self.get_option("validate_certs"),
-            "rate_limit_budget": float(self.get_option("rate_limit_wait")),
+            "rate_limit_wait": float(self.get_option("rate_limit_wait")),
         }
 
     def _templated(self, option):
