@@ -446,7 +446,6 @@ class HostUpClient(object):
                 response = self._session.request(
                     method, self.base_url + path, json=body, timeout=self.timeout,
                     verify=self.validate_certs, allow_redirects=False, stream=True)
-                outcome["open"] = response
                 outcome["reply"] = (response, _read_body(response))
             except BaseException as exc:  # pylint: disable=broad-except
                 outcome["error"] = exc  # raised again in the caller's thread
@@ -456,8 +455,8 @@ class HostUpClient(object):
         worker.start()
         worker.join(self.timeout)
         if worker.is_alive():
-            if "open" in outcome:
-                outcome["open"].close()  # stops the helper thread reading a body that does not end
+            # The helper thread is left behind (closing its socket here would wait for its read);
+            # it ends with the process, and reads at most MAX_REPLY_BYTES meanwhile.
             raise DeadlinePassed("no complete answer within %s s" % self.timeout)
         if "error" in outcome:
             raise outcome["error"]
