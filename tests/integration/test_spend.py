@@ -80,22 +80,22 @@ def test_a_check_run_prints_the_priced_table_after_the_recap_and_orders_nothing(
 
 
 def test_the_roles_estimate_and_order_are_one_row_and_the_total_is_what_was_ordered(ansible, sim, tmp_path, api_key):
-    run = ansible.playbook([role(vmid=10001, package="1938", cycle="annually", max_prorated=100)],
+    run = ansible.playbook([role(vmid=10001, package="1938", cycle="annually", max_prorated=3000)],
                            env=spend_env(tmp_path), verbosity=2)
     assert run.rc == 0, run
-    assert [o["call"] for o in sim.ordering_requests()] == ["order", "change_billing_cycle"]
+    # the role prices package and cycle together and orders that one draft: one ordering call
+    assert [o["call"] for o in sim.ordering_requests()] == ["order"]
     ordered = drafts(sim, "ordered")
     assert len(ordered) == 1 and drafts(sim, "draft") == []
     data = report(tmp_path)
-    upgrade = [r for r in data["rows"] if r["module"] == "hostup.cloud.hostup_vps_upgrade"]
-    assert len(upgrade) == 1  # the check-mode estimate and the order of that draft: one row
-    assert (upgrade[0]["outcome"], upgrade[0]["draft_id"], upgrade[0]["due_now"]) == \
-        ("ordered", ordered[0]["id"], ordered[0]["quote"]["prorated"])
-    assert upgrade[0]["order_id"] == str(sim.state(10001)["invoices"][0]["order_id"])
-    assert upgrade[0]["invoice_id"] == str(sim.state(10001)["invoices"][0]["id"])
-    switch = [r for r in data["rows"] if r["module"] == "hostup.cloud.hostup_vps_billing_cycle"]
-    assert [(r["outcome"], r["change"]["cycle"]) for r in switch] == [
-        ("ordered", {"before": "monthly", "after": "annually"})]
+    assert len(data["rows"]) == 1  # the check-mode estimate and the order of that draft: one row
+    (row,) = data["rows"]
+    assert (row["module"], row["outcome"], row["draft_id"], row["due_now"]) == \
+        ("hostup.cloud.hostup_vps_upgrade", "ordered", ordered[0]["id"], ordered[0]["quote"]["prorated"])
+    assert row["change"]["package"] == {"before": "1937", "after": "1938"}
+    assert row["change"]["cycle"] == {"before": "monthly", "after": "annually"}
+    assert row["order_id"] == str(sim.state(10001)["invoices"][0]["order_id"])
+    assert row["invoice_id"] == str(sim.state(10001)["invoices"][0]["id"])
     # counted once: the total due now is the one draft ordered
     assert [(t["basis"], t["due_now"]) for t in data["totals"]] == [("ordered", ordered[0]["quote"]["prorated"])]
     assert printed_totals(run) == [("SEK", "ordered", 1, ordered[0]["quote"]["prorated"])]
