@@ -135,6 +135,7 @@ from ansible import constants as C
 from ansible.errors import AnsibleError, AnsibleParserError
 from ansible.module_utils.common.text.converters import to_native, to_text
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
+from ansible.utils.unsafe_proxy import wrap_var
 
 from ansible_collections.hostup.cloud.plugins.module_utils.client import (
     HAS_REQUESTS,
@@ -295,10 +296,12 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         strict = self.get_option("strict")
         names = _host_names(vps_list)
         for vps in vps_list:
-            hostvars = dict((prefix + key, vps[key]) for key in HOSTVARS
+            # HostUp's text is data, never a template: ansible-core 2.19 marks it so itself,
+            # earlier versions would run a lookup that HostUp put in a product name.
+            hostvars = dict((prefix + key, wrap_var(vps[key])) for key in HOSTVARS
                             if key in vps and (vps[key] is not None or key not in OPTIONAL_HOSTVARS))
             if vps.get("ip"):
-                hostvars["ansible_host"] = vps["ip"]
+                hostvars["ansible_host"] = wrap_var(vps["ip"])
             name = names[vps["vmid"]]
             if not self._accepted(name, hostvars, strict):
                 continue

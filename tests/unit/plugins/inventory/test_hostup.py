@@ -17,6 +17,7 @@ from ansible.errors import AnsibleParserError
 from ansible.inventory.data import InventoryData
 from ansible.parsing.dataloader import DataLoader
 from ansible.plugins.doc_fragments import constructed, inventory_cache
+from ansible.template import Templar
 from ansible.utils.display import Display
 from ansible.utils.plugin_docs import merge_fragment
 
@@ -29,6 +30,12 @@ try:
     from ansible.module_utils import _internal as module_side
 except ImportError:  # ansible-core < 2.19 has no controller/target switch
     module_side = None
+
+try:
+    from ansible.template import trust_as_template
+except ImportError:  # ansible-core < 2.19 takes any text for a template
+    def trust_as_template(value):
+        return value
 
 NAME = "hostup.cloud.hostup"
 LIST = "/api/client-accounts"
@@ -65,7 +72,7 @@ def vps_account(vmid, name, ip="192.0.2.10", cpu=2, ram=4, storage=40):
 def controller(monkeypatch):
     """The plugin runs on the controller; one per-VPS read at a time, so the conversation has one order."""
     if module_side is not None:
-        monkeypatch.setattr(module_side, "is_controller", True)
+        monkeypatch.setattr(module_side, "is_controller", True, raising=False)
     monkeypatch.setattr(plugin_module, "DETAIL_WORKERS", 1)
 
 
@@ -265,8 +272,8 @@ def test_a_list_reply_without_a_list_of_accounts_fails_in_one_line_rather_than_a
         "(requestId rid-list)")
 
 
-def test_a_vps_with_an_unusable_id_is_named_in_a_warning_and_a_repeated_id_is_one_host(conversation, tmp_path,
-                                                                                      warnings):
+def test_a_vps_with_an_unusable_id_is_counted_in_a_warning_and_a_repeated_id_is_one_host(
+        conversation, tmp_path, warnings):
     conversation.expect("GET", LIST, reply=ok({"accounts": [
         "not an account", account(10001, "web-1.example"), dict(account(10001, "web-1.example"), domain="again.example"),
         dict(account(10002, "x.example"), id="1e3"), dict(account(10003, "y.example"), id="-1"),
@@ -281,8 +288,8 @@ def test_a_vps_with_an_unusable_id_is_named_in_a_warning_and_a_repeated_id_is_on
     ("localhost", "localhost-10001"), ("127.0.0.1", "127.0.0.1-10001"), ("::1", "::1-10001"),
     ("all", "all-10001"), ("ungrouped", "ungrouped-10001"), ("hostup_vps", "hostup_vps-10001"),
 ])
-def test_a_vps_is_never_named_like_the_controller_or_a_group_ansible_or_the_plugin_makes(conversation, tmp_path,
-                                                                                       hostname, host):
+def test_a_vps_is_never_named_like_the_controller_or_a_group_ansible_or_the_plugin_makes(
+        conversation, tmp_path, hostname, host):
     # A host named localhost would take every delegate_to: localhost task to the VPS.
     conversation.expect("GET", LIST, reply=ok({"accounts": [account(10001, hostname)]}))
     conversation.expect("GET", "/api/vps-accounts/10001", reply=vps_account(10001, hostname))
@@ -350,8 +357,8 @@ def test_a_corrupt_cache_file_is_read_afresh(conversation, tmp_path):
     assert list(hostvars(parse(tmp_path, **cached(tmp_path)))) == ["web-1.example"]
 
 
-def test_a_key_or_api_url_from_the_environment_is_taken_as_it_is_never_templated(conversation, tmp_path,
-                                                                                 monkeypatch):
+def test_a_key_or_api_url_from_the_environment_is_taken_as_it_is_never_templated(
+        conversation, tmp_path, monkeypatch):
     monkeypatch.setenv("HOSTUP_API_KEY", "{{ 'templated' ~ '-key' }}")
     monkeypatch.setenv("HOSTUP_API_URL", "{{ 'https://127.0.0.2' }}")
     with pytest.raises(AnsibleParserError) as raised:
@@ -362,3 +369,16 @@ def test_a_key_or_api_url_from_the_environment_is_taken_as_it_is_never_templated
     conversation.expect("GET", LIST, reply=ok({"accounts": []}))
     parse(tmp_path, api_key=None)
     assert conversation.sent[0]["headers"]["X-API-Key"] == "{{ 'templated' ~ '-key' }}"
+
+
+def test_text_from_hostup_is_never_templated_when_a_play_uses_it(conversation, tmp_path):
+    # ansible-core 2.19 marks plugin data untrusted; before 2.19 (requires_ansible >= 2.16) the
+    # plugin must mark it unsafe, or a play templating hostup_product_name runs HostUp's lookup.
+    conversation.expect("GET", LIST, reply=ok({"accounts": [
+        account(10001, "web-1.example", name="{{ lookup('env', 'UNIT_NEVER_READ') }}")]}))
+    conversation.expect("GET", "/api/vps-accounts/10001", reply=vps_account(10001, "web-1"))
+    inventory = parse(tmp_path, compose={"composed": "hostup_product_name"})
+    variables = inventory.get_host("web-1.example").get_vars()
+    play_template = trust_as_template("{{ hostup_product_name }} {{ composed }}")  # as a playbook's text is
+    rendered = Templar(DataLoader(), variables=variables).template(play_template)
+    assert rendered == "{{ lookup('env', 'UNIT_NEVER_READ') }} {{ lookup('env', 'UNIT_NEVER_READ') }}"
