@@ -15,6 +15,7 @@ that is not picked out below does not leave this file.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import ipaddress
 import math
 
 from ansible_collections.hostup.cloud.plugins.module_utils.client import HostUpError
@@ -74,9 +75,12 @@ def money(value):
 
 
 def _number(value):
+    """A finite number (int when whole), or None: "NaN" and "inf" are no amount of anything."""
     try:
         number = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
+        return None
+    if not math.isfinite(number):
         return None
     return int(number) if number.is_integer() else number
 
@@ -182,16 +186,29 @@ def vps_account_path(vmid):
 def read_services(client):
     """GET client-accounts: every service of the account (VPS, web hosting, domain …), whitelisted.
 
+    Returns the services, each id once (the first entry of a repeated id), and
+    how many entries that look like a VPS have no usable id. A reply without a
+    list of accounts is an error, never an account without services.
+
     Each entry also names the customer (``firstname``, ``lastname``,
     ``companyname``); those fields are never read.
     """
     data = client.get(CLIENT_ACCOUNTS_PATH)
     accounts = data.get("accounts")
-    services = []
-    for entry in accounts if isinstance(accounts, list) else []:
-        vmid = _positive_int(entry.get("id")) if isinstance(entry, dict) else None
-        if vmid is None:
+    if not isinstance(accounts, list):
+        raise HostUpError("GET", CLIENT_ACCOUNTS_PATH, "the reply has no list of accounts", status=200,
+                          request_id=client.request_ids[-1] if client.request_ids else None)
+    services, seen, unusable = [], set(), 0
+    for entry in accounts:
+        if not isinstance(entry, dict):
             continue
+        vmid = _positive_int(entry.get("id"))
+        if vmid is None:
+            unusable += _has_vm_usage(entry)
+            continue
+        if vmid in seen:
+            continue
+        seen.add(vmid)
         services.append({
             "vmid": vmid,
             "label": _text(entry.get("label")),
@@ -204,7 +221,7 @@ def read_services(client):
             "next_due": _text(entry.get("next_due")),
             "looks_like_vps": _has_vm_usage(entry),
         })
-    return services
+    return services, unusable
 
 
 def _has_vm_usage(entry):
@@ -229,7 +246,7 @@ def read_vps_account(client, vmid):
     resources = account.get("resources") if isinstance(account.get("resources"), dict) else {}
     return {
         "name": _text(account.get("name")),
-        "ip": _text(account.get("ip")),
+        "ip": _ip_address(account.get("ip")),
         "os": _text(account.get("os")),
         "cpu": _number_or_text(resources.get("cpu")),
         "ram": _number_or_text(resources.get("ram")),
@@ -255,7 +272,27 @@ def _text(value):
 
 def _number_or_text(value):
     number = _number(value)
-    return number if number is not None else _text(value)
+    if number is not None:
+        return number
+    text = _text(value)
+    return None if text is None or _is_float(text) else text  # "NaN", "inf": no figure, and no text either
+
+
+def _is_float(text):
+    try:
+        float(text)
+    except (ValueError, OverflowError):
+        return False
+    return True
+
+
+def _ip_address(value):
+    """An IP address as text, or None: anything else would send ansible_host where HostUp says."""
+    text = _text(value)
+    try:
+        return str(ipaddress.ip_address(text)) if text else None
+    except ValueError:
+        return None
 
 
 # --- upgrade replies ---------------------------------------------------------
