@@ -39,7 +39,7 @@ description:
     task fails naming both values. The ordering call carries exactly O(draft_id).
   - A package or cycle not given must stay as the VPS has it, and every service of the draft must
     be this VPS, for a given O(draft_id) (unless it is given alone) and for HostUp's own estimate
-    alike: an order of the draft orders all it holds.
+    alike, since an order of the draft orders all it holds.
   - B(Never twice.) While an unpaid invoice is pending for the VPS, the module orders nothing
     and fails naming the invoice. An ordering call is never sent again after an error (only
     after HTTP 429, when HostUp refused it); if it fails in a way that leaves its outcome
