@@ -45,6 +45,7 @@ integration: setup
 
 sanity: setup
 	scripts/ansible-test.sh sanity --python 3.11 --local --color no
+	scripts/sanity-pythons.sh
 
 lint: setup
 	ansible-lint --offline

@@ -132,8 +132,8 @@ assert vmids == expected, "inventory vmids %s, expected %s" % (vmids, expected)
 PY
 }
 
-cpu_seconds() {  # user + system CPU time of this shell's finished children, whole seconds
-  times | tail -n 1 | awk '{ split($1, u, "m"); split($2, s, "m"); printf "%d", u[1] * 60 + u[2] + s[1] * 60 + s[2] }'
+cpu_seconds() {  # the children's user + system time from the output of `times`, whole seconds
+  tail -n 1 "$1" | awk '{ split($1, u, "m"); split($2, s, "m"); printf "%d", u[1] * 60 + u[2] + s[1] * 60 + s[2] }'
 }
 
 # leg <version>: every step on one ansible-core version; writes <workdir>/result.
@@ -159,7 +159,8 @@ leg() {
   done
   echo "ok" > "$work/result"
   # CPU time too: on a shared machine the wall time says little about a CI runner's.
-  echo "=== $version: every step ok in $(( $(date +%s) - start ))s, $(cpu_seconds)s of CPU" >> "$work/log"
+  times > "$work/times"  # here, not in a $(subshell), which has no children of its own
+  echo "=== every step ok in $(( $(date +%s) - start ))s, $(cpu_seconds "$work/times")s of CPU" >> "$work/log"
 }
 
 run_step() {
