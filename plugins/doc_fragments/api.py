@@ -13,7 +13,10 @@ class ModuleDocFragment(object):
 options:
   api_key:
     description:
-      - HostUp API key, sent in the C(X-API-Key) header.
+      - HostUp API key, sent in the C(X-API-Key) header to the host of O(api_url) and nowhere else.
+      - Surrounding whitespace is removed (a key from a YAML block scalar or a vault file ends with a
+        line break). An empty key, or one with characters no HTTP header can carry, fails before any
+        request.
       - Create one in the HostUp panel. Reading needs the C(read:vm) scope; ordering needs
         C(write:billing), and a resource change also C(write:vm).
       - If not set, the value of the E(HOSTUP_API_KEY) environment variable is used.
@@ -28,27 +31,41 @@ options:
         V(https://cloud.hostup.se).
       - Plain C(http://) is accepted only for loopback hosts (C(localhost), C(127.0.0.0/8),
         C(::1)), such as a local simulator, so that the key never crosses a network
-        unencrypted.
+        unencrypted. Plain C(http://) requests never go through a proxy; C(https://) ones use the
+        proxy of the environment (E(HTTPS_PROXY)), which tunnels them encrypted.
+      - Redirects are never followed, so that the key cannot be sent to another host; a redirect
+        fails the task naming where it pointed.
     type: str
     default: https://cloud.hostup.se
   api_timeout:
     description:
-      - Seconds to wait for each HostUp answer.
+      - The most seconds one HTTP call may take in all, connecting, sending and reading the whole
+        answer, however slowly the server sends it.
       - Reads and estimates that time out are tried again (three tries in all); an
-        ordering call that times out is never sent again.
+        ordering call that times out is never sent again, and its outcome is reported as unknown.
     type: int
     default: 30
   validate_certs:
     description:
       - Whether to verify HostUp's TLS certificate. Only turn this off against a test
         server.
+      - To trust a private CA instead, point the E(REQUESTS_CA_BUNDLE) environment variable at its
+        certificate bundle.
     type: bool
     default: true
+  rate_limit_wait:
+    description:
+      - The most seconds a task waits in all for HTTP 429 (rate limited) answers. It waits as HostUp
+        asks, by C(Retry-After) (seconds or a date), else C(X-RateLimit-Reset), then sends the call
+        again; when HostUp asks for more than is left, the task fails saying so.
+      - V(0) fails at once on the first HTTP 429.
+    type: int
+    default: 60
 requirements:
   - requests >= 2.28 (on the host that runs the module)
 notes:
-  - A task waits out HTTP 429 (rate limited) answers as HostUp asks, by C(Retry-After) or
-    C(X-RateLimit-Reset), for at most 60 seconds in all, then fails saying so.
+  - A task waits out HTTP 429 (rate limited) answers for at most O(rate_limit_wait) seconds in all;
+    any call, an ordering one too, is sent again after a 429, because HostUp refused it.
   - Reads and estimates are retried after HTTP 502, 503 and 504 and connection errors;
     ordering calls are not, because HostUp may have placed the order before the
     connection failed.

@@ -15,20 +15,28 @@ Every module talks to HostUp through HostUpClient. It knows three kinds of call:
   again could place it twice;
 * any call answered 429 was refused before anything happened, so it waits
   Retry-After (or X-RateLimit-Reset) and is sent again, within a bounded budget.
+
+The key goes to the host of api_url and nowhere else: no redirect is followed,
+plain-http (loopback) calls never go through a proxy, and every message is
+masked for the key in each form it can be written in.
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import datetime
+import email.utils
 import json
+import math
+import threading
 import time
 import traceback
 
 try:
-    from urllib.parse import urlsplit
+    from urllib.parse import quote, quote_plus, urljoin, urlsplit
 except ImportError:  # pragma: no cover - Python 2 is not supported, but keep imports sane
-    from urlparse import urlsplit
+    from urllib import quote, quote_plus
+    from urlparse import urljoin, urlsplit
 
 try:
     import requests
@@ -44,9 +52,10 @@ from ansible_collections.hostup.cloud.plugins.module_utils.version import COLLEC
 DEFAULT_API_URL = "https://cloud.hostup.se"
 USER_AGENT = "hostup.cloud/%s" % COLLECTION_VERSION
 
-# A task waits out 429s for at most this long in total. HostUp's limit is per
-# window; past a minute the user is better served by an error that says so.
-RATE_LIMIT_WAIT_BUDGET = 60.0
+# Default of rate_limit_wait: a task waits out 429s for at most this long in total.
+# HostUp's limit is per window; past a minute the user is better served by an
+# error that says so.
+DEFAULT_RATE_LIMIT_WAIT = 60
 # Wait used when a 429 names no time at all, and the shortest wait we honour, so
 # that a server answering "Retry-After: 0" forever cannot make us spin.
 RATE_LIMIT_DEFAULT_WAIT = 1.0
@@ -68,12 +77,79 @@ ERROR_DETAIL_FIELDS = (
 STATUS_HINTS = {
     401: "check api_key (or the HOSTUP_API_KEY environment variable): HostUp did not accept it",
     403: "the API key lacks a scope this call needs: read:vm to read, write:billing and write:vm to order",
-    404: "check vmid: this account has no VPS with that id",
-    429: "HostUp is rate limiting this key: run with fewer forks, or try again later",
+    429: "HostUp is rate limiting this key: run with fewer forks, raise rate_limit_wait, or try again later",
 }
+ESTIMATE_FORBIDDEN_HINT = ("the API key lacks a scope this call needs: pricing a change (the estimate, also in "
+                           "check mode) needs write:billing, and a resource change also write:vm")
+NO_SUCH_ROUTE_HINT = ("no such route: check api_url, the API's base address without /api "
+                      "(like %s)" % DEFAULT_API_URL)
+NO_SUCH_DRAFT_HINT = ("no such draft: check draft_id; HostUp has no open draft %s for this VPS (it was "
+                      "already ordered, or HostUp dropped an old estimate), so price the change again "
+                      "(check mode) for a new one")
+NO_SUCH_VPS_HINT = "no such VPS: check vmid, this account has no VPS with that id"
 SERVER_ERROR_HINT = "HostUp could not handle the request; try again later"
+NETWORK_HINT = "check api_url and the network"
+TLS_HINT = ("the certificate could not be verified: if api_url is right, point REQUESTS_CA_BUNDLE at the CA "
+            "bundle that signed it; validate_certs: false only against a test server")
+REDIRECT_HINT = "set api_url to the address the HostUp API answers on itself"
+
+# The three kinds of call (see the module docstring).
+READ, ESTIMATE, ORDER = "read", "estimate", "order"
 
 _SECRET_MASK = "********"
+# Shorter forms of a key are not masked: masking " " or "ab" would garble every
+# message, and no real key is that short.
+_MIN_MASKED_LENGTH = 4
+
+
+def normalize_api_key(api_key):
+    """The key as it is sent: without surrounding whitespace.
+
+    A YAML block scalar or a vault file ends the key with a newline, which
+    no HTTP header can carry. Raises ValueError saying what is wrong with the
+    key, never what the key is.
+    """
+    key = "" if api_key is None else str(api_key).strip()
+    if not key:
+        raise ValueError("is empty: set api_key, or the HOSTUP_API_KEY environment variable, to a HostUp API key")
+    if any(not _header_safe(char) for char in key):
+        raise ValueError("contains a character that an HTTP header cannot carry (a control character such as a "
+                         "line break inside the key, or a character outside Latin-1): copy the key again "
+                         "from the HostUp panel")
+    return key
+
+
+def _header_safe(char):
+    code = ord(char)
+    return 0x20 <= code < 0x7f or 0xa0 <= code <= 0xff
+
+
+def secret_forms(secret):
+    """Every way ``secret`` can be written in a message, longest first.
+
+    As is, stripped, escaped as repr() and JSON write it, and %-encoded; each
+    form shorter than a few characters (or only whitespace) is left out.
+    """
+    forms = set()
+    for value in set([secret, secret.strip()]):
+        forms.update([
+            value,
+            repr(value)[1:-1],
+            repr(value.encode("utf-8"))[2:-1],
+            json.dumps(value)[1:-1],
+            quote(value, safe=""),
+            quote_plus(value, safe=""),
+        ])
+    return sorted((form for form in forms if len(form.strip()) >= _MIN_MASKED_LENGTH),
+                  key=lambda form: (-len(form), form))
+
+
+def mask_secret(text, secret):
+    """``text`` with every form of ``secret`` replaced by a mask."""
+    text = str(text)
+    for form in secret_forms(str(secret)) if secret else ():
+        text = text.replace(form, _SECRET_MASK)
+    return text
 
 
 class HostUpError(Exception):
@@ -155,29 +231,57 @@ def is_loopback(host):
     return len(octets) == 4 and octets[0] == "127" and all(o.isdigit() for o in octets)
 
 
-def rate_limit_wait(headers, body, now=None):
-    """Seconds a 429 asks us to wait: Retry-After, else X-RateLimit-Reset, else the body."""
+def requested_wait(headers, body, now=None):
+    """Seconds a 429 asks us to wait: Retry-After, else X-RateLimit-Reset, else the body.
+
+    Retry-After is seconds or an HTTP-date (RFC 9110). A value that is not a
+    finite, non-negative time (nan, inf, -5, garbage) is skipped for the next source.
+    """
+    now = now or datetime.datetime.now(tz=datetime.timezone.utc)
     retry_after = headers.get("Retry-After")
-    if retry_after is not None:
-        try:
-            return max(float(retry_after), RATE_LIMIT_MIN_WAIT)
-        except ValueError:
-            pass
-    reset = headers.get("X-RateLimit-Reset")
-    if reset:
-        reset_at = _parse_iso(reset)
-        if reset_at is not None:
-            now = now or datetime.datetime.now(tz=datetime.timezone.utc)
-            return max((reset_at - now).total_seconds(), RATE_LIMIT_MIN_WAIT)
-    if isinstance(body, dict) and body.get("retryAfter") is not None:
-        try:
-            return max(float(body["retryAfter"]), RATE_LIMIT_MIN_WAIT)
-        except (TypeError, ValueError):
-            pass
+    reset_at = _parse_iso(headers.get("X-RateLimit-Reset"))
+    candidates = (
+        _seconds(retry_after),
+        _seconds_until(_parse_http_date(retry_after), now),
+        _seconds_until(reset_at, now),
+        _seconds(body.get("retryAfter")) if isinstance(body, dict) else None,
+    )
+    for wait in candidates:
+        if wait is not None:
+            return max(wait, RATE_LIMIT_MIN_WAIT)
     return RATE_LIMIT_DEFAULT_WAIT
 
 
+def _seconds(value):
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        return None
+    return seconds if math.isfinite(seconds) and seconds >= 0 else None
+
+
+def _seconds_until(moment, now):
+    # a moment already past asks for no wait (the minimum wait still applies)
+    return None if moment is None else max((moment - now).total_seconds(), 0.0)
+
+
+def _parse_http_date(text):
+    if not text:
+        return None
+    try:
+        moment = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if moment is None:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=datetime.timezone.utc)
+
+
 def _parse_iso(text):
+    if not text:
+        return None
     try:
         moment = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
@@ -187,47 +291,59 @@ def _parse_iso(text):
     return moment
 
 
+class DeadlinePassed(requests.exceptions.ReadTimeout if HAS_REQUESTS else Exception):
+    """A call that did not complete (connect, headers and body) within its timeout."""
+
+
 class HostUpClient(object):
-    """A session with HostUp for one task. ``request_ids`` collects every requestId seen."""
+    """A session with HostUp for one task. ``request_ids`` collects every requestId seen.
+
+    Plain values in, no AnsibleModule: plugins that run on the controller use it too.
+    ``api_key`` is normalized (see normalize_api_key), which raises ValueError.
+    """
 
     def __init__(self, api_url, api_key, timeout=30, validate_certs=True,
-                 rate_limit_budget=RATE_LIMIT_WAIT_BUDGET, session=None,
-                 sleep=None):
+                 rate_limit_wait=DEFAULT_RATE_LIMIT_WAIT, session=None, sleep=None):
         self.base_url = api_url.rstrip("/")
-        self._api_key = api_key
+        self._api_key = normalize_api_key(api_key)
+        self._raw_api_key = api_key
         self.timeout = timeout
         self.validate_certs = validate_certs
-        self.rate_limit_budget = rate_limit_budget
+        self.rate_limit_wait = rate_limit_wait
         self._sleep = sleep or time.sleep
         self.request_ids = []
         self._session = session or requests.Session()
+        if urlsplit(self.base_url).scheme == "http":
+            # Plain http is loopback only (check_api_url); a proxy from the
+            # environment would carry the key in clear text to another host.
+            # https keeps the environment (proxies tunnel it; REQUESTS_CA_BUNDLE).
+            self._session.trust_env = False
         self._session.headers.update({
-            "X-API-Key": api_key,
+            "X-API-Key": self._api_key,
             "Accept": "application/json",
             "User-Agent": USER_AGENT,
         })
 
     def get(self, path):
         """A read: safe to repeat."""
-        return self._call("GET", path, None, repeatable=True)
+        return self._call(READ, "GET", path, None)
 
     def estimate(self, path, body):
         """A POST that orders nothing (an estimate): safe to repeat."""
-        return self._call("POST", path, body, repeatable=True)
+        return self._call(ESTIMATE, "POST", path, body)
 
     def order(self, path, body):
         """A POST that may cost money: sent again only after a 429."""
-        return self._call("POST", path, body, repeatable=False)
+        return self._call(ORDER, "POST", path, body)
 
-    def _call(self, method, path, body, repeatable):
+    def _call(self, kind, method, path, body):
+        repeatable = kind != ORDER
         waited = 0.0
         rate_limited = 0
         transient_failures = 0
         while True:
             try:
-                response = self._session.request(
-                    method, self.base_url + path, json=body,
-                    timeout=self.timeout, verify=self.validate_certs)
+                response = self._exchange(method, path, body)
             except requests.exceptions.RequestException as exc:
                 if repeatable and transient_failures < TRANSIENT_RETRIES:
                     transient_failures = self._back_off(transient_failures)
@@ -237,10 +353,12 @@ class HostUpClient(object):
             payload = _json_or_none(response)
             request_id = self._remember_request_id(payload)
 
+            if 300 <= response.status_code < 400:
+                raise self._redirect_error(method, path, response, request_id)
             if response.status_code == 429:
-                wait = rate_limit_wait(response.headers, payload)
+                wait = requested_wait(response.headers, payload)
                 rate_limited += 1
-                if waited + wait > self.rate_limit_budget or rate_limited >= RATE_LIMIT_MAX_ATTEMPTS:
+                if waited + wait > self.rate_limit_wait or rate_limited >= RATE_LIMIT_MAX_ATTEMPTS:
                     raise self._rate_limit_error(method, path, payload, request_id, wait, waited)
                 self._sleep(wait)
                 waited += wait
@@ -249,7 +367,34 @@ class HostUpClient(object):
                     and transient_failures < TRANSIENT_RETRIES):
                 transient_failures = self._back_off(transient_failures)
                 continue
-            return self._result(method, path, response, payload, request_id)
+            return self._result(kind, method, path, body, response, payload, request_id)
+
+    def _exchange(self, method, path, body):
+        """Send one request and read its whole answer within ``timeout`` seconds in all.
+
+        requests' own timeout bounds each socket read, so a server sending a
+        byte now and then could hold a task forever; the exchange runs in a
+        helper thread that is given up on (raising DeadlinePassed) at the deadline.
+        """
+        outcome = {}
+
+        def exchange():
+            try:
+                outcome["response"] = self._session.request(
+                    method, self.base_url + path, json=body, timeout=self.timeout,
+                    verify=self.validate_certs, allow_redirects=False)
+            except BaseException as exc:  # pylint: disable=broad-except
+                outcome["error"] = exc  # raised again in the caller's thread
+
+        worker = threading.Thread(target=exchange, name="hostup-request")
+        worker.daemon = True
+        worker.start()
+        worker.join(self.timeout)
+        if worker.is_alive():
+            raise DeadlinePassed("no complete answer within %s s" % self.timeout)
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["response"]
 
     def _back_off(self, failures):
         """Pause before trying a repeatable call again; returns the count of failures so far."""
@@ -262,17 +407,17 @@ class HostUpClient(object):
             self.request_ids.append(str(request_id))
         return request_id
 
-    def _result(self, method, path, response, payload, request_id):
+    def _result(self, kind, method, path, body, response, payload, request_id):
         status = response.status_code
         if not isinstance(payload, dict):
             raise self._error(method, path, _describe_unreadable_body(response), status=status,
-                              request_id=request_id, hint=None if status < 400 else self._hint(status))
+                              request_id=request_id, hint=_hint(kind, status, body, None))
         if status >= 400:
             details = dict((k, payload[k]) for k in ERROR_DETAIL_FIELDS if k in payload)
+            message = payload.get("message") or payload.get("error") or "no message"
             raise self._error(
-                method, path, payload.get("message") or payload.get("error") or "no message",
-                status=status, code=payload.get("code"), request_id=request_id,
-                hint=self._hint(status), details=details)
+                method, path, message, status=status, code=payload.get("code"), request_id=request_id,
+                hint=_hint(kind, status, body, message), details=details)
         if payload.get("success") is False:
             raise self._error(
                 method, path, payload.get("message") or payload.get("error") or "HostUp answered success: false",
@@ -285,24 +430,28 @@ class HostUpClient(object):
                               status=status, request_id=request_id)
         return data
 
-    @staticmethod
-    def _hint(status):
-        if status in STATUS_HINTS:
-            return STATUS_HINTS[status]
-        if status >= 500:
-            return SERVER_ERROR_HINT
-        return None
-
     def _rate_limit_error(self, method, path, payload, request_id, wait, waited):
         message = (payload or {}).get("message") or "Too Many Requests"
-        message += " (HostUp asked to wait %.0f s more after %.0f s of waiting; this task waits at most %.0f s)" % (
-            wait, waited, self.rate_limit_budget)
+        if self.rate_limit_wait <= 0:
+            message += " (HostUp asked to wait %.0f s; rate_limit_wait is 0, so this task does not wait)" % wait
+        else:
+            message += (" (HostUp asked to wait %.0f s more after %.0f s of waiting; this task waits at most "
+                        "%d s in all, rate_limit_wait)" % (wait, waited, self.rate_limit_wait))
         return self._error(method, path, message, status=429,
                            code=(payload or {}).get("code") or "RATE_LIMITED",
                            request_id=request_id, hint=STATUS_HINTS[429])
 
+    def _redirect_error(self, method, path, response, request_id):
+        location = response.headers.get("Location")
+        where = _redirect_target(self.base_url + path, location) if location else "nowhere (no Location header)"
+        message = ("HostUp answered with a redirect to %s, which is not followed: the API key is sent to "
+                   "the host of api_url only" % where)
+        return self._error(method, path, message, status=response.status_code, request_id=request_id,
+                           hint=REDIRECT_HINT)
+
     def _transport_error(self, method, path, exc):
         reached = None
+        hint = NETWORK_HINT
         if isinstance(exc, requests.exceptions.ConnectTimeout):
             message = "could not connect to %s within %s s" % (self.base_url, self.timeout)
             reached = False
@@ -311,6 +460,7 @@ class HostUpClient(object):
         elif isinstance(exc, requests.exceptions.SSLError):
             message = "TLS failed for %s: %s" % (self.base_url, _first_line(exc))
             reached = False
+            hint = TLS_HINT
         elif isinstance(exc, requests.exceptions.ConnectionError):
             if _connection_refused(exc):
                 message = "could not connect to %s (connection refused or host not found)" % self.base_url
@@ -320,17 +470,45 @@ class HostUpClient(object):
         else:
             message = "the request could not be made: %s" % _first_line(exc)
             reached = False
-        return self._error(method, path, message, status=None, hint="check api_url and the network",
-                           reached_server=reached)
+        return self._error(method, path, message, status=None, hint=hint, reached_server=reached)
 
     def _error(self, method, path, message, **kwargs):
         return HostUpError(method, path, self._mask(message), **kwargs)
 
     def _mask(self, text):
-        text = str(text)
-        if self._api_key:
-            text = text.replace(self._api_key, _SECRET_MASK)
+        for secret in (self._raw_api_key, self._api_key):
+            text = mask_secret(text, secret)
         return text
+
+
+def _hint(kind, status, body, message):
+    """What to do about an HTTP error ``status`` of a call of ``kind`` that sent ``body``."""
+    if status == 404:
+        # HostUp's router answers "Route ... not found"; a page that is not JSON
+        # (message None) is not the HostUp API either.
+        if message is None or "route" in message.lower():
+            return NO_SUCH_ROUTE_HINT
+        if isinstance(body, dict) and body.get("draftId") is not None:
+            return NO_SUCH_DRAFT_HINT % body["draftId"]
+        return NO_SUCH_VPS_HINT
+    if status == 403 and kind == ESTIMATE:
+        return ESTIMATE_FORBIDDEN_HINT
+    if status in STATUS_HINTS:
+        return STATUS_HINTS[status]
+    if status >= 500:
+        return SERVER_ERROR_HINT
+    return None
+
+
+def _redirect_target(request_url, location):
+    """Where a redirect points, as scheme://host:port/path (no credentials, query or fragment)."""
+    try:
+        parts = urlsplit(urljoin(request_url, location))
+        host = parts.hostname or ""
+        port = ":%d" % parts.port if parts.port else ""
+    except ValueError:
+        return "an unreadable address"
+    return "%s://%s%s%s" % (parts.scheme, host, port, parts.path)
 
 
 def _json_or_none(response):

@@ -18,11 +18,14 @@ from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_requ
 
 from ansible_collections.hostup.cloud.plugins.module_utils.client import (
     DEFAULT_API_URL,
+    DEFAULT_RATE_LIMIT_WAIT,
     HAS_REQUESTS,
     REQUESTS_IMPORT_ERROR,
     HostUpClient,
     HostUpError,
     check_api_url,
+    normalize_api_key,
+    secret_forms,
 )
 
 VMID_OPTION = dict(type="int", required=True)
@@ -34,6 +37,7 @@ COMMON_ARGUMENT_SPEC = dict(
                  fallback=(env_fallback, ["HOSTUP_API_URL"])),
     api_timeout=dict(type="int", default=30),
     validate_certs=dict(type="bool", default=True),
+    rate_limit_wait=dict(type="int", default=DEFAULT_RATE_LIMIT_WAIT),
 )
 
 
@@ -61,15 +65,37 @@ class HostUpModule(object):
         self.diff_mode = self.ansible._diff
         self.client = None
 
+        self._protect_api_key()
         if not HAS_REQUESTS:
             self.ansible.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
+        try:
+            self.params["api_key"] = normalize_api_key(self.params["api_key"])
+        except ValueError as problem:
+            self.fail_option("api_key", str(problem))
         problem = check_api_url(self.params["api_url"])
         if problem:
             self.fail_option("api_url", problem)
         if self.params["api_timeout"] < 1:
             self.fail_option("api_timeout", "must be 1 second or more, got %d" % self.params["api_timeout"])
+        if self.params["rate_limit_wait"] < 0:
+            self.fail_option("rate_limit_wait", "must be 0 (fail at once on HTTP 429) or more seconds, got %d"
+                             % self.params["rate_limit_wait"])
         if self.params.get("vmid") is not None and self.params["vmid"] < 1:
             self.fail_option("vmid", "must be 1 or more, got %d" % self.params["vmid"])
+
+    def _protect_api_key(self):
+        """Mask the key in every form it can take, not only as given.
+
+        Ansible's no_log masks the exact value given; the key is sent stripped,
+        and errors may quote it escaped. A value that is only whitespace is no
+        secret, and masking it would mask every space of every message.
+        """
+        raw = self.params["api_key"]
+        if raw is None:
+            return
+        if not raw.strip():
+            self.ansible.no_log_values.discard(raw)
+        self.ansible.no_log_values.update(secret_forms(raw))
 
     def fail_option(self, option, problem):
         """Bad input: name the option; called before any request is sent."""
@@ -81,6 +107,7 @@ class HostUpModule(object):
             api_key=self.params["api_key"],
             timeout=self.params["api_timeout"],
             validate_certs=self.params["validate_certs"],
+            rate_limit_wait=self.params["rate_limit_wait"],
         )
         return self.client
 

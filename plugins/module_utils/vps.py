@@ -15,7 +15,12 @@ that is not picked out below does not leave this file.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import math
+
 from ansible_collections.hostup.cloud.plugins.module_utils.client import HostUpError
+
+# Two amounts closer than this are the same amount (HostUp rounds to whole öre/cents).
+MONEY_TOLERANCE = 0.005
 
 # The one table of billing cycles: the option value users write, the code the
 # API takes and returns in billing-cycle, and the label details/newCycle use.
@@ -54,13 +59,18 @@ def api_path(vmid, call):
 
 
 def money(value):
-    """HostUp sends prices as strings, ints or floats; results carry floats (or None)."""
-    if value is None or value == "":
+    """HostUp sends prices as strings, ints or floats; results carry floats, or None when unreadable.
+
+    ``"NaN"`` and ``"inf"`` parse as floats but are no price: they are None too,
+    so that no comparison with a budget can let them through.
+    """
+    if value is None or value == "" or isinstance(value, bool):
         return None
     try:
-        return round(float(value), 2)
+        number = float(value)
     except (TypeError, ValueError):
         return None
+    return round(number, 2) if math.isfinite(number) else None
 
 
 def _number(value):
@@ -160,20 +170,122 @@ def _show(amount):
     return "unknown" if amount is None else "%.2f" % amount
 
 
+# --- the account's services (the hostup.cloud.hostup inventory) ---------------
+
+CLIENT_ACCOUNTS_PATH = "/api/client-accounts"
+
+
+def vps_account_path(vmid):
+    return "/api/vps-accounts/%d" % vmid
+
+
+def read_services(client):
+    """GET client-accounts: every service of the account (VPS, web hosting, domain …), whitelisted.
+
+    Each entry also names the customer (``firstname``, ``lastname``,
+    ``companyname``); those fields are never read.
+    """
+    data = client.get(CLIENT_ACCOUNTS_PATH)
+    accounts = data.get("accounts")
+    services = []
+    for entry in accounts if isinstance(accounts, list) else []:
+        vmid = _positive_int(entry.get("id")) if isinstance(entry, dict) else None
+        if vmid is None:
+            continue
+        services.append({
+            "vmid": vmid,
+            "label": _text(entry.get("label")),
+            "hostname": _text(entry.get("domain")),
+            "status": _text(entry.get("status")),
+            "product_id": _id(entry.get("product_id")),
+            "product_name": _text(entry.get("name")),
+            "cycle": cycle_name(_text(entry.get("billingcycle"))),
+            "price": money(entry.get("total")),
+            "next_due": _text(entry.get("next_due")),
+            "looks_like_vps": _has_vm_usage(entry),
+        })
+    return services
+
+
+def _has_vm_usage(entry):
+    # HostUp does not document which type/name marks a VPS. Its example gives a
+    # VM usage block (extra_details.usage.vmdata, keyed by the Proxmox VM id) to
+    # a VM service; that block is the built-in VPS rule (an inference).
+    extra = entry.get("extra_details")
+    usage = extra.get("usage") if isinstance(extra, dict) else None
+    vmdata = usage.get("vmdata") if isinstance(usage, dict) else None
+    return isinstance(vmdata, dict) and bool(vmdata)
+
+
+def read_vps_account(client, vmid):
+    """GET vps-accounts/{id}, whitelisted: name, IP, OS and resources; None when HostUp has no such VPS."""
+    try:
+        data = client.get(vps_account_path(vmid))
+    except HostUpError as error:
+        if error.status == 404:
+            return None
+        raise
+    account = data.get("vps_account") if isinstance(data.get("vps_account"), dict) else {}
+    resources = account.get("resources") if isinstance(account.get("resources"), dict) else {}
+    return {
+        "name": _text(account.get("name")),
+        "ip": _text(account.get("ip")),
+        "os": _text(account.get("os")),
+        "cpu": _number_or_text(resources.get("cpu")),
+        "ram": _number_or_text(resources.get("ram")),
+        "disk": _number_or_text(resources.get("storage")),
+    }
+
+
+def _positive_int(value):
+    try:
+        number = int(str(value))
+    except (TypeError, ValueError):
+        return None
+    return number if number >= 1 else None
+
+
+def _text(value):
+    """A scalar as text; empty, missing or structured values are None."""
+    if value is None or isinstance(value, (dict, list, bool)):
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _number_or_text(value):
+    number = _number(value)
+    return number if number is not None else _text(value)
+
+
 # --- upgrade replies ---------------------------------------------------------
 
+class Quote(object):
+    """One estimate: ``figures`` (the whitelisted RV(estimate)) and ``draft`` (what the draft holds).
+
+    ``draft`` is read from named, non-personal keys of ``raw.draft`` only (see
+    ``draft_facts``); ``sent`` keeps how HostUp wrote each amount, so that an
+    unreadable one can be named in an error.
+    """
+
+    def __init__(self, figures, draft, sent):
+        self.figures = figures
+        self.draft = draft
+        self.sent = sent
+
+
 def estimate_change(client, vmid, body, cycle):
-    """Ask HostUp what a change costs (``send: false`` orders nothing); whitelisted figures."""
-    return estimate_from_reply(client.estimate(api_path(vmid, "upgrade"), dict(body, send=False)), cycle)
+    """Ask HostUp what a change costs (``send: false`` orders nothing); a Quote."""
+    return quote_from_reply(client.estimate(api_path(vmid, "upgrade"), dict(body, send=False)), cycle)
 
 
-def estimate_from_reply(data, cycle):
-    """The price figures of an upgrade reply (``send: false``)."""
+def quote_from_reply(data, cycle):
+    """The price figures and draft facts of an upgrade reply (``send: false``)."""
     draft_price = _draft_price(data)
     recurring = data.get("recurring")
     if recurring is None:
         recurring = (draft_price.get("recurring") or {}).get(cycle_code(cycle)) if cycle in CYCLE_NAMES else None
-    return {
+    figures = {
         "draft_id": _number(data.get("draftId")),
         "prorated": money(data.get("prorated")),
         "credits": money(data.get("credits")) or 0.0,
@@ -181,6 +293,72 @@ def estimate_from_reply(data, cycle):
         "total": money(data.get("total", draft_price.get("total"))),
         "currency": _draft_currency(data),
     }
+    figures["due_now"] = _due_now(figures["prorated"], draft_price)
+    sent = {"prorated": _as_sent(data.get("prorated")), "recurring": _as_sent(recurring)}
+    return Quote(figures, draft_facts(data), sent)
+
+
+def _due_now(prorated, draft_price):
+    """What the order will really charge now: the larger of ``prorated`` and the draft's order total.
+
+    HostUp's ``prorated`` leaves out a setup fee; the draft's ``price.total`` (or,
+    without it, ``prorated`` plus ``price.setup``) includes it.
+    """
+    if prorated is None:
+        return None
+    order_total = money(draft_price.get("total"))
+    if order_total is None:
+        order_total = prorated + (money(draft_price.get("setup")) or 0.0)
+    return round(max(prorated, order_total), 2)
+
+
+def _as_sent(value):
+    text = repr(value) if not isinstance(value, str) else value
+    return text[:24]
+
+
+def draft_facts(data):
+    """What a draft holds, from its named non-personal keys: the services and their options.
+
+    ``services`` lists, per service of the draft, its ``account_id`` (the vmid),
+    ``product_id``, ``cycle`` and ``options`` (option id -> ``quantity`` (True for
+    options ordered by count or size, False for list options, None when the draft
+    does not say) and ``value`` (what the draft holds, None when not shown)).
+    """
+    services = []
+    section = _draft_section(data, "services")
+    for key in sorted(section):
+        service = section[key]
+        if not isinstance(service, dict):
+            continue
+        options = {}
+        customizations = service.get("customizations")
+        for option_id, option in (customizations.items() if isinstance(customizations, dict) else ()):
+            if isinstance(option, dict):
+                options[str(option_id)] = {"quantity": _option_is_quantity(option),
+                                           "value": _scalar(option.get("value"))}
+        services.append({
+            "account_id": _id(service.get("account_id")),
+            "product_id": _id(service.get("product_id")),
+            "cycle": cycle_name(_scalar(service.get("cycle") or service.get("recurring"))),
+            "options": options,
+        })
+    return {"draft_id": _number(data.get("draftId")), "services": services}
+
+
+def _option_is_quantity(option):
+    # HostBill marks options ordered by count or size with hasQty; list options are
+    # selects (type/ftype "select"), whatever their price.
+    kinds = set(str(option.get(key) or "").lower() for key in ("type", "ftype"))
+    if "select" in kinds or option.get("hasQty") is False:
+        return False
+    if option.get("hasQty") is True:
+        return True
+    return None
+
+
+def _scalar(value):
+    return value if isinstance(value, (int, float, str)) and not isinstance(value, bool) else None
 
 
 def order_from_reply(data):
@@ -197,8 +375,8 @@ def order_from_reply(data):
 
 
 def _draft_section(data, key):
-    # Only named, non-personal sections of the draft (price, currency) are read;
-    # the draft's people never are.
+    # Only named, non-personal sections of the draft (price, currency, services) are
+    # read; the draft's people never are.
     raw = data.get("raw") if isinstance(data.get("raw"), dict) else {}
     draft = raw.get("draft") if isinstance(raw.get("draft"), dict) else {}
     section = draft.get(key)
@@ -214,9 +392,43 @@ def _draft_currency(data):
     return iso if isinstance(iso, str) and iso.isalpha() and len(iso) == 3 else None
 
 
+# --- budgets -------------------------------------------------------------------
+
 # Every budget refusal starts with this, so a person (and the spend report) can tell
 # "refused by the budget" from every other failure.
 OVER_BUDGET = "Over budget, nothing was ordered"
+
+
+def budget_problems(quote, max_prorated, max_recurring):
+    """Why this estimate may not be ordered under these budgets (empty: it may).
+
+    An amount HostUp did not give as a finite number passes no budget. The amount
+    due now must be readable even without a budget: nobody approved an unknown price.
+    """
+    figures = quote.figures
+    problems = []
+    if figures["due_now"] is None:
+        problems.append("HostUp's estimate gave no finite amount due now (prorated %s), so the price "
+                        "cannot be checked" % quote.sent["prorated"])
+    elif max_prorated is not None and figures["due_now"] > max_prorated + MONEY_TOLERANCE:
+        problems.append("%.2f due now is more than max_prorated %.2f" % (figures["due_now"], max_prorated))
+    if max_recurring is not None:
+        if figures["recurring"] is None:
+            problems.append("HostUp's estimate gave no finite recurring price (recurring %s) to compare with "
+                            "max_recurring %.2f" % (quote.sent["recurring"], max_recurring))
+        elif figures["recurring"] > max_recurring + MONEY_TOLERANCE:
+            problems.append("%.2f recurring per cycle is more than max_recurring %.2f"
+                            % (figures["recurring"], max_recurring))
+    return problems
+
+
+def over_budget_message(problems, figures):
+    return "%s: %s (estimate draft %s, %s)." % (
+        OVER_BUDGET, "; ".join(problems), figures["draft_id"], figures["currency"] or "currency unknown")
+
+
+def same_amount(first, second):
+    return first is not None and second is not None and abs(first - second) < MONEY_TOLERANCE
 
 
 def order_failure_hint(error, what):
@@ -230,6 +442,10 @@ def order_failure_hint(error, what):
     if refused or error.reached_server is False:
         hint = "nothing was ordered: %s was not carried out" % what
         return hint + "; " + error.hint if error.hint else hint
+    return unknown_outcome(what)
+
+
+def unknown_outcome(what):
     return (
         "the outcome of %s is unknown: HostUp may have carried it out before the failure. "
         "Check the VPS (hostup.cloud.hostup_vps_info, or the HostUp panel for a new order or "

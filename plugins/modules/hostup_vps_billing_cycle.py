@@ -14,8 +14,13 @@ description:
   - Sets how often a HostUp VPS is billed, monthly or annually.
   - The module reads the current cycle first and changes nothing when the VPS is already
     billed that way.
-  - Switching to a longer period makes HostUp invoice the difference. While an unpaid
-    invoice is pending for the VPS, the module switches nothing and fails naming the invoice.
+  - Switching to a longer period makes HostUp invoice the difference. Every real switch is
+    priced first with HostUp's estimate-only upgrade call for that cycle (returned in
+    RV(estimate)); the switch is refused, nothing sent, when the estimate is above
+    O(max_prorated) or O(max_recurring), or when its amount due now is not a finite number.
+  - While an unpaid invoice is pending for the VPS, the module switches nothing and fails naming
+    the invoice.
+  - After the switch the module waits (O(wait)) until HostUp shows the new cycle.
   - The switch (C(POST /api/vm/{vmid}/billing-cycle)) is sent once. It is never sent again
     after an error (only after HTTP 429, when HostUp refused it); when its outcome is unknown,
     the error says so.
@@ -29,6 +34,7 @@ options:
     required: true
     choices: [monthly, annually]
 extends_documentation_fragment:
+  - hostup.cloud.ordering
   - hostup.cloud.api
   - hostup.cloud.api.vmid
   - hostup.cloud.attributes
@@ -38,8 +44,8 @@ attributes:
     support: full
     details:
       - Check mode reads the cycle and, when it would change, asks HostUp's estimate-only upgrade
-        call (C(send=false)) what the switch costs now, returned in RV(estimate). It never sends
-        the switch.
+        call (C(send=false)) what the switch costs now, returned in RV(estimate), and checks the
+        budgets like a real run. It never sends the switch.
   diff_mode:
     support: full
     details: Shows the billing cycle and its price before and after.
@@ -48,11 +54,13 @@ attributes:
 """
 
 EXAMPLES = r"""
-- name: Bill every VPS of the group annually
+- name: Bill every VPS of the group annually, at most 1500 due now each
   hostup.cloud.hostup_vps_billing_cycle:
     vmid: "{{ hostup_vmid }}"
     cycle: annually
-  # a host variable hostup_vmid names each host's VPS
+    max_prorated: 1500
+  delegate_to: localhost
+  # a host variable hostup_vmid names each host's VPS; the task runs on the controller
 
 - name: Preview what the switch costs, ordering nothing (or run the play with --check)
   hostup.cloud.hostup_vps_billing_cycle:
@@ -64,8 +72,8 @@ EXAMPLES = r"""
 - name: Show the preview
   ansible.builtin.debug:
     msg: >-
-      {{ preview.previous_cycle }} -> {{ preview.cycle }}: {{ preview.price }} per year,
-      {{ preview.estimate.prorated | default('nothing') }} due now
+      {{ preview.previous_cycle }} -> {{ preview.cycle }}: {{ preview.previous_price }} -> {{ preview.price }},
+      {{ preview.estimate.due_now | default('nothing') }} {{ preview.estimate.currency | default('') }} due now
 """
 
 RETURN = r"""
@@ -78,6 +86,11 @@ previous_cycle:
   returned: success
   type: str
   sample: monthly
+previous_price:
+  description: The price per period of RV(previous_cycle); null when HostUp did not say (an unpaid invoice).
+  returned: success
+  type: float
+  sample: 139.0
 cycle:
   description: The billing cycle after the task (in check mode, the one it would have).
   returned: success
@@ -90,11 +103,20 @@ price:
   sample: 1390.0
 estimate:
   description:
-    - In check mode when the cycle would change, HostUp's estimate of the switch; else null.
+    - HostUp's estimate of the switch whenever it was priced (in check mode and in a real run,
+      before switching); null when the VPS already had the cycle.
     - Same keys as RV(hostup.cloud.hostup_vps_upgrade#module:estimate).
   returned: success
   type: dict
-  sample: {draft_id: 5258, prorated: 1320.5, credits: 0.0, recurring: 1390.0, total: 1320.5, currency: SEK}
+  sample: {draft_id: 5258, prorated: 1320.5, credits: 0.0, recurring: 1390.0, total: 1320.5, currency: SEK,
+           due_now: 1320.5}
+applied:
+  description:
+    - V(true) when HostUp shows the new cycle (or the VPS already had it); V(false) in check mode,
+      with O(wait=false), or while an unpaid invoice holds the switch.
+  returned: success
+  type: bool
+  sample: true
 message:
   description: HostUp's message about the switch; null when nothing was switched.
   returned: success
@@ -121,8 +143,15 @@ api_error:
            details: {}}
 """
 
-from ansible_collections.hostup.cloud.plugins.module_utils.client import HostUpError
 from ansible_collections.hostup.cloud.plugins.module_utils.module import VMID_OPTION, HostUpModule
+from ansible_collections.hostup.cloud.plugins.module_utils.ordering import (
+    ORDERING_OPTIONS,
+    await_order,
+    check_ordering_options,
+    ordering_turn,
+    place_order,
+    refuse_unless_priced,
+)
 from ansible_collections.hostup.cloud.plugins.module_utils.vps import (
     CYCLE_NAMES,
     api_path,
@@ -131,26 +160,32 @@ from ansible_collections.hostup.cloud.plugins.module_utils.vps import (
     cycle_price,
     estimate_change,
     money,
-    order_failure_hint,
     pending_invoice_message,
     read_billing,
     read_details,
 )
 
 MODULE_OPTIONS = dict(
+    ORDERING_OPTIONS,
     vmid=VMID_OPTION,
     cycle=dict(type="str", required=True, choices=list(CYCLE_NAMES)),
 )
 
 
 def switch_cycle(hostup):
+    with ordering_turn(hostup):
+        switch_cycle_now(hostup)
+
+
+def switch_cycle_now(hostup):
     client, vmid, target = hostup.client, hostup.params["vmid"], hostup.params["cycle"]
 
     # read
     billing = read_billing(client, vmid)
     current = billing["cycle"] or read_details(client, vmid)["cycle"]
     price = cycle_price(billing, target)
-    result = dict(previous_cycle=current, cycle=target, price=price, estimate=None, message=None, info=[])
+    result = dict(previous_cycle=current, previous_price=cycle_price(billing, current), cycle=target, price=price,
+                  estimate=None, message=None, info=[])
     diff = {"before": {"cycle": current, "price": cycle_price(billing, current)},
             "after": {"cycle": target, "price": price}}
 
@@ -159,22 +194,23 @@ def switch_cycle(hostup):
         if billing["pending_invoice"]:
             hostup.ansible.warn(pending_invoice_message(vmid, billing["pending_invoice"]))
         diff["after"] = diff["before"]
-        return hostup.exit(changed=False, diff=diff, **result)
+        return hostup.exit(changed=False, diff=diff, applied=True, **result)
     if billing["pending_invoice"]:
         hostup.fail(pending_invoice_message(vmid, billing["pending_invoice"]),
                     pending_invoice=billing["pending_invoice"], previous_cycle=current)
 
-    # estimate (check mode only: the real switch has no draft to order)
+    # estimate: the switch has no draft to order, so its price is HostUp's estimate of
+    # the same cycle change, checked against the budgets before anything is sent
+    quote = estimate_change(client, vmid, {"cycle": cycle_code(target)}, target)
+    result["estimate"] = quote.figures
+    refuse_unless_priced(hostup, quote, previous_cycle=current)
     if hostup.check_mode:
-        result["estimate"] = estimate_change(client, vmid, {"cycle": cycle_code(target)}, target)
-        return hostup.exit(changed=True, diff=diff, **result)
+        return hostup.exit(changed=True, diff=diff, applied=False, **result)
 
     # switch
-    try:
-        reply = client.order(api_path(vmid, "billing-cycle"), {"cycle": cycle_code(target)})
-    except HostUpError as error:
-        what = "the billing-cycle switch to %s" % target
-        return hostup.fail_api(error, hint=order_failure_hint(error, what), previous_cycle=current)
+    what = "the billing-cycle switch to %s" % target
+    reply, order = place_order(hostup, api_path(vmid, "billing-cycle"), {"cycle": cycle_code(target)}, what,
+                               needs_order_id=False, previous_cycle=current, estimate=quote.figures)
     result.update(
         cycle=cycle_name(reply.get("newCycle")) or target,
         price=money(reply.get("total")) if reply.get("total") is not None else price,
@@ -182,11 +218,15 @@ def switch_cycle(hostup):
         info=[str(line) for line in reply.get("info") or []],
     )
     diff["after"] = {"cycle": result["cycle"], "price": result["price"]}
-    hostup.exit(changed=True, diff=diff, **result)
+
+    # wait until HostUp shows it
+    applied = await_order(hostup, order, what, cycle=target, previous_cycle=current, estimate=quote.figures)
+    hostup.exit(changed=True, diff=diff, applied=applied, **result)
 
 
 def main():
     hostup = HostUpModule(MODULE_OPTIONS)
+    check_ordering_options(hostup)
     hostup.run(switch_cycle)
 
 

@@ -20,10 +20,23 @@ description:
   - B(Idempotence.) The module reads the VPS first. O(package) is compared with the current
     package and O(cycle) with the current billing cycle; nothing is estimated or ordered when
     they already match and O(resources) is not given.
-  - HostUp's API has no call that reads the current value of a resource. When O(resources) is
-    given, the module estimates the change, and an estimate with nothing due now
-    (RV(estimate.prorated) is 0) and an unchanged recurring price means the VPS already has
-    these resources; the module then orders nothing and reports no change.
+  - B(Resources.) HostUp's API has no call that reads the current value of a resource, so the
+    module never claims "already in place" without evidence. When O(resources) is the only
+    change, it estimates it. A price difference (something due now, or another recurring price)
+    is a change, and it is ordered. Without a difference, the rule depends on the kind of each option,
+    which the estimate's draft describes (HostBill's C(hasQty) and C(type)).
+  - An option ordered by count or size (C(hasQty), such as V(2232) disk, V(2253) IPv4, V(2404)
+    backups) is priced per unit, so no difference proves the VPS has that value; nothing is
+    ordered and the task reports no change. With several such options each is estimated on its
+    own too, so an equal-price swap (one grows, another shrinks) is still ordered.
+  - A list option (C(type) select, such as V(2209) OS, V(2259) IPv6, V(2268) Ceph redundancy), a
+    free option, or an option the draft does not describe can differ at no cost. HostUp cannot
+    tell its current value, so the task fails, ordering nothing, naming the option(s) and the
+    estimate's draft id; to order it deliberately, run again with that O(draft_id) beside O(resources).
+  - B(draft_id.) A given draft is ordered only when it is that draft (HostUp's estimate of it
+    carries the same id), is for this VPS (its service's account is O(vmid)), and holds the
+    requested O(package), O(cycle) and (where the draft shows them) O(resources); otherwise the
+    task fails naming both values. The ordering call carries exactly O(draft_id).
   - B(Never twice.) While an unpaid invoice is pending for the VPS, the module orders nothing
     and fails naming the invoice. An ordering call is never sent again after an error (only
     after HTTP 429, when HostUp refused it); if it fails in a way that leaves its outcome
@@ -54,23 +67,15 @@ options:
   draft_id:
     description:
       - Order this earlier estimate (the RV(estimate.draft_id) of a check-mode run) instead of
-        estimating anew. The module still fetches the draft's price first, so the budget
-        options apply to it.
+        estimating anew. The module still fetches the draft's price first (by its id), so the
+        budget options apply to it, and checks that the draft is for this VPS and holds what
+        O(package), O(cycle) and O(resources) ask (see the description).
       - Give O(package), O(resources) or O(cycle) beside it to make a rerun report no change
-        once the VPS has them; with O(draft_id) alone every run orders.
+        once the VPS has them; with O(draft_id) alone every run orders (a used draft fails, since
+        HostUp has no open draft of that id).
     type: int
-  max_prorated:
-    description:
-      - Order nothing, and fail, when the amount due now (RV(estimate.prorated)) is more than this.
-      - Checked in check mode too, so C(--check) shows a budget failure before anything is ordered.
-    type: float
-  max_recurring:
-    description:
-      - Order nothing, and fail, when the recurring price after the change (RV(estimate.recurring))
-        is more than this.
-      - Checked in check mode too.
-    type: float
 extends_documentation_fragment:
+  - hostup.cloud.ordering
   - hostup.cloud.api
   - hostup.cloud.api.vmid
   - hostup.cloud.attributes
@@ -88,8 +93,9 @@ attributes:
   idempotent:
     support: full
     details:
-      - Resources are judged by the estimate (see the description). With O(draft_id) alone, every
-        run orders.
+      - Resources are judged by the estimate and the kind of each option (see the description);
+        a list or free option without a price difference fails rather than claiming no change.
+        With O(draft_id) alone, every run orders.
 """
 
 EXAMPLES = r"""
@@ -115,11 +121,12 @@ EXAMPLES = r"""
     max_prorated: 100
     max_recurring: 300
 
-- name: Order exactly the estimate a person approved
+- name: Order exactly the estimate a person approved (refused if that draft holds another plan)
   hostup.cloud.hostup_vps_upgrade:
     vmid: 10001
     package: "1938"
     draft_id: "{{ approved_draft_id }}"
+    wait_timeout: 600
 
 - name: Set the key once for every HostUp module
   module_defaults:
@@ -164,6 +171,13 @@ estimate:
       description: Amount of the order.
       type: float
       sample: 60.0
+    due_now:
+      description:
+        - What the order charges now, the figure O(max_prorated) is compared with - the larger of
+          RV(estimate.prorated) and the draft's order total (which includes a setup fee).
+        - Null when HostUp gave no finite amount; such an estimate is never ordered.
+      type: float
+      sample: 60.0
     currency:
       description: ISO code of the currency of the amounts.
       type: str
@@ -193,6 +207,16 @@ order:
       description: HostUp's message.
       type: str
       sample: Upgrade request submitted successfully
+applied:
+  description:
+    - V(true) when HostUp shows the change (or the VPS already had it).
+    - V(false) in check mode, with O(wait=false), or when an unpaid invoice holds the order
+      (a warning names it).
+    - Null when the change cannot be read back (HostUp has no read of resources), or when
+      O(draft_id) alone was ordered.
+  returned: success
+  type: bool
+  sample: true
 vps:
   description:
     - The VPS before the change, as M(hostup.cloud.hostup_vps_info) returns it in RV(hostup.cloud.hostup_vps_info#module:vps).
@@ -213,40 +237,46 @@ api_error:
            request_id: 2121ae20-bd9d-41e9-aeeb-5dd1dd1a24ba, details: {}}
 """
 
-from ansible_collections.hostup.cloud.plugins.module_utils.client import HostUpError
 from ansible_collections.hostup.cloud.plugins.module_utils.module import VMID_OPTION, HostUpModule
+from ansible_collections.hostup.cloud.plugins.module_utils.ordering import (
+    ORDERING_OPTIONS,
+    await_order,
+    check_ordering_options,
+    ordering_turn,
+    place_order,
+    refuse_unless_priced,
+)
 from ansible_collections.hostup.cloud.plugins.module_utils.vps import (
     CYCLE_NAMES,
-    OVER_BUDGET,
     api_path,
     cycle_code,
     cycle_price,
     estimate_change,
-    order_failure_hint,
-    order_from_reply,
     pending_invoice_message,
     read_billing,
     read_details,
+    same_amount,
 )
 
 MODULE_OPTIONS = dict(
+    ORDERING_OPTIONS,
     vmid=VMID_OPTION,
     package=dict(type="str"),
     resources=dict(type="dict"),
     cycle=dict(type="str", choices=list(CYCLE_NAMES)),
     draft_id=dict(type="int"),
-    max_prorated=dict(type="float"),
-    max_recurring=dict(type="float"),
 )
 DESIRED_STATE = ("package", "resources", "cycle")
+WHAT_TO_CHANGE = DESIRED_STATE + ("draft_id",)
 
 
 def check_options(hostup):
     """Everything argument_spec cannot say; runs before any request."""
     params = hostup.params
-    # required_one_of counts an option set to null (a templated variable left empty) as given
-    if all(params[name] is None for name in DESIRED_STATE + ("draft_id",)):
-        hostup.fail_option("one of package, resources, cycle or draft_id", "is required (all are null)")
+    # One rule for "nothing to do": an option set to null (a templated variable left
+    # empty) counts as not given, which required_one_of would not see.
+    if all(params[name] is None for name in WHAT_TO_CHANGE):
+        hostup.fail_option("one of package, resources, cycle or draft_id", "is required (none is set, or all are null)")
     if params["package"] is not None and not params["package"].isdigit():
         hostup.fail_option("package", "must be a product id of digits, like '1938', got %r" % params["package"])
     if params["resources"] is not None:
@@ -258,9 +288,7 @@ def check_options(hostup):
                 hostup.fail_option("resources", problem)
     if params["draft_id"] is not None and params["draft_id"] < 1:
         hostup.fail_option("draft_id", "must be 1 or more, got %d" % params["draft_id"])
-    for budget in ("max_prorated", "max_recurring"):
-        if params[budget] is not None and params[budget] < 0:
-            hostup.fail_option(budget, "must be 0 or more, got %s" % params[budget])
+    check_ordering_options(hostup)
 
 
 def resource_problem(option_id, value):
@@ -276,6 +304,11 @@ def resource_problem(option_id, value):
 
 
 def upgrade(hostup):
+    with ordering_turn(hostup):
+        upgrade_now(hostup)
+
+
+def upgrade_now(hostup):
     params, client, vmid = hostup.params, hostup.client, hostup.params["vmid"]
 
     # read
@@ -298,27 +331,41 @@ def upgrade(hostup):
 
     # estimate
     target_cycle = change.get("cycle", current["cycle"])
-    body = {"draftId": params["draft_id"]} if params["draft_id"] is not None else api_change(change)
-    estimate = estimate_change(client, vmid, body, target_cycle)
-    if params["draft_id"] is None and set(change) == {"resources"} and already_so(estimate, current):
-        return report_unchanged(hostup, vps, billing, current, estimate)
-    check_budget(hostup, estimate, vps)
+    if params["draft_id"] is None:
+        quote = estimate_change(client, vmid, api_change(change), target_cycle)
+        if set(change) == {"resources"}:
+            if resources_already_so(hostup, quote, change["resources"], current, vps):
+                return report_unchanged(hostup, vps, billing, current, quote.figures)
+    else:
+        if set(change) == {"resources"}:
+            fresh = estimate_change(client, vmid, api_change(change), target_cycle)
+            if resources_already_so(hostup, fresh, change["resources"], current, vps, draft_given=True):
+                return report_unchanged(hostup, vps, billing, current, fresh.figures)
+        # an unknown or used draft fails as "no such draft" (the client names it)
+        quote = estimate_change(client, vmid, {"draftId": params["draft_id"]}, target_cycle)
+        check_draft(hostup, quote, vps)
+    estimate = quote.figures
+    refuse_unless_priced(hostup, quote, order=None, vps=vps)
 
     diff = {"before": dict(current), "after": after_state(current, change, estimate)}
     if hostup.check_mode:
-        return hostup.exit(changed=True, estimate=estimate, order=None, vps=vps, diff=diff)
+        return hostup.exit(changed=True, estimate=estimate, order=None, applied=False, vps=vps, diff=diff)
 
     # order exactly what was estimated; without a draft id there is no "exactly"
     if estimate["draft_id"] is None:
         return hostup.fail("HostUp's estimate carried no draftId, so the price shown cannot be ordered "
                            "exactly; nothing was ordered. Run again, or order a draft with draft_id.",
                            estimate=estimate, vps=vps)
-    try:
-        reply = client.order(api_path(vmid, "upgrade"), {"send": True, "draftId": estimate["draft_id"]})
-    except HostUpError as error:
-        what = "the order of draft %s" % estimate["draft_id"]
-        return hostup.fail_api(error, hint=order_failure_hint(error, what), estimate=estimate, vps=vps)
-    hostup.exit(changed=True, estimate=estimate, order=order_from_reply(reply), vps=vps, diff=diff)
+    draft_id = params["draft_id"] if params["draft_id"] is not None else estimate["draft_id"]
+    what = "the order of draft %s" % draft_id
+    _reply, order = place_order(hostup, api_path(vmid, "upgrade"), {"send": True, "draftId": draft_id}, what,
+                                needs_order_id=True, estimate=estimate, vps=vps)
+
+    # wait until HostUp shows it
+    applied = await_order(hostup, order, what, package=change.get("package"), cycle=change.get("cycle"),
+                          readable="resources" not in change,
+                          estimate=estimate, vps=vps)
+    hostup.exit(changed=True, estimate=estimate, order=order, applied=applied, vps=vps, diff=diff)
 
 
 def wanted_change(params, current):
@@ -340,32 +387,87 @@ def api_change(change):
     return body
 
 
-def already_so(estimate, current):
-    """Nothing due now and the same recurring price: HostUp sees nothing to change."""
-    return (estimate["prorated"] is not None and abs(estimate["prorated"]) < 0.005
-            and estimate["recurring"] is not None and current["recurring_price"] is not None
-            and abs(estimate["recurring"] - current["recurring_price"]) < 0.005)
+def resources_already_so(hostup, quote, resources, current, vps, draft_given=False):
+    """Whether the VPS provably has ``resources`` already; fails when nobody can tell.
+
+    A price difference means a change: order it. Without one, only options ordered
+    by count or size (``hasQty`` in the draft) prove anything, each on its own (two
+    options can change in opposite directions for the same price). A list option
+    (an OS, IPv6), a free option or an option the draft does not describe could
+    differ at no cost: HostUp has no read of its current value, so the module never
+    claims it is in place. Without ``draft_id`` it fails naming them; with it, the
+    user chose to order that draft.
+    """
+    if not no_price_difference(quote, current):
+        return False
+    kinds = option_kinds(quote, resources)
+    unknowable = sorted(option_id for option_id, quantity in kinds.items() if not quantity)
+    if not unknowable and len(resources) > 1:
+        for option_id, value in sorted(resources.items()):
+            alone = estimate_change(hostup.client, vps["vmid"], {"resources": {option_id: value}}, current["cycle"])
+            if not no_price_difference(alone, current):
+                return False
+    if not unknowable:
+        return True
+    if draft_given:
+        return False
+    named = ", ".join("%s (%s)" % (option_id, "a list option" if kinds[option_id] is False
+                                   else "not described by HostUp") for option_id in unknowable)
+    return hostup.fail(
+        "resources: HostUp cannot read the current value of option %s of VPS %s, and its estimate shows no price "
+        "difference (nothing due now, the same recurring price), so this module cannot tell whether the VPS already "
+        "has it. Nothing was ordered. To order it deliberately, run again with draft_id: %s (this estimate's draft) "
+        "beside resources, or order it in the HostUp panel."
+        % (named, vps["vmid"], quote.figures["draft_id"]),
+        estimate=quote.figures, order=None, vps=vps, unreadable_options=unknowable)
 
 
-def check_budget(hostup, estimate, vps):
-    over = []
-    for budget, figure, what in (("max_prorated", "prorated", "due now"),
-                                 ("max_recurring", "recurring", "recurring per cycle")):
-        limit = hostup.params[budget]
-        if limit is None:
-            continue
-        if estimate[figure] is None:
-            over.append("HostUp's estimate gave no %s amount to compare with %s %.2f" % (what, budget, limit))
-        elif estimate[figure] > limit + 0.005:
-            over.append("%.2f %s is more than %s %.2f" % (estimate[figure], what, budget, limit))
-    if over:
-        hostup.fail("%s: %s (estimate draft %s, %s)."
-                    % (OVER_BUDGET, "; ".join(over), estimate["draft_id"], estimate["currency"] or "currency unknown"),
-                    estimate=estimate, order=None, vps=vps)
+def no_price_difference(quote, current):
+    figures = quote.figures
+    return (same_amount(figures["prorated"], 0.0) and same_amount(figures["due_now"], 0.0)
+            and same_amount(figures["recurring"], current["recurring_price"]))
+
+
+def option_kinds(quote, resources):
+    """option id -> True (count or size), False (list option), None (the draft does not say)."""
+    kinds = dict((option_id, None) for option_id in resources)
+    for service in quote.draft["services"]:
+        for option_id in resources:
+            known = service["options"].get(option_id)
+            if known and known["quantity"] is not None:
+                kinds[option_id] = known["quantity"]
+    return kinds
+
+
+def check_draft(hostup, quote, vps):
+    """Order the user's draft only when it is that draft, for this VPS, holding what was asked."""
+    params, vmid, draft_id = hostup.params, hostup.params["vmid"], hostup.params["draft_id"]
+    mismatch = []
+    if quote.figures["draft_id"] != draft_id:
+        mismatch.append("HostUp answered the estimate of draft %d with draft %s" % (draft_id, quote.figures["draft_id"]))
+    services = quote.draft["services"]
+    accounts = sorted(set(s["account_id"] for s in services if s["account_id"]))
+    if str(vmid) not in accounts:
+        mismatch.append("draft %d is for VPS %s, not vmid %d" % (
+            draft_id, " and ".join(accounts) if accounts else "that the draft does not name", vmid))
+    service = next((s for s in services if s["account_id"] == str(vmid)), None) or {}
+    if params["package"] is not None and service.get("product_id") != params["package"]:
+        mismatch.append("draft %d holds package %s, not the requested package %s"
+                        % (draft_id, service.get("product_id") or "unknown", params["package"]))
+    if params["cycle"] is not None and service.get("cycle") != params["cycle"]:
+        mismatch.append("draft %d holds billing cycle %s, not the requested cycle %s"
+                        % (draft_id, service.get("cycle") or "unknown", params["cycle"]))
+    for option_id, value in sorted((params["resources"] or {}).items()):
+        held = (service.get("options") or {}).get(str(option_id), {}).get("value")
+        if held is not None and str(held) != str(value):
+            mismatch.append("draft %d holds %s for option %s, not the requested %s" % (draft_id, held, option_id, value))
+    if mismatch:
+        hostup.fail("draft_id: %s. Nothing was ordered. Estimate the change anew (check mode) and order that "
+                    "draft." % "; ".join(mismatch), estimate=quote.figures, order=None, vps=vps)
 
 
 def after_state(current, change, estimate):
-    after = dict(current, recurring_price=estimate["recurring"], due_now=estimate["prorated"])
+    after = dict(current, recurring_price=estimate["recurring"], due_now=estimate["due_now"])
     after.update(change)
     return after
 
@@ -373,12 +475,12 @@ def after_state(current, change, estimate):
 def report_unchanged(hostup, vps, billing, current, estimate):
     if billing["pending_invoice"]:
         hostup.ansible.warn(pending_invoice_message(vps["vmid"], billing["pending_invoice"]))
-    hostup.exit(changed=False, estimate=estimate, order=None, vps=vps,
+    hostup.exit(changed=False, estimate=estimate, order=None, applied=True, vps=vps,
                 diff={"before": dict(current), "after": dict(current)})
 
 
 def main():
-    hostup = HostUpModule(MODULE_OPTIONS, required_one_of=[DESIRED_STATE + ("draft_id",)])
+    hostup = HostUpModule(MODULE_OPTIONS)
     check_options(hostup)
     hostup.run(upgrade)
 

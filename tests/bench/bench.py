@@ -8,6 +8,7 @@ WAN round trip), in one run; each timing is the median of --repeat runs. It
 prints a table, writes tests/output/bench.json and ends with one summary line.
 
     make bench                      # or: python tests/bench/bench.py --repeat 3 --latency-ms 30
+    python tests/bench/bench.py --only inventory    # the inventory figure alone (500 VPSes)
 
 Timings are reported, never asserted: the machines are shared and noisy.
 """
@@ -19,21 +20,20 @@ import json
 import os
 import pathlib
 import re
+import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(ROOT, "tests", "simulator"))
-sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
-
-import hostup_simulator  # noqa: E402  pylint: disable=wrong-import-position
-from ansible_runner import (  # noqa: E402  pylint: disable=wrong-import-position
+from ansible_collections.hostup.cloud.plugins.inventory.hostup import DETAIL_WORKERS
+from ansible_collections.hostup.cloud.tests.integration.ansible_runner import (
     BIN, CONTROLLER_VARS, Ansible, collections_tree, write_local_inventory,
 )
+from ansible_collections.hostup.cloud.tests.paths import ROOT, output_file
+from ansible_collections.hostup.cloud.tests.simulator import hostup_simulator
+
 
 KEY = "bench-key"
 FIRST_VMID = 20001
@@ -153,8 +153,47 @@ class Bench(object):
         figures["import_ms"] = import_time_ms(self.tree)
         return figures
 
+    def inventory_listing(self):
+        """ansible-inventory over a large account: the first run reads HostUp, the second the cache."""
+        sim = hostup_simulator.Simulator(api_keys=[KEY], fleet=self.args.inventory_fleet,
+                                         latency=self.args.latency_ms / 1000.0)
+        server = hostup_simulator.SimulatorServer(sim).start()
+        try:
+            ansible = Ansible(server, self.tree, pathlib.Path(self.workdir), KEY)
+            source = os.path.join(self.workdir, "bench.hostup.yml")
+            with open(source, "w") as handle:
+                json.dump({"plugin": "hostup.cloud.hostup", "cache": True, "cache_plugin": "ansible.builtin.jsonfile",
+                           "cache_connection": os.path.join(self.workdir, "inventory-cache"),
+                           "keyed_groups": [{"key": "hostup_product_id", "prefix": "plan"}]}, handle)
+            figures = {"vps": len(sim.vps), "workers": DETAIL_WORKERS}
+            for run_name, args in (("first", ["--list", "--flush-cache"]), ("cached", ["--list"])):
+                sim.clear_requests()
+                start, cpu = time.monotonic(), _children_cpu_s()
+                run = ansible.inventory(source, args=args)
+                seconds, cpu = time.monotonic() - start, _children_cpu_s() - cpu
+                _require(run)
+                hosts = len(run.results["_meta"]["hostvars"])
+                figures[run_name] = {"wall_s": seconds, "cpu_s": cpu, "http": len(sim.requests()), "hosts": hosts}
+            start = time.monotonic()
+            _require(ansible.inventory("localhost,", args=["--list"]))
+            figures["startup_s"] = time.monotonic() - start
+            calls = figures["first"]["http"]
+            # The list call comes first, alone; the per-VPS reads run DETAIL_WORKERS at a time.
+            figures["floor_s"] = calls * self.args.latency_ms / 1000.0 / DETAIL_WORKERS
+            figures["ratio"] = figures["first"]["wall_s"] / figures["floor_s"]
+            figures["ratio_without_startup"] = (figures["first"]["wall_s"] - figures["startup_s"]) / figures["floor_s"]
+            figures["load_average"] = os.getloadavg()[0]
+            return figures
+        finally:
+            server.shutdown()
+
     def close(self):
         self.server.shutdown()
+
+
+def _children_cpu_s():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _require(run):
@@ -184,6 +223,8 @@ def main(argv=None):
     parser.add_argument("--repeat", type=int, default=3, help="repetitions per timing, median taken (default 3)")
     parser.add_argument("--latency-ms", type=float, default=30.0, help="simulator delay per request (default 30)")
     parser.add_argument("--rate-limit", type=int, default=20, help="requests a second for the rate-limited fleet")
+    parser.add_argument("--inventory-fleet", type=int, default=500, help="simulated VPSes for the inventory (default 500)")
+    parser.add_argument("--only", choices=("inventory",), help="run one part only")
     args = parser.parse_args(argv)
 
     workdir = tempfile.mkdtemp(prefix="hostup-bench-")
@@ -191,26 +232,41 @@ def main(argv=None):
     try:
         print("hostup.cloud bench: %d VPSes, forks %d, %g ms per request, median of %d, ansible in %s"
               % (args.fleet, args.forks, args.latency_ms, args.repeat, BIN), flush=True)
-        cycle = bench.fleet_pair(PLAYS["cycle_module"], PLAYS["cycle_uri"], args.forks)
-        estimate = bench.fleet_pair(PLAYS["estimate_module"], PLAYS["estimate_uri"], args.forks)
-        limited = bench.rate_limited_fleet()
-        startup = bench.per_task()
+        inventory = bench.inventory_listing()
+        if args.only != "inventory":
+            cycle = bench.fleet_pair(PLAYS["cycle_module"], PLAYS["cycle_uri"], args.forks)
+            estimate = bench.fleet_pair(PLAYS["estimate_module"], PLAYS["estimate_uri"], args.forks)
+            limited = bench.rate_limited_fleet()
+            startup = bench.per_task()
     finally:
         bench.close()
 
+    print_inventory(inventory, args.latency_ms)
+    if args.only == "inventory":
+        return 0
     report = {"settings": vars(args), "fleet_cycle": cycle, "fleet_estimate": estimate,
-              "rate_limited": limited, "per_task": startup}
+              "rate_limited": limited, "per_task": startup, "inventory": inventory}
     print_table(report)
-    output = os.path.join(ROOT, "tests", "output")
-    if not os.path.isdir(output):
-        os.makedirs(output)
-    with open(os.path.join(output, "bench.json"), "w") as handle:
+    with open(output_file("bench.json"), "w") as handle:
         json.dump(report, handle, indent=2)
     print("figures: tests/output/bench.json")
-    print("bench: fleet_ratio=%.2f rate_limited_success=%d/%d duplicate_orders=%d rerun_orders=%d" % (
-        cycle["ratio"], limited["succeeded"], limited["hosts"], limited["duplicate_orders"],
-        cycle["module"]["rerun"]["ordering"]))
+    print("bench: fleet_ratio=%.2f rate_limited_success=%d/%d duplicate_orders=%d rerun_orders=%d "
+          "inventory_ratio=%.2f inventory_cached_requests=%d" % (
+              cycle["ratio"], limited["succeeded"], limited["hosts"], limited["duplicate_orders"],
+              cycle["module"]["rerun"]["ordering"], inventory["ratio"], inventory["cached"]["http"]))
     return 0
+
+
+def print_inventory(figures, latency_ms):
+    first, cached = figures["first"], figures["cached"]
+    print()
+    print("inventory (hostup.cloud.hostup, %d VPSes, %g ms per request, %d workers): first run %.2f s, "
+          "%d requests, %d hosts; floor %.2f s (requests x latency / workers), ratio %.2f "
+          "(%.2f without ansible-inventory's own start-up of %.2f s); cached run %.2f s, %d requests; "
+          "CPU %.2f s first, %.2f s cached; load average %.1f" % (
+              figures["vps"], latency_ms, figures["workers"], first["wall_s"], first["http"], first["hosts"],
+              figures["floor_s"], figures["ratio"], figures["ratio_without_startup"], figures["startup_s"],
+              cached["wall_s"], cached["http"], first["cpu_s"], cached["cpu_s"], figures["load_average"]), flush=True)
 
 
 def print_table(report):

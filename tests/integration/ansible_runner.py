@@ -135,6 +135,13 @@ class Ansible(object):
         run.results = {"adhoc": json.loads(match.group(1))} if match else {}
         return run
 
+    def inventory(self, source, args=("--list",), api_key=RUNNER_KEY, env=None):
+        """Run ``ansible-inventory -i source args``; ``results`` holds the parsed ``--list`` output."""
+        run = self._run([os.path.join(BIN, "ansible-inventory"), "-i", str(source)] + list(args), api_key, env)
+        if "--list" in args and run.rc == 0:
+            run.results = json.loads(run.stdout)
+        return run
+
     def _run(self, command, api_key, env, results_file=None):
         log_path = self.workdir / "ansible.log"
         for stale in (log_path, results_file):

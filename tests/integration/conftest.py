@@ -12,17 +12,11 @@ with this checkout installed as the hostup.cloud collection.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import os
-import sys
-
 import pytest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(ROOT, "tests", "simulator"))
-
-import hostup_simulator  # noqa: E402  pylint: disable=wrong-import-position
-from ansible_runner import Ansible, collections_tree  # noqa: E402  pylint: disable=wrong-import-position
+from ansible_collections.hostup.cloud.tests.integration.ansible_runner import Ansible, collections_tree
+from ansible_collections.hostup.cloud.tests.paths import ROOT
+from ansible_collections.hostup.cloud.tests.simulator import hostup_simulator
 
 API_KEY = "integration-secret-key-5d2c81"
 

@@ -6,7 +6,7 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_runner import module_task, write_local_inventory
+from ansible_collections.hostup.cloud.tests.integration.ansible_runner import module_task, write_local_inventory
 
 
 def switch(cycle, vmid=10001, register="switch", ignore_errors=False):
@@ -37,6 +37,7 @@ def test_the_real_run_switches_once_and_the_rerun_changes_nothing(ansible, sim):
     assert [r["body"] for r in sim.ordering_requests()] == [{"cycle": "a"}]
     assert sim.state(10001)["cycle"] == "a"
 
+    assert [r["call"] for r in sim.requests()][:3] == ["billing_cycle", "estimate", "change_billing_cycle"]
     sim.clear_requests()
     rerun = ansible.playbook([switch("annually")])
     assert rerun.rc == 0 and rerun.results["switch"]["changed"] is False

@@ -6,7 +6,8 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from hostup_simulator import SENSITIVE_VALUES
+from ansible_collections.hostup.cloud.tests.leaks import assert_no_leak
+from ansible_collections.hostup.cloud.tests.simulator.hostup_simulator import SENSITIVE_VALUES
 
 INFO = {"name": "Read the VPS", "hostup.cloud.hostup_vps_info": {"vmid": 10001}, "register": "info"}
 
@@ -100,8 +101,7 @@ def test_the_api_key_never_appears_even_at_vvvv(ansible, sim, api_key):
     run = ansible.playbook([INFO, {"hostup.cloud.hostup_vps_upgrade": {"vmid": 10001, "resources": {"2232": 60}},
                                    "register": "up"}], verbosity=4, diff=True)
     assert run.rc == 0, run
-    assert api_key not in run.output
-    assert not [value for value in SENSITIVE_VALUES if value in run.output]
+    assert_no_leak(run.output, api_key, *SENSITIVE_VALUES)
 
 
 def test_nothing_listening_is_a_clear_connection_error(ansible, sim):

@@ -8,7 +8,7 @@ __metaclass__ = type
 
 import json
 
-from ansible_runner import save_result_task, write_local_inventory
+from ansible_collections.hostup.cloud.tests.integration.ansible_runner import save_result_task, write_local_inventory
 
 FLEET = list(range(20001, 20051))
 TARGET = {"package": "1938", "resources": {"2232": 100}}

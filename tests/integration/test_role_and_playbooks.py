@@ -8,7 +8,8 @@ __metaclass__ = type
 
 import os
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from ansible_collections.hostup.cloud.tests.paths import ROOT
+
 INVENTORY = os.path.join(ROOT, "demo", "inventory.yml")
 
 
@@ -17,22 +18,23 @@ def role(**variables):
             "vars": dict(("vps_plan_" + k, v) for k, v in variables.items())}
 
 
-PLAN = role(vmid=10001, package="1938", cycle="annually", max_prorated=100)
+PLAN = role(vmid=10001, package="1938", cycle="annually", max_prorated=2600)
 
 
 def test_role_under_check_shows_the_price_and_orders_nothing(ansible, sim):
     run = ansible.playbook([PLAN], check=True)
     assert run.rc == 0, run
-    assert "VPS 10001 (VPS SM, monthly): recurring 139.00 -> 259.00 SEK, due now 60.00 SEK" in run.stdout
+    assert ("VPS 10001 (VPS SM, monthly): due now 2520.50 SEK, recurring 139.00 monthly -> 2590.00 annually SEK"
+            in run.stdout)
     assert sim.ordering_requests() == []
     assert sim.state(10001)["product_id"] == "1937"
 
 
-def test_role_orders_the_plan_then_sets_the_cycle_and_a_rerun_changes_nothing(ansible, sim):
+def test_role_orders_plan_and_cycle_in_one_order_and_a_rerun_changes_nothing(ansible, sim):
     run = ansible.playbook([PLAN])
     assert run.rc == 0, run
     orders = sim.ordering_requests()
-    assert [o["call"] for o in orders] == ["order", "change_billing_cycle"]
+    assert [o["call"] for o in orders] == ["order"]
     assert orders[0]["body"]["draftId"] == 5257  # the estimate the summary showed
     state = sim.state(10001)
     assert (state["product_id"], state["cycle"]) == ("1938", "a")
@@ -40,13 +42,13 @@ def test_role_orders_the_plan_then_sets_the_cycle_and_a_rerun_changes_nothing(an
     rerun = ansible.playbook([PLAN])
     assert rerun.rc == 0, rerun
     assert "changed=0" in rerun.stdout.split("PLAY RECAP")[1].split("\n")[1]
-    assert len(sim.ordering_requests()) == 2
+    assert len(sim.ordering_requests()) == 1
 
 
 def test_role_stops_over_budget_before_ordering(ansible, sim):
     run = ansible.playbook([role(vmid=10001, package="1939", max_prorated=100)])
     assert run.rc != 0
-    assert "Over budget, nothing was ordered for VPS 10001: due now 230.50 (vps_plan_max_prorated 100" in run.stdout
+    assert "Over budget, nothing was ordered: 230.50 due now is more than max_prorated 100.00" in run.stdout
     assert sim.ordering_requests() == []
 
 
@@ -61,8 +63,8 @@ def test_price_change_prints_a_cost_table_and_orders_nothing(ansible, sim):
     run = ansible.playbook([], play={"ansible.builtin.import_playbook": "hostup.cloud.price_change"},
                            inventory=INVENTORY, args=["-e", "hostup_package=1938"])
     assert run.rc == 0, run
-    assert "web-1           10001 monthly       139.00     259.00      60.00" in run.stdout
-    assert "db-1            10003 annually     2890.00  no change" in run.stdout
+    assert "web-1           10001 monthly       139.00 -> 259.00          60.00 SEK" in run.stdout
+    assert "db-1            10003 annually     2890.00 -> no change" in run.stdout
     assert "Total due now: 120.00 SEK" in run.stdout
     assert sim.ordering_requests() == []
 
@@ -72,6 +74,8 @@ def test_annual_billing_playbook_switches_the_group_once(ansible, sim):
     run = ansible.playbook([], play=play, inventory=INVENTORY)
     assert run.rc == 0, run
     assert sorted(o["vmid"] for o in sim.ordering_requests()) == [10001, 10002]
+    assert "monthly -> annually: due now 1320.50 SEK, recurring 139.00 monthly -> 1390.00 annually SEK" in run.stdout
+    assert sorted(r["vmid"] for r in sim.requests(call="estimate")) == [10001, 10002]  # priced before switched
     again = ansible.playbook([], play=play, inventory=INVENTORY)
     assert again.rc == 0
     assert len(sim.ordering_requests()) == 2

@@ -5,7 +5,9 @@
 
 It keeps VPS state and answers the four v1 calls hostup.cloud uses with the
 shapes of HostUp's documentation (../shared/seeds/), including fake personal
-data in every upgrade reply's ``raw.draft`` so tests can prove it never leaks.
+data in every upgrade reply's ``raw.draft`` so tests can prove it never leaks,
+and the two reads of the inventory plugin: the account's services (its VPSes,
+a web hosting and a domain, each naming the fake account holder) and one VPS.
 
 Tests drive it in-process (``Simulator``) or over HTTP through the admin routes
 under ``/_sim/`` (never called by the collection):
@@ -14,7 +16,7 @@ under ``/_sim/`` (never called by the collection):
     DELETE /_sim/requests          forget them
     POST   /_sim/faults            add a fault: {"call", "kind", "vmid", "times", ...}
     DELETE /_sim/faults            remove all faults
-    POST   /_sim/settings          {"latency_ms": 30, "rate_limit": 20}
+    POST   /_sim/settings          {"latency_ms": 30, "rate_limit": 20, "apply_delay": 2}
     POST   /_sim/reset             back to the seed state
     GET    /_sim/vps/<vmid>        the state of one VPS
     POST   /_sim/vps/<vmid>/pay    mark the VPS's invoices paid
@@ -43,8 +45,10 @@ DEFAULT_SEED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "seed.js
 CYCLE_LABELS = {"m": "Monthly", "a": "Annually"}
 
 # The calls the simulator knows, by the name tests and faults use.
-CALLS = ("details", "billing_cycle", "change_billing_cycle", "estimate", "order")
+CALLS = ("details", "billing_cycle", "change_billing_cycle", "estimate", "order", "client_accounts", "vps_account")
 SCOPES = {
+    "client_accounts": ("read:vm",),
+    "vps_account": ("read:vm",),
     "details": ("read:vm",),
     "billing_cycle": ("read:vm",),
     "change_billing_cycle": ("write:billing",),
@@ -116,9 +120,12 @@ FAKE_RECIPIENTS = [
     },
 ]
 
+# The account holder, named by every entry of GET /api/client-accounts.
+ACCOUNT_HOLDER = {"firstname": "Sigridsim", "lastname": "Kundholmsim", "companyname": "Kundholm Sim Konsult AB"}
+
 # The values a leak scan must never find in any output (all ASCII, so a scan finds
 # them in JSON output too, where other characters would be escaped).
-SENSITIVE_VALUES = sorted({
+DRAFT_SENSITIVE_VALUES = sorted({
     str(value)
     for person in FAKE_RECIPIENTS
     for key, value in person.items()
@@ -126,8 +133,26 @@ SENSITIVE_VALUES = sorted({
                "address1", "lastname", "orgno", "notes")
     and value not in ("", "N/A")
 })
+SENSITIVE_VALUES = sorted(set(DRAFT_SENSITIVE_VALUES) | set(ACCOUNT_HOLDER.values()))
 
-FAULT_KINDS = ("status", "rate_limit", "html", "truncated", "success_false", "drop", "delay")
+# "patch": answer with the call's data changed at dotted keys ({"data": {"raw.draft.price.setup": 500}});
+# with "skip": true the call is not carried out and the data is only the patch.
+FAULT_KINDS = ("status", "rate_limit", "html", "truncated", "success_false", "drop", "delay", "redirect", "trickle", "patch")
+SCHEDULED = "Function has been scheduled for execution"
+
+
+def _patched(data, patch):
+    """``data`` with each dotted key of ``patch`` set (intermediate objects made as needed)."""
+    data = copy.deepcopy(data)
+    for dotted, value in patch.items():
+        target = data
+        keys = dotted.split(".")
+        for key in keys[:-1]:
+            if not isinstance(target.get(key), dict):
+                target[key] = {}
+            target = target[key]
+        target[keys[-1]] = value
+    return data
 
 
 def utc_now():
@@ -142,15 +167,49 @@ def amount(value):
     return "%.2f" % value
 
 
+# What GET /api/client-accounts lists besides the VPSes; GET /api/vps-accounts/{id} answers 404 for them.
+USAGE_SUMMARY = {"capped": False, "current": {"data_received": 12.35, "data_sent": 3.27}, "current_unit": "GB",
+                 "end": "2026-02-08", "lasttime": 1769766929, "log": {}}
+
+
+def _service_entry(service_id, domain, cycle, status, total, next_due, product_id, name, kind, label=""):
+    entry = {"id": str(service_id), "manual": "0", "domain": domain, "billingcycle": cycle, "qty": "1",
+             "status": status, "total": amount(total), "next_due": next_due or "", "product_id": str(product_id),
+             "name": name, "type": kind, "client_id": "30000", "currency_id": "0", "group_id": "0",
+             "service_group_id": "0", "sort_order": "0", "label": label, "paytype": "Regular",
+             "component_form_name": "", "component_value_name": "", "extra_details": []}
+    entry.update(ACCOUNT_HOLDER)
+    return entry
+
+
+def _proxmox_id(vmid):
+    return 1000 + vmid
+
+
+def _vps_ip(vmid):
+    # A loopback address: inventory hosts get it as ansible_host, so a play that forgets
+    # delegate_to: localhost connects to this machine, never to another one.
+    return "127.%d.%d.%d" % (vmid // 65536 % 256, vmid // 256 % 256, vmid % 256)
+
+
+OTHER_SERVICES = [
+    dict(_service_entry(12303, "kundholm-sim.example", "Free", "Active", 0, "", 101, "Webbhotell Start",
+                        "Hosting"), extra_details={"usage": dict(USAGE_SUMMARY)}),
+    _service_entry(12304, "kundholm-sim.example", "Annually", "Active", 149, "2027-01-15", 301, ".example domain",
+                   "Domain"),
+]
+
+
 class Reply(object):
     """What the handler sends back: a status, headers and a body, or a dropped connection."""
 
-    def __init__(self, status=200, body=b"", headers=None, drop=False, delay=0.0):
+    def __init__(self, status=200, body=b"", headers=None, drop=False, delay=0.0, trickle=0.0):
         self.status = status
         self.body = body
         self.headers = headers or {}
         self.drop = drop
         self.delay = delay
+        self.trickle = trickle  # seconds between the bytes of the body
 
 
 class ApiError(Exception):
@@ -175,6 +234,7 @@ class Simulator(object):
         self._lock = threading.RLock()
         self.latency = latency
         self.rate_limit = rate_limit
+        self.apply_delay = 0.0
         self.reset()
 
     # --- in-process control (tests) -------------------------------------------
@@ -203,6 +263,8 @@ class Simulator(object):
                 vps.setdefault("next_due", "2026-12-10")
                 vps.setdefault("period_remaining", 0.5)
                 vps.setdefault("credits", 0)
+                vps.setdefault("scheduled", [])
+            self.apply_delay = 0.0
             self.drafts = {}
             self.faults = []
             self.log = []
@@ -248,6 +310,7 @@ class Simulator(object):
             vps = self.vps.get(int(vmid))
             if vps is None:
                 return None
+            self._apply_due(vps)
             view = copy.deepcopy(vps)
             view["price"] = {c: self.price(vps, c) for c in CYCLE_LABELS}
             return view
@@ -292,6 +355,9 @@ class Simulator(object):
                 body = json.loads(raw_body.decode("utf-8"))
             except (ValueError, UnicodeDecodeError):
                 body_error = "Request body is not valid JSON"
+        inventory_call = self._classify_inventory_read(method, path.split("?")[0])
+        if inventory_call:
+            return inventory_call + (body, body_error)
         match = re.match(r"^/api/vm/(\d+)/(details|billing-cycle|upgrade)$", path.split("?")[0])
         if not match:
             return None, None, body, body_error
@@ -310,11 +376,22 @@ class Simulator(object):
         if limited:
             return limited
         fault = self._take_fault(call, vmid)
-        if fault and fault["kind"] != "delay" and not fault.get("after_apply"):
+        if fault and fault["kind"] == "patch":
+            if fault.get("skip"):
+                return self._success(_patched({}, fault.get("data") or {}), request_id)
+            reply = self._process(method, path, headers, call, vmid, body, body_error, request_id)
+            if reply.status == 200:
+                envelope = json.loads(reply.body)
+                envelope["data"] = _patched(envelope["data"], fault.get("data") or {})
+                reply.body = json.dumps(envelope).encode()
+            return reply
+        if fault and fault["kind"] not in ("delay", "trickle") and not fault.get("after_apply"):
             return self._fault_reply(fault, call, request_id)
         reply = self._process(method, path, headers, call, vmid, body, body_error, request_id)
         if fault and fault["kind"] == "delay":
             reply.delay = float(fault.get("delay", 2.0))
+        elif fault and fault["kind"] == "trickle":
+            reply.trickle = float(fault.get("interval", 2.0))
         elif fault:
             # after_apply: the call took effect, then its answer is lost
             return self._fault_reply(fault, call, request_id)
@@ -353,7 +430,9 @@ class Simulator(object):
                                       reset_at=reset_at)
 
     def _rate_limit_reply(self, request_id, retry_after, reset_at=None):
-        reset_at = reset_at or utc_now() + datetime.timedelta(seconds=retry_after or 1)
+        # retry_after may be any text (a date, "nan"): then the reset is a second away
+        seconds = retry_after if isinstance(retry_after, (int, float)) and math.isfinite(retry_after) else 1
+        reset_at = reset_at or utc_now() + datetime.timedelta(seconds=seconds or 1)
         headers = {
             "X-RateLimit-Limit": str(self.rate_limit or 60),
             "X-RateLimit-Remaining": "0",
@@ -383,6 +462,8 @@ class Simulator(object):
         kind = fault["kind"]
         if kind == "drop":
             return Reply(drop=True)
+        if kind == "redirect":
+            return Reply(int(fault.get("status", 302)), b"", {"Location": fault["location"]})
         if kind == "rate_limit":
             return self._rate_limit_reply(request_id, fault.get("retry_after"))
         if kind == "html":
@@ -441,7 +522,24 @@ class Simulator(object):
         vps = self.vps.get(vmid)
         if vps is None:
             raise ApiError(404, "Service not found")
+        self._apply_due(vps)
         return vps
+
+    def _apply_due(self, vps):
+        """Carry out the scheduled changes whose time has come (HostUp applies orders later)."""
+        now = time.time()
+        for when, change in list(vps["scheduled"]):
+            if when <= now:
+                vps.update(change)
+                vps["scheduled"].remove((when, change))
+
+    def _schedule(self, vps, change):
+        """Apply ``change`` now, or after the VPS's (else the simulator's) apply_delay seconds."""
+        delay = float(vps.get("apply_delay", self.apply_delay) or 0.0)
+        if delay <= 0:
+            vps.update(change)
+        else:
+            vps["scheduled"].append((time.time() + delay, change))
 
     def price(self, vps, cycle, product_id=None, resources=None):
         """Recurring price of a configuration for a cycle; the one pricing rule."""
@@ -492,9 +590,19 @@ class Simulator(object):
                       "recurring_discount": {cycle: "0.00"}, "setup": 0},
             "services": {"1": {"_name": product["name"], "name": product["name"], "product_id": quote["package"],
                                "account_id": str(vps["vmid"]), "cycle": cycle, "recurring": cycle,
-                               "customizations": dict((k, {"id": k, "value": v}) for k, v in quote["resources"].items()),
+                               "customizations": self._customizations(quote["package"], quote["resources"]),
                                "total": {"cost": amount(quote["prorated"]), "recurring": recurring}}},
         }
+
+    def _customizations(self, product_id, resources):
+        """The options a draft holds, described as HostBill does: hasQty, type/ftype, and the value."""
+        described = {}
+        for option_id, value in resources.items():
+            option = self.options.get(str(option_id), {})
+            kind = "select" if option.get("select") else option.get("type", "qty")
+            described[str(option_id)] = {"id": str(option_id), "name": option.get("name"), "product_id": product_id,
+                                         "hasQty": kind != "select", "type": kind, "ftype": kind, "value": value}
+        return described
 
     # --- the four calls ---------------------------------------------------------
 
@@ -533,11 +641,15 @@ class Simulator(object):
             raise ApiError(400, "Invalid input detected: cycle must be one of a, m")
         self._refuse_if_unpaid(vps)
         quote = self._quote(vps, {"cycle": cycle})
+        if cycle != vps["cycle"]:
+            self._use_credit(vps, quote)
         if cycle != vps["cycle"] and quote["total"] > 0:
-            self._new_invoice(vps, quote["total"], paid=vps["autopay"])
-        vps["cycle"] = cycle
+            self._new_invoice(vps, quote["total"], paid=self._autopay(vps, quote["total"]))
+        price = self.price(vps, cycle)
+        self._schedule(vps, {"cycle": cycle})
+        info = ["Account #%d changes saved" % vmid] + ([SCHEDULED] if vps["scheduled"] else [])
         return {"success": True, "message": "Billing cycle changed successfully", "newCycle": CYCLE_LABELS[cycle],
-                "total": amount(self.price(vps, cycle)), "info": ["Account #%d changes saved" % vmid]}
+                "total": amount(price), "info": info}
 
     def _call_estimate(self, vmid, body):
         vps = self._vps(vmid)
@@ -565,10 +677,12 @@ class Simulator(object):
             change = self._change(body)
             quote = self._quote(vps, change)
         self._refuse_if_unpaid(vps)
-        vps["product_id"], vps["cycle"], vps["resources"] = quote["package"], quote["cycle"], quote["resources"]
+        self._use_credit(vps, quote)
+        self._schedule(vps, {"product_id": quote["package"], "cycle": quote["cycle"], "resources": quote["resources"]})
         order_id, order_num = self._next_order, 1693887344 + self._next_order
         self._next_order += 1
-        invoice = self._new_invoice(vps, quote["total"], paid=vps["autopay"]) if quote["total"] > 0 else None
+        invoice = (self._new_invoice(vps, quote["total"], paid=self._autopay(vps, quote["total"]))
+                   if quote["total"] > 0 else None)
         invoice_id = invoice["id"] if invoice else 0
         data = {
             "success": True, "upgraded": True, "message": "Upgrade request submitted successfully",
@@ -579,7 +693,7 @@ class Simulator(object):
         if draft:
             draft["status"] = "ordered"
             data["raw"] = {"success": True, "call": "convertOrderDraft", "order_id": order_id,
-                           "server_time": int(time.time()), "info": ["Draft converted to order"],
+                           "server_time": int(time.time()), "info": ["Draft converted to order", SCHEDULED],
                            "draft": self._draft_body(draft["id"], vps, quote)}
         else:
             only_resources = set(body) - {"send"} == {"resources"}
@@ -589,6 +703,53 @@ class Simulator(object):
                                         "order_id": order_id, "order_num": order_num,
                                         "newtotal": amount(quote["recurring"])}}
         return data
+
+    # --- the inventory's reads: the account's services, one VPS ---------------------
+
+    @staticmethod
+    def _classify_inventory_read(method, route):
+        if method != "GET":
+            return None
+        if route == "/api/client-accounts":
+            return "client_accounts", None
+        match = re.match(r"^/api/vps-accounts/(\d+)$", route)
+        return ("vps_account", int(match.group(1))) if match else None
+
+    def _call_client_accounts(self, vmid, body):
+        accounts = [self._vps_service(self.vps[key]) for key in sorted(self.vps)]
+        return {"accounts": accounts + copy.deepcopy(OTHER_SERVICES)}
+
+    def _vps_service(self, vps):
+        """A VPS as GET /api/client-accounts lists it: strings, usage under extra_details.usage.vmdata."""
+        details = self._call_details(vps["vmid"], None)
+        entry = _service_entry(vps["vmid"], details["hostname"], details["billingcycle"], details["status"],
+                               details["price"], details["next_due"], details["product_id"],
+                               details["product_name"], "Cloud", vps.get("label", ""))
+        entry["extra_details"] = {"usage": dict(USAGE_SUMMARY, vmdata={str(_proxmox_id(vps["vmid"])): {
+            "uptime": 864000, "netin": 1234567, "netout": 7654321, "hourly": [], "rate": "0",
+            "lasttime": 1769766929, "total": {"data_received": 1.23, "data_sent": 7.65}, "reboot_log": []}})}
+        return entry
+
+    def _call_vps_account(self, vmid, body):
+        vps = self._vps(vmid)
+        details = self._call_details(vmid, None)
+        monthly = self.price(vps, "m")
+        return {"vps_account": {
+            "id": str(vmid), "name": details["hostname"], "ip": vps.get("ip", _vps_ip(vmid)),
+            "status": details["status"], "vmStatus": "running",
+            "bandwidth": {"used": 8.88, "limit": details["bandwidth_limit"], "inbound": 1.23, "outbound": 7.65},
+            "proxmoxVmId": _proxmox_id(vmid), "os": vps.get("os", "Ubuntu 24.04"),
+            "resources": {"cpu": details["cpu"], "ram": details["ram"], "storage": details["disk"]},
+            "price": details["price"], "billingCycle": details["billingcycle"], "currency": self.currency,
+            "created": details["created"],
+            "pricing": {"currency": self.currency,
+                        "billingCycle": {"id": vps["cycle"], "months": 12 if vps["cycle"] == "a" else 1,
+                                         "raw": details["billingcycle"], "isFree": False},
+                        "pricePerCycle": details["price"], "baseMonthlyCost": monthly,
+                        "baseAnnualCost": self.price(vps, "a"), "addonsMonthlyCost": 0, "addonsAnnualCost": 0,
+                        "totalMonthlyCost": monthly, "totalAnnualCost": self.price(vps, "a"), "addons": []},
+            "tags": [],
+        }}
 
     # --- helpers of the calls ---------------------------------------------------
 
@@ -619,8 +780,11 @@ class Simulator(object):
             if option is None:
                 raise ApiError(400, "Invalid input detected: unknown configurable option %s" % option_id)
             if option.get("select"):
-                if not isinstance(value, str) or not value:
-                    raise ApiError(400, "Invalid input detected: option %s takes an item id" % option_id)
+                items = option.get("items")
+                if isinstance(value, bool) or not isinstance(value, (int, str)) or value == "" or (
+                        items and str(value) not in items):
+                    raise ApiError(400, "Invalid input detected: option %s takes an item id%s" % (
+                        option_id, " (one of %s)" % ", ".join(items) if items else ""))
             elif isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise ApiError(400, "Invalid input detected: option %s takes a number >= 0" % option_id)
             checked[str(option_id)] = value
@@ -640,6 +804,14 @@ class Simulator(object):
         if draft is None or draft["vmid"] != vmid or draft["status"] != "draft":
             raise ApiError(404, "Order draft %s not found" % draft_id)
         return draft
+
+    def _autopay(self, vps, total):
+        """Whether an invoice is paid at once (autopay). Account credit was already used by the quote:
+        ``_use_credit`` takes it from the account, so an order the credit covers leaves no invoice."""
+        return bool(vps["autopay"])
+
+    def _use_credit(self, vps, quote):
+        vps["credits"] = round(float(vps["credits"]) - quote["credits"], 2)
 
     def _new_invoice(self, vps, total, paid):
         invoice = {"id": self._next_invoice, "order_id": self._next_order - 1, "total": round(total, 2),
@@ -690,7 +862,10 @@ class Simulator(object):
                 self.latency = float(body["latency_ms"]) / 1000.0
             if "rate_limit" in body:
                 self.rate_limit = body["rate_limit"] or None
-            return {"latency_ms": self.latency * 1000.0, "rate_limit": self.rate_limit}
+            if "apply_delay" in body:
+                self.apply_delay = float(body["apply_delay"] or 0.0)
+            return {"latency_ms": self.latency * 1000.0, "rate_limit": self.rate_limit,
+                    "apply_delay": self.apply_delay}
         if route == "/_sim/reset" and method == "POST":
             self.reset()
             return {"ok": True}
@@ -725,7 +900,12 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(reply.body)))
         self.end_headers()
-        self.wfile.write(reply.body)
+        if reply.trickle:
+            for index in range(len(reply.body)):
+                self.wfile.write(reply.body[index:index + 1])
+                time.sleep(reply.trickle)
+        else:
+            self.wfile.write(reply.body)
 
     do_GET = do_POST = do_PUT = do_DELETE = _serve
 

@@ -6,16 +6,14 @@
 from __future__ import absolute_import, division, print_function
 
 import json
-import os
-import sys
 
 import pytest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from ansible_collections.hostup.cloud.tests.leaks import assert_no_leak
+from ansible_collections.hostup.cloud.tests.simulator import hostup_simulator
 
-import hostup_simulator  # noqa: E402  pylint: disable=wrong-import-position
-
-KEY = {"X-API-Key": "demo-key"}
+API_KEY = "demo-key"
+KEY = {"X-API-Key": API_KEY}
 
 
 def call(sim, method, path, body=None, headers=None):
@@ -43,7 +41,7 @@ def test_every_upgrade_reply_carries_the_fake_personal_data(sim):
     order = call(sim, "POST", "/api/vm/10001/upgrade", {"send": True, "draftId": estimate["data"]["draftId"]})[1]
     for reply in (estimate, order):
         text = json.dumps(reply)
-        assert all(value in text for value in hostup_simulator.SENSITIVE_VALUES)
+        assert all(value in text for value in hostup_simulator.DRAFT_SENSITIVE_VALUES)
 
 
 def test_an_order_of_a_draft_applies_it_once(sim):
@@ -107,4 +105,85 @@ def test_every_request_is_recorded_without_the_key(sim):
     call(sim, "GET", "/api/vm/10001/details")
     (record,) = sim.requests()
     assert record["call"] == "details" and record["status"] == 200 and record["auth"] == "x-api-key"
-    assert "demo-key" not in json.dumps(record)
+    assert_no_leak(json.dumps(record), API_KEY)
+
+
+def test_an_order_applied_later_shows_in_details_only_after_apply_delay(sim, monkeypatch):
+    clock = [1000.0]
+    monkeypatch.setattr(hostup_simulator.time, "time", lambda: clock[0])
+    sim.apply_delay = 5
+    draft = call(sim, "POST", "/api/vm/10001/upgrade", {"send": False, "package": "1938"})[1]["data"]["draftId"]
+    order = call(sim, "POST", "/api/vm/10001/upgrade", {"send": True, "draftId": draft})[1]["data"]
+    assert hostup_simulator.SCHEDULED in order["raw"]["info"]
+    assert call(sim, "GET", "/api/vm/10001/details")[1]["data"]["product_id"] == "1937"
+    clock[0] += 5
+    assert call(sim, "GET", "/api/vm/10001/details")[1]["data"]["product_id"] == "1938"
+
+
+def test_a_cycle_switch_can_be_deferred_too(sim, monkeypatch):
+    clock = [1000.0]
+    monkeypatch.setattr(hostup_simulator.time, "time", lambda: clock[0])
+    sim.vps[10001]["apply_delay"] = 2
+    call(sim, "POST", "/api/vm/10001/billing-cycle", {"cycle": "a"})
+    assert call(sim, "GET", "/api/vm/10001/billing-cycle")[1]["data"]["current"] == "m"
+    clock[0] += 2
+    assert call(sim, "GET", "/api/vm/10001/billing-cycle")[1]["data"]["current"] == "a"
+
+
+def test_account_credit_pays_an_order_so_no_unpaid_invoice_holds_it(sim):
+    sim.vps[10004]["credits"] = 500  # 10004 has no autopay
+    draft = call(sim, "POST", "/api/vm/10004/upgrade", {"send": False, "package": "1937"})[1]["data"]["draftId"]
+    order = call(sim, "POST", "/api/vm/10004/upgrade", {"send": True, "draftId": draft})[1]["data"]
+    assert order["invoiceId"] is None
+    assert sim.state(10004)["invoices"] == [] and sim.state(10004)["credits"] == 460.0
+    assert call(sim, "GET", "/api/vm/10004/billing-cycle")[0] == 200
+
+
+def test_free_and_list_options_cost_nothing_and_drafts_describe_them(sim):
+    status, body = call(sim, "POST", "/api/vm/10001/upgrade", {
+        "send": False, "resources": {"2259": 1, "2209": "debian-12", "2232": 40}})
+    assert status == 200 and body["data"]["prorated"] == 0
+    options = body["data"]["raw"]["draft"]["services"]["1"]["customizations"]
+    assert (options["2259"]["hasQty"], options["2259"]["type"], options["2259"]["value"]) == (False, "select", 1)
+    assert (options["2232"]["hasQty"], options["2232"]["type"], options["2232"]["value"]) == (True, "sliderinput", 40)
+    assert call(sim, "POST", "/api/vm/10001/upgrade", {"send": False, "resources": {"2209": "windows"}})[0] == 400
+
+
+def test_a_patch_fault_changes_the_answer_at_dotted_keys(sim):
+    sim.add_fault("estimate", "patch", vmid=10001, data={"prorated": "NaN", "raw.draft.price.setup": 500})
+    data = call(sim, "POST", "/api/vm/10001/upgrade", {"send": False, "package": "1938"})[1]["data"]
+    assert data["prorated"] == "NaN" and data["raw"]["draft"]["price"]["setup"] == 500
+    sim.add_fault("order", "patch", vmid=10001, skip=True, data={"success": False})
+    assert call(sim, "POST", "/api/vm/10001/upgrade", {"send": True, "package": "1938"})[1]["data"] == {"success": False}
+    assert sim.state(10001)["product_id"] == "1937"
+
+
+def test_client_accounts_lists_the_vpses_a_web_hosting_and_a_domain_naming_the_account_holder(sim):
+    status, body = call(sim, "GET", "/api/client-accounts")
+    assert status == 200
+    accounts = body["data"]["accounts"]
+    assert [a["id"] for a in accounts] == [str(v) for v in sorted(sim.vps)] + ["12303", "12304"]
+    assert all(isinstance(value, str) for a in accounts for key, value in a.items() if key != "extra_details")
+    vps = accounts[0]
+    assert (vps["domain"], vps["billingcycle"], vps["product_id"], vps["name"], vps["total"]) == (
+        "web-1.sim.example", "Monthly", "1937", "VPS SM", "139.00")
+    assert list(vps["extra_details"]["usage"]["vmdata"]) == ["11001"]
+    assert [a["type"] for a in accounts[-2:]] == ["Hosting", "Domain"]
+    assert all("vmdata" not in (a["extra_details"] or {}).get("usage", {}) for a in accounts[-2:])
+    text = json.dumps(body)
+    assert all(value in text for value in hostup_simulator.ACCOUNT_HOLDER.values())
+    assert sim.requests()[-1]["call"] == "client_accounts"
+
+
+def test_vps_accounts_reads_one_vps_and_knows_no_other_service(sim):
+    status, body = call(sim, "GET", "/api/vps-accounts/10003")
+    assert status == 200
+    vps = body["data"]["vps_account"]
+    assert (vps["name"], vps["ip"], vps["os"], vps["resources"]) == (
+        "db-1.sim.example", "127.0.39.19", "Ubuntu 24.04", {"cpu": 4, "ram": 8, "storage": 80})
+    assert (vps["billingCycle"], vps["currency"], vps["proxmoxVmId"]) == ("Annually", "SEK", 11003)
+    for service in (12303, 12304, 99999):
+        status, error = call(sim, "GET", "/api/vps-accounts/%d" % service)
+        assert (status, error["code"]) == (404, "NOT_FOUND")
+    assert [(r["call"], r["vmid"]) for r in sim.requests()] == [
+        ("vps_account", 10003), ("vps_account", 12303), ("vps_account", 12304), ("vps_account", 99999)]

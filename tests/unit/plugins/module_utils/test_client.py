@@ -6,7 +6,16 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import datetime
+import importlib.util
+import json
 import os
+import sys
+import threading
+
+try:
+    from urllib.parse import quote
+except ImportError:  # pragma: no cover
+    from urllib import quote
 
 import pytest
 import requests
@@ -15,19 +24,22 @@ from requests.structures import CaseInsensitiveDict
 
 from ansible_collections.hostup.cloud.plugins.module_utils import client as client_module
 from ansible_collections.hostup.cloud.plugins.module_utils.client import (
-    RATE_LIMIT_WAIT_BUDGET,
+    DEFAULT_RATE_LIMIT_WAIT,
     USER_AGENT,
     HostUpClient,
     HostUpError,
     check_api_url,
-    rate_limit_wait,
+    mask_secret,
+    normalize_api_key,
+    requested_wait,
 )
 from ansible_collections.hostup.cloud.plugins.module_utils.version import COLLECTION_VERSION
-from ansible_collections.hostup.cloud.tests.unit.conftest import API, KEY, api_error, ok
+from ansible_collections.hostup.cloud.tests.leaks import assert_no_leak
+from ansible_collections.hostup.cloud.tests.paths import ROOT
+from ansible_collections.hostup.cloud.tests.unit.helpers import API, KEY, api_error, ok
 
 DETAILS = "/api/vm/10001/details"
 UPGRADE = "/api/vm/10001/upgrade"
-ROOT = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..")
 
 
 def make_client(**kwargs):
@@ -49,6 +61,7 @@ def test_every_call_sends_key_user_agent_timeout_and_tls_setting(conversation):
     assert sent["headers"]["User-Agent"] == USER_AGENT == "hostup.cloud/" + COLLECTION_VERSION
     assert sent["headers"]["Accept"] == "application/json"
     assert (sent["timeout"], sent["verify"]) == (7, False)
+    assert sent["allow_redirects"] is False
 
 
 def test_success_returns_data_and_collects_request_ids(conversation):
@@ -79,19 +92,19 @@ def test_429_waits_retry_after_then_sends_again_for_every_kind_of_call(conversat
 def test_429_without_retry_after_waits_until_rate_limit_reset():
     now = datetime.datetime(2026, 2, 10, 12, 0, 0, tzinfo=datetime.timezone.utc)
     headers = CaseInsensitiveDict({"X-RateLimit-Reset": "2026-02-10T12:00:04.500Z"})
-    assert rate_limit_wait(headers, None, now=now) == 4.5
+    assert requested_wait(headers, None, now=now) == 4.5
 
 
 def test_429_with_only_a_body_hint_uses_retry_after_of_the_body():
-    assert rate_limit_wait(CaseInsensitiveDict(), {"retryAfter": "2"}) == 2.0
+    assert requested_wait(CaseInsensitiveDict(), {"retryAfter": "2"}) == 2.0
 
 
 def test_429_with_no_hint_at_all_waits_one_second():
-    assert rate_limit_wait(CaseInsensitiveDict(), {"message": "slow"}) == 1.0
+    assert requested_wait(CaseInsensitiveDict(), {"message": "slow"}) == 1.0
 
 
 def test_429_retry_after_zero_still_pauses():
-    assert rate_limit_wait(CaseInsensitiveDict({"Retry-After": "0"}), None) > 0
+    assert requested_wait(CaseInsensitiveDict({"Retry-After": "0"}), None) > 0
 
 
 def test_429_past_the_wait_budget_fails_without_waiting_beyond_it(conversation, sleeps):
@@ -101,7 +114,7 @@ def test_429_past_the_wait_budget_fails_without_waiting_beyond_it(conversation, 
     with pytest.raises(HostUpError) as caught:
         make_client().get(DETAILS)
     assert sleeps == [25.0, 25.0]
-    assert sum(sleeps) <= RATE_LIMIT_WAIT_BUDGET
+    assert sum(sleeps) <= DEFAULT_RATE_LIMIT_WAIT
     error = caught.value
     assert error.status == 429
     assert "this task waits at most 60 s" in str(error)
@@ -206,7 +219,7 @@ def test_an_error_is_one_line_with_method_path_status_code_message_and_request_i
 @pytest.mark.parametrize("status, code, hint", [
     (401, "UNAUTHORIZED", "check api_key (or the hostup_api_key environment variable)"),
     (403, "FORBIDDEN", "lacks a scope"),
-    (404, "NOT_FOUND", "check vmid"),
+    (404, "NOT_FOUND", "no such vps: check vmid"),
 ])
 def test_client_errors_carry_a_hint_on_what_to_do(conversation, status, code, hint):
     conversation.expect("GET", DETAILS, status=status, reply=api_error(status, code, "nope"))
@@ -255,8 +268,7 @@ def test_the_api_key_is_masked_if_hostup_ever_echoes_it(conversation):
     conversation.expect("GET", DETAILS, status=401, reply=api_error(401, "UNAUTHORIZED", "bad key %s" % KEY))
     with pytest.raises(HostUpError) as caught:
         make_client().get(DETAILS)
-    assert KEY not in str(caught.value)
-    assert KEY not in repr(caught.value.to_dict())
+    assert_no_leak(str(caught.value) + repr(caught.value.to_dict()), KEY)
 
 
 # --- the loopback rule -------------------------------------------------------------
@@ -280,6 +292,303 @@ def test_urls_that_would_expose_the_key_are_refused(url, words):
     assert words in check_api_url(url)
 
 
-def test_requests_is_imported_under_a_guard():
-    assert client_module.HAS_REQUESTS is True
-    assert client_module.REQUESTS_IMPORT_ERROR is None
+def test_without_requests_the_client_still_imports_and_keeps_the_error_for_the_module(monkeypatch):
+    # A None entry makes "import requests" raise ImportError, as on a host without it. The client is
+    # loaded as a fresh copy under another name, so every other test keeps the real one.
+    monkeypatch.setitem(sys.modules, "requests", None)
+    spec = importlib.util.spec_from_file_location("client_without_requests", client_module.__file__)
+    without_requests = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(without_requests)
+    assert without_requests.HAS_REQUESTS is False
+    assert without_requests.REQUESTS_IMPORT_ERROR.startswith("Traceback")
+    assert "import of requests halted" in without_requests.REQUESTS_IMPORT_ERROR
+    assert (client_module.HAS_REQUESTS, client_module.REQUESTS_IMPORT_ERROR) == (True, None)
+
+
+# --- the key goes to api_url's host and nowhere else: redirects -----------------------
+
+ELSEWHERE = "http://127.0.0.2:8081"
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+@pytest.mark.parametrize("call", ["get", "estimate", "order"])
+def test_a_redirect_is_never_followed_and_fails_naming_where_it_pointed(conversation, sleeps, status, call):
+    method = "GET" if call == "get" else "POST"
+    conversation.expect(method, UPGRADE, status=status, reply="",
+                        headers={"Location": ELSEWHERE + "/api/vm/10001/upgrade?token=abc#frag"})
+    client = make_client()
+    args = (UPGRADE,) if call == "get" else (UPGRADE, {"send": call == "order"})
+    with pytest.raises(HostUpError) as caught:
+        getattr(client, call)(*args)
+    assert len(conversation.sent) == 1  # not sent again, here or elsewhere
+    assert conversation.sent[0]["allow_redirects"] is False
+    assert sleeps == []
+    line = caught.value.one_line()
+    assert "redirect to %s/api/vm/10001/upgrade, which is not followed" % ELSEWHERE in line
+    assert "token=abc" not in line and "frag" not in line
+    assert caught.value.status == status
+
+
+def test_a_same_host_redirect_is_refused_too(conversation):
+    conversation.expect("GET", DETAILS, status=308, reply="", headers={"Location": "/v2" + DETAILS})
+    with pytest.raises(HostUpError) as caught:
+        make_client().get(DETAILS)
+    assert "redirect to %s/v2%s" % (API, DETAILS) in str(caught.value)
+
+
+def test_a_redirect_never_names_the_key_it_may_carry(conversation):
+    conversation.expect("GET", DETAILS, status=302, reply="",
+                        headers={"Location": "https://%s@evil.example/%s/x?key=%s" % (KEY, quote(KEY), KEY)})
+    with pytest.raises(HostUpError) as caught:
+        make_client().get(DETAILS)
+    assert KEY not in repr(caught.value.to_dict()) + caught.value.one_line()
+    assert "https://evil.example/" in str(caught.value)
+
+
+# --- proxies -------------------------------------------------------------------------
+
+class RecordingAdapter(requests.adapters.BaseAdapter):
+    """The transport under a real requests.Session: records what requests hands it."""
+
+    def __init__(self):
+        super(RecordingAdapter, self).__init__()
+        self.sent = []
+
+    def send(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):
+        # pylint: disable=arguments-differ,unused-argument
+        self.sent.append({"url": request.url, "proxies": dict(proxies or {}), "headers": dict(request.headers)})
+        response = requests.Response()
+        response.status_code = 200
+        response._content = json.dumps(ok({"id": "10001"})).encode()  # pylint: disable=protected-access
+        response.request = request
+        response.url = request.url
+        return response
+
+    def close(self):
+        pass
+
+
+@pytest.fixture
+def proxy_environment(monkeypatch):
+    for name in ("NO_PROXY", "no_proxy", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
+        monkeypatch.delenv(name, raising=False)
+    for name in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.setenv(name, "http://127.0.0.2:3128")
+
+
+def client_with_recording_adapter(api_url):
+    session = requests.Session()
+    adapter = RecordingAdapter()
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return HostUpClient(api_url, KEY, session=session), adapter
+
+
+@pytest.mark.parametrize("api_url", ["http://127.0.0.1:8080", "http://localhost:8080", "http://[::1]:8080"])
+def test_plain_http_to_loopback_never_goes_through_a_proxy(proxy_environment, api_url):
+    client, adapter = client_with_recording_adapter(api_url)
+    client.get(DETAILS)
+    assert adapter.sent[0]["url"] == api_url + DETAILS
+    assert adapter.sent[0]["proxies"] == {}
+
+
+def test_https_may_use_the_environments_proxy_which_tunnels_it(proxy_environment):
+    client, adapter = client_with_recording_adapter(API)
+    client.get(DETAILS)
+    assert adapter.sent[0]["proxies"].get("https") == "http://127.0.0.2:3128"
+
+
+# --- the key itself ----------------------------------------------------------------
+
+@pytest.mark.parametrize("raw", [KEY + "\n", "  " + KEY + "\r\n", "\t" + KEY + " "])
+def test_the_key_is_sent_without_surrounding_whitespace(conversation, raw):
+    conversation.expect("GET", DETAILS, reply=ok({"id": "10001"}))
+    HostUpClient(API, raw).get(DETAILS)
+    assert conversation.sent[0]["headers"]["X-API-Key"] == KEY
+
+
+@pytest.mark.parametrize("raw", ["", " ", "\n", " \t\r\n ", None])
+def test_an_empty_key_is_refused_naming_where_it_comes_from(raw):
+    with pytest.raises(ValueError) as caught:
+        normalize_api_key(raw)
+    assert "is empty" in str(caught.value) and "HOSTUP_API_KEY" in str(caught.value)
+
+
+BAD_KEYS = ["first-half-7f3a\nsecond-half-9b1c", "key-with-nul-\x00-inside", "key-with-escape-\x1b[0m",
+            "nyckel-\u00e5\u00e4\u00f6-\u2603-snow", "c1-control-\x85-key", "tab\tinside-the-key"]
+
+
+def key_forms(key):
+    """What the key looks like in messages, written independently of the client's mask."""
+    return set([key, repr(key)[1:-1], json.dumps(key)[1:-1], quote(key, safe=""),
+                repr(key.encode("utf-8"))[2:-1]]) | set(part for part in key.split() if len(part) > 6)
+
+
+@pytest.mark.parametrize("key", BAD_KEYS)
+def test_a_key_no_header_can_carry_is_refused_without_showing_it(conversation, key):
+    with pytest.raises(ValueError) as caught:
+        HostUpClient(API, key)
+    message = str(caught.value)
+    assert "cannot carry" in message
+    assert not [form for form in key_forms(key) if form in message]
+    assert conversation.sent == []
+
+
+ODD_KEY = 'sec"ret/k\\ey+=%s' % "\u00e9-2f9c"
+
+
+@pytest.mark.parametrize("form", [ODD_KEY, repr(ODD_KEY), json.dumps(ODD_KEY), quote(ODD_KEY, safe=""),
+                                  repr((ODD_KEY + "\n").encode("utf-8")), json.dumps(ODD_KEY + "\n")])
+def test_the_key_is_masked_in_every_form_a_message_can_quote_it(conversation, form):
+    conversation.expect("GET", DETAILS, status=401, reply=api_error(401, "UNAUTHORIZED", "bad key %s" % form))
+    with pytest.raises(HostUpError) as caught:
+        HostUpClient(API, ODD_KEY + "\n").get(DETAILS)
+    shown = caught.value.one_line() + repr(caught.value.to_dict())
+    assert not [leaked for leaked in key_forms(ODD_KEY) | key_forms(ODD_KEY + "\n") if leaked in shown]
+    assert "bad key" in shown
+
+
+def test_a_short_or_blank_secret_masks_nothing():
+    assert mask_secret("one two three", " ") == "one two three"
+    assert mask_secret("a b c", "a") == "a b c"
+    assert mask_secret("x %s y" % KEY, KEY) == "x ******** y"
+
+
+# --- api_timeout is a deadline ---------------------------------------------------------
+
+class TricklingSession(object):
+    """A session whose server never finishes its answer (until released)."""
+
+    def __init__(self):
+        self.headers = {}
+        self.sent = []
+        self.release = threading.Event()
+
+    def request(self, method, url, **kwargs):
+        self.sent.append((method, url))
+        self.release.wait(10)
+        return None
+
+
+@pytest.fixture
+def trickling():
+    session = TricklingSession()
+    yield session
+    session.release.set()
+
+
+def test_an_order_cut_off_by_the_deadline_is_sent_once_and_reported_as_maybe_sent(trickling, sleeps):
+    with pytest.raises(HostUpError) as caught:
+        HostUpClient(API, KEY, timeout=0.3, session=trickling).order(UPGRADE, {"send": True, "draftId": 5})
+    assert len(trickling.sent) == 1
+    assert caught.value.reached_server is None
+    assert "did not answer within 0.3 s (api_timeout)" in str(caught.value)
+
+
+def test_a_read_cut_off_by_the_deadline_is_tried_again(trickling, sleeps):
+    with pytest.raises(HostUpError) as caught:
+        HostUpClient(API, KEY, timeout=0.2, session=trickling).get(DETAILS)
+    assert len(trickling.sent) == 3
+    assert sleeps == [0.5, 1.0]
+    assert "did not answer within" in str(caught.value)
+
+
+# --- 429: Retry-After in every shape ------------------------------------------------------
+
+NOW = datetime.datetime(2026, 2, 10, 12, 0, 0, tzinfo=datetime.timezone.utc)
+
+
+@pytest.mark.parametrize("retry_after, wait", [
+    ("7", 7.0),
+    ("Tue, 10 Feb 2026 12:00:05 GMT", 5.0),
+    ("Tuesday, 10-Feb-26 12:00:06 GMT", 6.0),
+    ("Tue, 10 Feb 2026 11:00:00 GMT", 0.1),  # already past: the shortest pause
+])
+def test_retry_after_is_seconds_or_an_http_date(retry_after, wait):
+    assert requested_wait(CaseInsensitiveDict({"Retry-After": retry_after}), None, now=NOW) == wait
+
+
+@pytest.mark.parametrize("bad", ["nan", "NaN", "inf", "-inf", "-5", "1e999", "soon", "", "Tue, 99 Foo 2026"])
+def test_a_retry_after_that_is_no_time_falls_back_to_the_reset_header_then_the_body(bad):
+    reset = {"Retry-After": bad, "X-RateLimit-Reset": "2026-02-10T12:00:03Z"}
+    assert requested_wait(CaseInsensitiveDict(reset), {"retryAfter": "2"}, now=NOW) == 3.0
+    assert requested_wait(CaseInsensitiveDict({"Retry-After": bad}), {"retryAfter": "2"}, now=NOW) == 2.0
+    assert requested_wait(CaseInsensitiveDict({"Retry-After": bad}), {"retryAfter": bad}, now=NOW) == 1.0
+    assert requested_wait(CaseInsensitiveDict({"Retry-After": bad, "X-RateLimit-Reset": "garbage"}),
+                          {"retryAfter": "nan"}, now=NOW) == 1.0
+
+
+def test_a_429_with_nan_everywhere_waits_the_default_and_sends_again(conversation, sleeps):
+    conversation.expect("POST", UPGRADE, status=429, headers={"Retry-After": "nan", "X-RateLimit-Reset": "nan"},
+                        reply={"message": "slow", "retryAfter": "inf"})
+    conversation.expect("POST", UPGRADE, reply=ok({"orderId": 1}))
+    assert make_client().order(UPGRADE, {"send": True, "draftId": 5}) == {"orderId": 1}
+    assert sleeps == [1.0]
+
+
+def test_rate_limit_wait_zero_fails_at_once_on_429(conversation, sleeps):
+    conversation.expect("GET", DETAILS, status=429, headers={"Retry-After": "1"}, reply={"message": "slow"})
+    with pytest.raises(HostUpError) as caught:
+        make_client(rate_limit_wait=0).get(DETAILS)
+    assert sleeps == []
+    assert "rate_limit_wait is 0" in str(caught.value)
+
+
+def test_rate_limit_wait_bounds_the_total_wait(conversation, sleeps):
+    for attempt in range(2):
+        conversation.expect("GET", DETAILS, status=429, headers={"Retry-After": "6"}, reply={"message": "slow"})
+    with pytest.raises(HostUpError) as caught:
+        make_client(rate_limit_wait=10).get(DETAILS)
+    assert sleeps == [6.0]
+    assert "this task waits at most 10 s in all, rate_limit_wait" in str(caught.value)
+
+
+# --- hints ---------------------------------------------------------------------------
+
+def test_a_404_from_the_router_says_check_api_url(conversation):
+    path = "/api/api/vm/10001/details"
+    conversation.expect("GET", path, status=404, reply=api_error(404, "NOT_FOUND", "Route GET %s not found" % path))
+    with pytest.raises(HostUpError) as caught:
+        make_client().get(path)
+    assert "No such route: check api_url" in str(caught.value)
+    assert "vmid" not in str(caught.value)
+
+
+def test_a_404_page_that_is_not_json_says_check_api_url(conversation):
+    conversation.expect("GET", DETAILS, status=404, headers={"Content-Type": "text/html"}, reply="<h1>Not Found</h1>")
+    with pytest.raises(HostUpError) as caught:
+        make_client().get(DETAILS)
+    assert "check api_url" in str(caught.value)
+
+
+@pytest.mark.parametrize("call", ["estimate", "order"])
+def test_a_404_for_a_draft_says_draft_and_never_vmid(conversation, call):
+    conversation.expect("POST", UPGRADE, status=404, reply=api_error(404, "NOT_FOUND", "Order draft 99 not found"))
+    with pytest.raises(HostUpError) as caught:
+        getattr(make_client(), call)(UPGRADE, {"send": call == "order", "draftId": 99})
+    assert "No such draft: check draft_id" in str(caught.value)
+    assert "vmid" not in str(caught.value)
+
+
+def test_a_404_for_a_vps_says_check_vmid(conversation):
+    conversation.expect("GET", DETAILS, status=404, reply=api_error(404, "NOT_FOUND", "Service not found"))
+    with pytest.raises(HostUpError) as caught:
+        make_client().get(DETAILS)
+    assert "No such VPS: check vmid" in str(caught.value)
+
+
+def test_a_403_on_the_estimate_says_pricing_needs_write_billing(conversation):
+    conversation.expect("POST", UPGRADE, status=403, reply=api_error(403, "FORBIDDEN", "missing scope"))
+    with pytest.raises(HostUpError) as caught:
+        make_client().estimate(UPGRADE, {"send": False, "package": "1938"})
+    assert "pricing a change (the estimate, also in check mode) needs write:billing" in str(caught.value)
+    assert "to order" not in str(caught.value)
+
+
+def test_a_tls_failure_suggests_the_ca_bundle_and_validate_certs(conversation):
+    for attempt in range(3):
+        conversation.expect("GET", DETAILS, raises=requests.exceptions.SSLError("certificate verify failed"))
+    with pytest.raises(HostUpError) as caught:
+        make_client().get(DETAILS)
+    assert "REQUESTS_CA_BUNDLE" in str(caught.value) and "validate_certs" in str(caught.value)
+    assert caught.value.reached_server is False

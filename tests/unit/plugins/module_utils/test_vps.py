@@ -12,10 +12,15 @@ import pytest
 
 from ansible_collections.hostup.cloud.plugins.module_utils.client import HostUpError
 from ansible_collections.hostup.cloud.plugins.module_utils.vps import (
-    CYCLE_NAMES, cycle_code, cycle_name, estimate_from_reply, money, order_failure_hint, order_from_reply,
-    pending_invoice,
+    CYCLE_NAMES, MONEY_TOLERANCE, OVER_BUDGET, budget_problems, cycle_code, cycle_name, money, order_failure_hint,
+    order_from_reply, over_budget_message, pending_invoice, quote_from_reply,
 )
-from ansible_collections.hostup.cloud.tests.unit.plugins.modules.replies import PERSONAL, draft
+from ansible_collections.hostup.cloud.tests.leaks import assert_no_leak
+from ansible_collections.hostup.cloud.tests.unit.plugins.modules.replies import PERSONAL, draft, option
+
+
+def estimate_from_reply(reply, cycle):
+    return quote_from_reply(reply, cycle).figures
 
 
 @pytest.mark.parametrize("name, code, label", [("monthly", "m", "Monthly"), ("annually", "a", "Annually")])
@@ -32,19 +37,20 @@ def test_cycles_the_collection_does_not_manage_stay_visible():
 
 
 @pytest.mark.parametrize("value, expected", [("39.00", 39.0), (600, 600.0), ("-205.26", -205.26), ("", None),
-                                             (None, None), ("n/a", None)])
+                                             (None, None), ("n/a", None),
+                                             ("NaN", None), ("nan", None), ("inf", None), ("-Infinity", None),
+                                             (float("nan"), None), (True, None)])
 def test_money_reads_hostups_amount_spellings(value, expected):
     assert money(value) == expected
 
 
 def test_an_estimate_keeps_prices_and_drops_the_draft():
     reply = {"estimate": True, "prorated": 311.26, "credits": 0, "draftId": 5257, "recurring": 600,
-             "raw": {"call": "getOrderDraft", "draft": draft(600)}}
+             "raw": {"call": "getOrderDraft", "draft": draft(600, total=311.26)}}
     estimate = estimate_from_reply(reply, "monthly")
     assert estimate == {"draft_id": 5257, "prorated": 311.26, "credits": 0.0, "recurring": 600.0,
-                        "total": 60.0, "currency": "SEK"}
-    text = json.dumps(estimate)
-    assert not [value for value in PERSONAL.values() if value in text]
+                        "total": 311.26, "currency": "SEK", "due_now": 311.26}
+    assert_no_leak(json.dumps(estimate), *PERSONAL.values())
 
 
 def test_an_estimate_without_top_level_recurring_reads_the_drafts_price_block():
@@ -80,3 +86,52 @@ def test_an_order_failure_is_unknown_unless_hostup_refused_it_or_was_never_reach
     hint = order_failure_hint(error, "the order")
     assert ("is unknown" in hint) is unknown
     assert ("nothing was ordered" in hint) is not unknown
+
+
+def test_due_now_is_the_drafts_order_total_when_a_setup_fee_makes_it_larger_than_prorated():
+    with_total = {"prorated": 60, "draftId": 1, "raw": {"draft": draft(259, total=560.0, setup=500)}}
+    assert estimate_from_reply(with_total, "monthly")["due_now"] == 560.0
+    only_setup = {"prorated": 60, "draftId": 1, "raw": {"draft": {"price": {"setup": "500.00"}}}}
+    assert estimate_from_reply(only_setup, "monthly")["due_now"] == 560.0
+    smaller = {"prorated": 60, "draftId": 1, "raw": {"draft": draft(259, total=10.0)}}
+    assert estimate_from_reply(smaller, "monthly")["due_now"] == 60.0
+
+
+def test_the_drafts_facts_come_from_named_keys_only():
+    reply = {"prorated": 0, "draftId": 7, "raw": {"draft": draft(
+        259, cycle="a", product_id="1939", account_id=10002,
+        options={"2232": option(2232, "sliderinput", value=120), "2259": option(2259, "select"),
+                 "2999": {"id": "2999"}})}}
+    facts = quote_from_reply(reply, "annually").draft
+    assert facts == {"draft_id": 7, "services": [{
+        "account_id": "10002", "product_id": "1939", "cycle": "annually",
+        "options": {"2232": {"quantity": True, "value": 120}, "2259": {"quantity": False, "value": None},
+                    "2999": {"quantity": None, "value": None}}}]}
+    assert_no_leak(json.dumps(facts), *PERSONAL.values())
+
+
+def quote(prorated=60, recurring=259, **draft_kwargs):
+    return quote_from_reply({"prorated": prorated, "recurring": recurring, "draftId": 5,
+                             "raw": {"draft": draft(259, total=0.0, **draft_kwargs)}}, "monthly")
+
+
+@pytest.mark.parametrize("prorated", ["NaN", "inf", "-inf", "lots", None])
+def test_an_amount_due_now_that_is_no_finite_number_never_passes_even_without_a_budget(prorated):
+    for budget in (None, 1000000.0):
+        problems = budget_problems(quote(prorated=prorated), budget, None)
+        assert len(problems) == 1 and "no finite amount due now (prorated %s)" % (prorated,) in problems[0]
+
+
+def test_a_recurring_price_that_is_no_finite_number_fails_max_recurring():
+    assert budget_problems(quote(recurring="NaN"), None, None) == []
+    problems = budget_problems(quote(recurring="NaN"), None, 5000.0)
+    assert problems == ["HostUp's estimate gave no finite recurring price (recurring NaN) to compare with "
+                        "max_recurring 5000.00"]
+
+
+def test_budgets_compare_with_one_named_tolerance():
+    assert budget_problems(quote(prorated=60.004), 60.0, 259.0) == []
+    assert budget_problems(quote(prorated=60.0 + 2 * MONEY_TOLERANCE), 60.0, None) == [
+        "60.01 due now is more than max_prorated 60.00"]
+    message = over_budget_message(budget_problems(quote(), 10.0, 100.0), quote().figures)
+    assert message.startswith(OVER_BUDGET + ": 60.00 due now is more than max_prorated 10.00; 259.00 recurring")

@@ -6,7 +6,7 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.hostup.cloud.tests.unit.conftest import api_error, ok
+from ansible_collections.hostup.cloud.tests.unit.helpers import api_error, ok
 
 VMID = 10001
 DETAILS = "/api/vm/10001/details"
@@ -41,16 +41,31 @@ def unpaid_invoice():
                      invoice_status="Unpaid", total="69.50", date_created="2026-11-20")
 
 
-def draft(recurring, cycle="m"):
+def draft(recurring, cycle="m", total=60.0, product_id="1938", account_id=VMID, options=None, setup=0):
+    """A draft as HostUp sends it: people (never to leak), price, currency and the service it holds."""
     return {"id": 5257, "available_recipients": [dict(PERSONAL, id="8918")],
             "currency": {"iso": "SEK", "code": "kr"},
-            "price": {"total": "60.00", "recurring": {cycle: "%.2f" % recurring}}}
+            "price": {"total": "%.2f" % total, "setup": setup, "recurring": {cycle: "%.2f" % recurring}},
+            "services": {"1": {"name": "VPS MD", "product_id": product_id, "account_id": str(account_id),
+                               "cycle": cycle, "recurring": cycle, "customizations": options or {}}}}
 
 
-def estimate(prorated=60.0, recurring=259, draft_id=5257, credits=0, cycle="m"):
+def option(option_id, kind="qty", value=None):
+    """A draft's customization: kind qty (hasQty, priced per unit) or select (a list option)."""
+    described = {"id": str(option_id), "name": "Option %s" % option_id, "hasQty": kind != "select",
+                 "type": kind, "ftype": kind}
+    if value is not None:
+        described["value"] = value
+    return described
+
+
+def estimate(prorated=60.0, recurring=259, draft_id=5257, credits=0, cycle="m", draft_total=None, **draft_kwargs):
+    readable = isinstance(prorated, (int, float))  # a test may send "NaN" and the like
+    total = draft_total if draft_total is not None else (prorated if readable else 0.0)
+    reply_total = "%.2f" % (prorated - credits) if readable else prorated
     return ok({"success": True, "estimate": True, "prorated": prorated, "credits": credits, "draftId": draft_id,
-               "recurring": recurring, "total": "%.2f" % (prorated - credits),
-               "raw": {"call": "getOrderDraft", "draft": draft(recurring, cycle)}}, "rid-estimate")
+               "recurring": recurring, "total": reply_total,
+               "raw": {"call": "getOrderDraft", "draft": draft(recurring, cycle, total, **draft_kwargs)}}, "rid-estimate")
 
 
 def ordered(draft_id=5257, invoice_id="49527"):

@@ -7,7 +7,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.hostup.cloud.plugins.modules import hostup_vps_info as module
-from ansible_collections.hostup.cloud.tests.unit.conftest import api_error, run_module
+from ansible_collections.hostup.cloud.tests.unit.helpers import api_error, run_module
 from ansible_collections.hostup.cloud.tests.unit.plugins.modules.replies import (
     BILLING, DETAILS, billing, details, unpaid_invoice,
 )
@@ -43,7 +43,7 @@ def test_an_unknown_vmid_fails_with_one_actionable_line(conversation):
     result, failed = run_module(module, {"vmid": 10001})
     assert failed
     assert result["msg"] == ("GET /api/vm/10001/details failed: HTTP 404 NOT_FOUND: Service not found "
-                             "(requestId rid-404). Check vmid: this account has no VPS with that id")
+                             "(requestId rid-404). No such VPS: check vmid, this account has no VPS with that id")
     assert result["request_ids"] == ["rid-404"]
 
 

@@ -12,9 +12,10 @@ import pytest
 import requests
 
 from ansible_collections.hostup.cloud.plugins.modules import hostup_vps_upgrade as module
-from ansible_collections.hostup.cloud.tests.unit.conftest import KEY, api_error, run_module
+from ansible_collections.hostup.cloud.tests.leaks import assert_no_leak
+from ansible_collections.hostup.cloud.tests.unit.helpers import KEY, api_error, run_module
 from ansible_collections.hostup.cloud.tests.unit.plugins.modules.replies import (
-    BILLING, DETAILS, PERSONAL, UPGRADE, billing, details, estimate, ordered, unpaid_invoice,
+    BILLING, DETAILS, PERSONAL, UPGRADE, billing, details, estimate, option, ordered, unpaid_invoice,
 )
 
 ESTIMATE_BIG_PLAN = {"send": False, "package": "1938"}
@@ -27,10 +28,7 @@ def reads(conversation, **details_kwargs):
 
 
 def assert_no_secrets(result):
-    text = json.dumps(result)
-    assert KEY not in text
-    for value in PERSONAL.values():
-        assert value not in text
+    assert_no_leak(json.dumps(result), KEY, *PERSONAL.values())
 
 
 def test_check_mode_reads_and_estimates_once_and_never_orders(conversation):
@@ -41,7 +39,7 @@ def test_check_mode_reads_and_estimates_once_and_never_orders(conversation):
     assert result["changed"] is True
     assert result["order"] is None
     assert result["estimate"] == {"draft_id": 5257, "prorated": 60.0, "credits": 0.0, "recurring": 259.0,
-                                  "total": 60.0, "currency": "SEK"}
+                                  "total": 60.0, "currency": "SEK", "due_now": 60.0}
     assert result["diff"]["before"] == {"package": "1937", "cycle": "monthly", "recurring_price": 139.0}
     assert result["diff"]["after"] == {"package": "1938", "cycle": "monthly", "recurring_price": 259.0,
                                        "due_now": 60.0}
@@ -53,13 +51,14 @@ def test_a_real_run_orders_the_very_draft_it_estimated(conversation):
     reads(conversation)
     conversation.expect("POST", UPGRADE, body=ESTIMATE_BIG_PLAN, reply=estimate())
     conversation.expect("POST", UPGRADE, body=ORDER_DRAFT, reply=ordered())
+    conversation.expect("GET", DETAILS, reply=details(product_id="1938"))
     result, failed = run_module(module, {"vmid": 10001, "package": "1938", "max_prorated": 60})
-    assert not failed and result["changed"] is True
+    assert not failed and result["changed"] is True and result["applied"] is True
     assert result["order"] == {"order_id": "34890", "order_num": "1693922234", "invoice_id": "49527",
                                "redirect_url": "/billing?invoice=49527",
                                "message": "Upgrade request submitted successfully"}
     assert result["vps"]["product_id"] == "1937"
-    assert result["request_ids"] == ["rid-details", "rid-billing", "rid-estimate", "rid-order"]
+    assert result["request_ids"] == ["rid-details", "rid-billing", "rid-estimate", "rid-order", "rid-details"]
     assert "diff" not in result
     assert_no_secrets(result)
 
@@ -72,10 +71,10 @@ def test_a_rerun_on_the_plan_already_in_place_sends_no_post(conversation):
     assert conversation.calls() == [("GET", DETAILS), ("GET", BILLING)]
 
 
-def test_resources_already_in_place_are_recognised_by_a_zero_estimate(conversation):
+def test_a_quantity_option_already_in_place_is_recognised_by_a_zero_estimate(conversation):
     reads(conversation)
     conversation.expect("POST", UPGRADE, body={"send": False, "resources": {"2232": 40}},
-                        reply=estimate(prorated=0, recurring=139))
+                        reply=estimate(prorated=0, recurring=139, options={"2232": option(2232, "sliderinput")}))
     result, failed = run_module(module, {"vmid": 10001, "resources": {"2232": 40}})
     assert not failed and result["changed"] is False
     assert result["order"] is None
@@ -191,7 +190,8 @@ def test_a_given_draft_is_not_ordered_again_once_the_plan_is_in_place(conversati
     ({"vmid": 10001, "draft_id": 0}, "draft_id"),
     ({"vmid": 10001, "package": "1938", "max_prorated": -1}, "max_prorated"),
     ({"vmid": 10001, "package": "1938", "max_recurring": -0.5}, "max_recurring"),
-    ({"vmid": 10001}, "package, resources, cycle, draft_id"),
+    ({"vmid": 10001}, "one of package, resources, cycle or draft_id is required"),
+    ({"vmid": 10001, "package": "1938", "wait_timeout": 0}, "wait_timeout"),
     ({"vmid": 10001, "package": "1938", "api_url": "http://cloud.hostup.se"}, "api_url"),
     ({"vmid": 10001, "package": "1938", "api_timeout": 0}, "api_timeout"),
 ])
@@ -205,7 +205,7 @@ def test_bad_input_fails_naming_the_option_before_any_request(conversation, args
 def test_desired_state_all_null_is_bad_input_not_an_empty_estimate(conversation):
     result, failed = run_module(module, {"vmid": 10001, "package": None, "resources": None})
     assert failed
-    assert result["msg"] == "one of package, resources, cycle or draft_id is required (all are null)"
+    assert result["msg"] == "one of package, resources, cycle or draft_id is required (none is set, or all are null)"
     assert conversation.sent == []
 
 
@@ -216,3 +216,204 @@ def test_an_estimate_without_a_draft_id_is_never_ordered(conversation):
     assert failed
     assert "carried no draftId" in result["msg"] and "nothing was ordered" in result["msg"]
     assert all(call["body"].get("send") is not True for call in conversation.sent if call["body"])
+
+
+# --- draft_id: only the user's own draft, for this VPS, holding what was asked ----------------
+
+def test_a_draft_holding_another_package_is_refused_naming_both(conversation):
+    reads(conversation)
+    conversation.expect("POST", UPGRADE, body={"send": False, "draftId": 6213},
+                        reply=estimate(prorated=230.5, recurring=600, draft_id=6213, product_id="1939"))
+    result, failed = run_module(module, {"vmid": 10001, "package": "1938", "draft_id": 6213})
+    assert failed
+    assert "draft 6213 holds package 1939, not the requested package 1938" in result["msg"]
+    assert "Nothing was ordered" in result["msg"]
+    assert conversation.calls() == [("GET", DETAILS), ("GET", BILLING), ("POST", UPGRADE)]
+
+
+def test_a_draft_of_another_vps_or_cycle_is_refused(conversation):
+    reads(conversation)
+    conversation.expect("POST", UPGRADE, body={"send": False, "draftId": 6213},
+                        reply=estimate(draft_id=6213, account_id=10002, cycle="m"))
+    result, failed = run_module(module, {"vmid": 10001, "cycle": "annually", "draft_id": 6213})
+    assert failed
+    assert "draft 6213 is for VPS 10002, not vmid 10001" in result["msg"]
+    assert "draft 6213 holds billing cycle unknown, not the requested cycle annually" in result["msg"]
+    assert len(conversation.sent) == 3
+
+
+def test_an_estimate_answered_with_another_draft_id_is_never_ordered(conversation):
+    reads(conversation)
+    conversation.expect("POST", UPGRADE, body={"send": False, "draftId": 6213}, reply=estimate(draft_id=7777))
+    result, failed = run_module(module, {"vmid": 10001, "package": "1938", "draft_id": 6213})
+    assert failed
+    assert "HostUp answered the estimate of draft 6213 with draft 7777" in result["msg"]
+    assert all(call["body"].get("send") is not True for call in conversation.sent if call["body"])
+
+
+def test_a_draft_holding_other_resources_is_refused(conversation):
+    reads(conversation)
+    conversation.expect("POST", UPGRADE, body={"send": False, "resources": {"2232": 120}},
+                        reply=estimate(prorated=40, recurring=219, options={"2232": option(2232, "sliderinput", 120)}))
+    conversation.expect("POST", UPGRADE, body={"send": False, "draftId": 6213},
+                        reply=estimate(draft_id=6213, options={"2232": option(2232, "sliderinput", 80)}))
+    result, failed = run_module(module, {"vmid": 10001, "resources": {"2232": 120}, "draft_id": 6213})
+    assert failed
+    assert "draft 6213 holds 80 for option 2232, not the requested 120" in result["msg"]
+
+
+def test_a_used_or_unknown_draft_is_named_as_a_draft_not_as_a_vps(conversation):
+    reads(conversation)
+    conversation.expect("POST", UPGRADE, body={"send": False, "draftId": 6213}, status=404,
+                        reply=api_error(404, "NOT_FOUND", "Order draft 6213 not found", "rid-404"))
+    result, failed = run_module(module, {"vmid": 10001, "package": "1938", "draft_id": 6213})
+    assert failed
+    assert "No such draft: check draft_id; HostUp has no open draft 6213 for this VPS" in result["msg"]
+    assert "check vmid" not in result["msg"].lower()
+
+
+def test_draft_id_with_a_cycle_already_in_place_orders_nothing(conversation):
+    conversation.expect("GET", DETAILS, reply=details(cycle="Annually"))
+    conversation.expect("GET", BILLING, reply=billing(current="a"))
+    result, failed = run_module(module, {"vmid": 10001, "cycle": "annually", "draft_id": 6213})
+    assert not failed and result["changed"] is False
+    assert conversation.calls() == [("GET", DETAILS), ("GET", BILLING)]
+
+
+def test_draft_id_with_resources_already_in_place_orders_nothing(conversation):
+    reads(conversation)
+    conversation.expect("POST", UPGRADE, body={"send": False, "resources": {"2232": 40}},
+                        reply=estimate(prorated=0, recurring=139, options={"2232": option(2232, "sliderinput")}))
+    result, failed = run_module(module, {"vmid": 10001, "resources": {"2232": 40}, "draft_id": 6213})
+    assert not failed and result["changed"] is False and result["order"] is None
+
+
+def test_draft_id_with_a_list_option_orders_exactly_that_draft(conversation):
+    reads(conversation)
+    conversation.expect("POST", UPGRADE, body={"send": False, "resources": {"2209": "debian-12"}},
+                        reply=estimate(prorated=0, recurring=139, options={"2209": option(2209, "select")}))
+    conversation.expect("POST", UPGRADE, body={"send": False, "draftId": 6213},
+                        reply=estimate(prorated=0, recurring=139, draft_id=6213,
+                                       options={"2209": option(2209, "select", "debian-12")}))
+    conversation.expect("POST", UPGRADE, body={"send": True, "draftId": 6213}, reply=ordered(6213))
+    result, failed = run_module(module, {"vmid": 10001, "resources": {"2209": "debian-12"}, "draft_id": 6213})
+    assert not failed and result["changed"] is True
+    assert result["applied"] is None  # HostUp has no read of an OS choice
+
+
+# --- resources: no "already so" without evidence -------------------------------------------
+
+@pytest.mark.parametrize("resources, options, named", [
+    ({"2259": 1}, {"2259": option(2259, "select")}, "2259 (a list option)"),
+    ({"2209": "ubuntu-24"}, {"2209": option(2209, "select")}, "2209 (a list option)"),
+    ({"2999": 3}, {}, "2999 (not described by HostUp)"),
+])
+@pytest.mark.parametrize("check_mode", [True, False])
+def test_a_free_or_list_option_with_no_price_difference_is_never_claimed_in_place(
+        conversation, resources, options, named, check_mode):
+    reads(conversation)
+    conversation.expect("POST", UPGRADE, body=dict(send=False, resources=resources),
+                        reply=estimate(prorated=0, recurring=139, draft_id=5260, options=options))
+    result, failed = run_module(module, {"vmid": 10001, "resources": resources}, check_mode=check_mode)
+    assert failed
+    assert "HostUp cannot read the current value of option %s of VPS 10001" % named in result["msg"]
+    assert "Nothing was ordered" in result["msg"] and "draft_id: 5260" in result["msg"]
+    assert result["unreadable_options"] == list(resources)
+    assert all(call["body"].get("send") is not True for call in conversation.sent if call["body"])
+
+
+def test_an_equal_price_swap_of_two_quantity_options_is_found_and_ordered(conversation):
+    swap = {"2232": 50, "2210": 20}  # 10 GB more NVMe, 20 GB less extra storage: the same price
+    quantity = {"2232": option(2232, "sliderinput"), "2210": option(2210, "slider")}
+    reads(conversation)
+    conversation.expect("POST", UPGRADE, body={"send": False, "resources": swap},
+                        reply=estimate(prorated=0, recurring=139, draft_id=5260, options=quantity))
+    conversation.expect("POST", UPGRADE, body={"send": False, "resources": {"2210": 20}},
+                        reply=estimate(prorated=-5, recurring=129, draft_id=5261, options=quantity))
+    conversation.expect("POST", UPGRADE, body={"send": True, "draftId": 5260}, reply=ordered(5260))
+    result, failed = run_module(module, {"vmid": 10001, "resources": swap})
+    assert not failed and result["changed"] is True
+    assert result["estimate"]["draft_id"] == 5260
+
+
+# --- replies and numbers ------------------------------------------------------------------------
+
+def test_an_order_answered_with_data_success_false_and_no_order_id_is_a_failure(conversation):
+    reads(conversation)
+    conversation.expect("POST", UPGRADE, body=ESTIMATE_BIG_PLAN, reply=estimate())
+    conversation.expect("POST", UPGRADE, body=ORDER_DRAFT, reply={
+        "success": True, "requestId": "rid-order", "data": {"success": False, "message": "Draft could not be converted"}})
+    result, failed = run_module(module, {"vmid": 10001, "package": "1938"})
+    assert failed
+    assert "HostUp answered success: false (Draft could not be converted)" in result["msg"]
+    assert "probably nothing was ordered, but this cannot be proven" in result["msg"]
+    assert result["order"]["order_id"] is None
+
+
+def test_an_order_reply_without_an_order_id_is_a_failure(conversation):
+    reads(conversation)
+    conversation.expect("POST", UPGRADE, body=ESTIMATE_BIG_PLAN, reply=estimate())
+    conversation.expect("POST", UPGRADE, body=ORDER_DRAFT, reply={
+        "success": True, "requestId": "rid-order", "data": {"success": True, "message": "OK"}})
+    result, failed = run_module(module, {"vmid": 10001, "package": "1938"})
+    assert failed and "answered without an order id" in result["msg"]
+    assert "Check the VPS" in result["msg"]
+
+
+@pytest.mark.parametrize("prorated", ["NaN", "inf", "-Infinity"])
+def test_a_prorated_that_is_no_finite_number_passes_no_budget(conversation, prorated):
+    reads(conversation)
+    conversation.expect("POST", UPGRADE, body=ESTIMATE_BIG_PLAN, reply=estimate(prorated=prorated))
+    result, failed = run_module(module, {"vmid": 10001, "package": "1938", "max_prorated": 100})
+    assert failed
+    assert "Over budget, nothing was ordered: HostUp's estimate gave no finite amount due now (prorated %s)" % (
+        prorated) in result["msg"]
+    assert len(conversation.sent) == 3
+
+
+def test_a_setup_fee_above_prorated_is_what_the_budget_compares(conversation):
+    reads(conversation)
+    conversation.expect("POST", UPGRADE, body=ESTIMATE_BIG_PLAN, reply=estimate(draft_total=560.0, setup=500))
+    result, failed = run_module(module, {"vmid": 10001, "package": "1938", "max_prorated": 100})
+    assert failed
+    assert "560.00 due now is more than max_prorated 100.00" in result["msg"]
+    assert result["estimate"]["prorated"] == 60.0 and result["estimate"]["due_now"] == 560.0
+    assert len(conversation.sent) == 3
+
+
+# --- wait -----------------------------------------------------------------------------------------
+
+def test_an_order_applied_later_is_polled_until_details_show_it(conversation, sleeps):
+    reads(conversation)
+    conversation.expect("POST", UPGRADE, body=ESTIMATE_BIG_PLAN, reply=estimate())
+    conversation.expect("POST", UPGRADE, body=ORDER_DRAFT, reply=ordered())
+    conversation.expect("GET", DETAILS, reply=details())
+    conversation.expect("GET", BILLING, reply=billing())
+    conversation.expect("GET", DETAILS, reply=details(product_id="1938"))
+    result, failed = run_module(module, {"vmid": 10001, "package": "1938"})
+    assert not failed and result["applied"] is True
+    assert sleeps == [0.5]
+
+
+def test_an_order_not_shown_in_time_fails_naming_the_order_and_invoice(conversation, sleeps):
+    reads(conversation)
+    conversation.expect("POST", UPGRADE, body=ESTIMATE_BIG_PLAN, reply=estimate())
+    conversation.expect("POST", UPGRADE, body=ORDER_DRAFT, reply=ordered())
+    for _poll in range(3):
+        conversation.expect("GET", DETAILS, reply=details())
+        conversation.expect("GET", BILLING, reply=billing())
+    result, failed = run_module(module, {"vmid": 10001, "package": "1938", "wait_timeout": 1})
+    assert failed and result["applied"] is False
+    assert sleeps == [0.5, 0.5]
+    assert "for VPS 10001 was ordered (order 34890, invoice 49527)" in result["msg"]
+    assert "not yet visible" in result["msg"] and "would order it again" in result["msg"]
+    assert result["order"]["order_id"] == "34890"
+
+
+def test_resources_ordered_cannot_be_read_back_so_applied_is_null(conversation):
+    reads(conversation)
+    conversation.expect("POST", UPGRADE, body={"send": False, "resources": {"2232": 80}},
+                        reply=estimate(prorated=20.0, recurring=179))
+    conversation.expect("POST", UPGRADE, body=ORDER_DRAFT, reply=ordered())
+    result, failed = run_module(module, {"vmid": 10001, "resources": {"2232": 80}})
+    assert not failed and result["changed"] is True and result["applied"] is None

@@ -1,0 +1,350 @@
+# -*- coding: utf-8 -*-
+# Copyright: hostup.cloud contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+name: hostup
+short_description: The VPSes of a HostUp account as inventory hosts
+version_added: 0.2.0
+description:
+  - Lists the services of a HostUp account with C(GET /api/client-accounts) and makes one
+    host per VPS, then reads each VPS with C(GET /api/vps-accounts/{id}) for its IP address,
+    operating system and resources (a few at a time, through the same client as the modules,
+    with the same retries, HTTP 429 waits and errors).
+  - "Which services are VPSes: HostUp's list covers every service of the account (VPS, web
+    hosting, domains) and does not document which field marks a VPS. The built-in rule is
+    an inference from HostUp's documented example: a service is a VPS when its
+    C(extra_details.usage) carries a C(vmdata) block (the usage of a virtual machine). A
+    service is kept only if HostUp's per-VPS read knows it; a service it answers HTTP 404
+    for is not a VPS and is left out."
+  - When O(filters) is set, the filters decide instead of the built-in rule; every service
+    is read, and those the per-VPS read knows and all filters accept become hosts. Use this
+    when the rule misses a VPS (for example one too new to have usage data).
+  - The host name is the VPS's hostname, else its name (label), else C(hostup-<vmid>). A name
+    that two VPSes share stays with the lowest vmid; the others get C(-<vmid>) appended.
+  - Every host is in the group C(hostup_vps), the group the example playbooks target.
+  - Only the host variables listed under O(hostvars_prefix) are set. The customer's name
+    and company name, which HostUp's list carries, never become host variables and never
+    reach the cache.
+  - O(api_key) and O(api_url) may be templates (lookups, vaulted values), read from the inventory
+    file only; a value from the environment is taken as it is.
+  - The inventory file must be named C(hostup.yml), C(hostup.yaml), or end in
+    C(.hostup.yml) or C(.hostup.yaml).
+extends_documentation_fragment:
+  - hostup.cloud.api
+  - ansible.builtin.constructed
+  - ansible.builtin.inventory_cache
+options:
+  plugin:
+    description: The name of this plugin; it marks the file as this plugin's.
+    type: str
+    required: true
+    choices:
+      - hostup.cloud.hostup
+  api_key:
+    description:
+      - HostUp API key, sent in the C(X-API-Key) header. It needs the C(read:vm) scope.
+      - If not set, the value of the E(HOSTUP_API_KEY) environment variable is used.
+      - May be a template, such as a lookup (see the examples), or a vaulted value.
+    required: false
+    env:
+      - name: HOSTUP_API_KEY
+  api_url:
+    env:
+      - name: HOSTUP_API_URL
+  filters:
+    description:
+      - Jinja conditions (without C({{ }})) on each VPS's host variables, such as
+        C(hostup_status == 'Active'); a VPS is a host only when every condition is true.
+      - When set, they replace the built-in rule that tells VPSes from other services
+        (see the description).
+      - A condition that fails to evaluate for a VPS (for example one naming a variable that
+        VPS lacks) leaves it out, or fails the inventory when O(strict=true).
+    type: list
+    elements: str
+    default: []
+  hostvars_prefix:
+    description:
+      - Prefix of the host variables this plugin sets. With the default they are
+        C(hostup_vmid) (int), C(hostup_name), C(hostup_hostname), C(hostup_status),
+        C(hostup_product_id), C(hostup_product_name), C(hostup_cycle) (C(monthly) or
+        C(annually)), C(hostup_price) (the recurring price per cycle), C(hostup_next_due),
+        and where HostUp gives them C(hostup_ip) (also set as C(ansible_host)), C(hostup_os),
+        C(hostup_cpu), C(hostup_ram) and C(hostup_disk).
+      - Letters, digits and underscores, not starting with a digit.
+    type: str
+    default: hostup_
+notes:
+  - The inventory cache holds the whitelisted host variables only, never HostUp's replies;
+    C(ansible-inventory --flush-cache) reads HostUp afresh.
+"""
+
+EXAMPLES = r"""
+# hostup.yml: every VPS of the account; the key comes from HOSTUP_API_KEY.
+plugin: hostup.cloud.hostup
+
+---
+# prod.hostup.yml: the key from a lookup, groups by plan and billing cycle
+# (plan_1937, cycle_monthly, ...), and only the active VPSes.
+plugin: hostup.cloud.hostup
+api_key: "{{ lookup('ansible.builtin.env', 'HOSTUP_PROD_KEY') }}"
+filters:
+  - hostup_status == 'Active'
+keyed_groups:
+  - key: hostup_product_id
+    prefix: plan
+  - key: hostup_cycle
+    prefix: cycle
+groups:
+  big: hostup_ram is defined and hostup_ram >= 8
+compose:
+  ansible_user: "'root'"
+
+---
+# cached.hostup.yml: read HostUp at most once an hour; --flush-cache reads it afresh.
+plugin: hostup.cloud.hostup
+cache: true
+cache_plugin: ansible.builtin.jsonfile
+cache_connection: ~/.cache/hostup-inventory
+cache_timeout: 3600
+
+---
+# all-services.hostup.yml: the filters decide which services are VPSes, for a VPS the
+# built-in rule misses; services HostUp's per-VPS read does not know are left out.
+plugin: hostup.cloud.hostup
+filters:
+  - hostup_product_name is search('VPS')
+"""
+
+import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from ansible.errors import AnsibleParserError
+from ansible.module_utils.common.text.converters import to_native, to_text
+from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
+
+from ansible_collections.hostup.cloud.plugins.module_utils.client import (
+    HAS_REQUESTS,
+    HostUpClient,
+    HostUpError,
+    check_api_url,
+    normalize_api_key,
+)
+from ansible_collections.hostup.cloud.plugins.module_utils.vps import read_services, read_vps_account
+
+FILE_NAMES = ("hostup.yml", "hostup.yaml")
+FILE_SUFFIXES = (".hostup.yml", ".hostup.yaml")
+
+# The host variables, in the order they are documented: nothing else becomes one.
+HOSTVARS = ("vmid", "name", "hostname", "status", "product_id", "product_name", "cycle", "price", "next_due",
+            "ip", "os", "cpu", "ram", "disk")
+# These are set only where HostUp gives them.
+OPTIONAL_HOSTVARS = ("ip", "os", "cpu", "ram", "disk")
+
+DEFAULT_GROUP = "hostup_vps"
+
+# Per-VPS reads in flight at once: fast for a large fleet, gentle on HostUp's rate limit.
+DETAIL_WORKERS = 8
+
+VARIABLE_PREFIX = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
+
+    NAME = "hostup.cloud.hostup"
+
+    def verify_file(self, path):
+        if not super(InventoryModule, self).verify_file(path):
+            return False
+        name = to_text(path).replace("\\", "/").rsplit("/", 1)[-1]
+        return name in FILE_NAMES or name.endswith(FILE_SUFFIXES)
+
+    def parse(self, inventory, loader, path, cache=True):
+        super(InventoryModule, self).parse(inventory, loader, path, cache)
+        self._read_config_data(path)
+        settings = self._settings()
+
+        cache_key = self.get_cache_key(path)
+        use_cache = self.get_option("cache")
+        vps_list = None
+        if use_cache and cache:
+            try:
+                vps_list = self._cache[cache_key]
+            except KeyError:
+                vps_list = None
+        if vps_list is None:
+            try:
+                vps_list = self._read_account(settings)
+            except HostUpError as error:
+                raise AnsibleParserError("hostup.cloud.hostup: %s" % error.one_line())
+            if use_cache:
+                self._cache[cache_key] = vps_list
+        self._populate(vps_list)
+
+    # --- options ----------------------------------------------------------------
+
+    def _settings(self):
+        """The connection options, templated and checked before any request."""
+        if not HAS_REQUESTS:
+            raise AnsibleParserError("hostup.cloud.hostup needs the Python library requests on the controller")
+        try:
+            api_key = normalize_api_key(self._templated("api_key"))
+        except ValueError as problem:  # says what is wrong with the key, never what it is
+            raise AnsibleParserError("hostup.cloud.hostup: api_key %s" % problem)
+        api_url = self._templated("api_url")
+        problem = check_api_url(api_url)
+        if problem:
+            raise AnsibleParserError("hostup.cloud.hostup: api_url %s" % problem)
+        if self.get_option("api_timeout") < 1:
+            raise AnsibleParserError("hostup.cloud.hostup: api_timeout must be 1 second or more, got %d"
+                                     % self.get_option("api_timeout"))
+        if self.get_option("rate_limit_wait") < 0:
+            raise AnsibleParserError("hostup.cloud.hostup: rate_limit_wait must be 0 or more, got %d"
+                                     % self.get_option("rate_limit_wait"))
+        if not VARIABLE_PREFIX.match(self.get_option("hostvars_prefix")):
+            raise AnsibleParserError("hostup.cloud.hostup: hostvars_prefix must be letters, digits and underscores, "
+                                     "not starting with a digit, got %r" % self.get_option("hostvars_prefix"))
+        return {
+            "api_url": api_url,
+            "api_key": api_key,
+            "timeout": self.get_option("api_timeout"),
+            "validate_certs": self.get_option("validate_certs"),
+            "rate_limit_wait": float(self.get_option("rate_limit_wait")),
+        }
+
+    def _templated(self, option):
+        # The inventory file's values are trusted templates (a lookup, a vaulted value);
+        # an environment variable's value is taken as it is.
+        value = self.get_option(option)
+        if value is None:
+            return None
+        try:
+            value = self.templar.template(value)
+        except Exception as error:  # pylint: disable=broad-except
+            raise AnsibleParserError("hostup.cloud.hostup: %s could not be templated: %s" % (option, to_native(error)))
+        return to_text(value) if value is not None else None
+
+    # --- reading HostUp -----------------------------------------------------------
+
+    def _read_account(self, settings):
+        """The account's VPSes as whitelisted dicts (what the cache holds), by vmid."""
+        services = read_services(HostUpClient(**settings))
+        filtered = bool(self.get_option("filters"))
+        candidates = sorted((s for s in services if filtered or s["looks_like_vps"]), key=lambda s: s["vmid"])
+        details = self._read_details(settings, [s["vmid"] for s in candidates])
+        vps_list = []
+        for service in candidates:
+            detail = details[service["vmid"]]
+            if detail is None:
+                if service["looks_like_vps"]:
+                    self.display.warning("hostup.cloud.hostup: service %d looks like a VPS, but HostUp's VPS read "
+                                         "does not know it; left out" % service["vmid"])
+                continue
+            vps_list.append(_vps_vars(service, detail))
+        return vps_list
+
+    def _read_details(self, settings, vmids):
+        """GET vps-accounts/{id} for each vmid, DETAIL_WORKERS at a time; the first failure stops the rest."""
+        if not vmids:
+            return {}
+        local = threading.local()
+        failed = threading.Event()
+
+        def read(vmid):
+            if failed.is_set():
+                return None
+            # requests.Session is not documented as thread safe: one client per worker.
+            if getattr(local, "client", None) is None:
+                local.client = HostUpClient(**settings)
+            try:
+                return read_vps_account(local.client, vmid)
+            except HostUpError:
+                failed.set()
+                raise
+
+        with ThreadPoolExecutor(max_workers=min(DETAIL_WORKERS, len(vmids))) as pool:
+            return dict(zip(vmids, pool.map(read, vmids)))
+
+    # --- building the inventory ---------------------------------------------------
+
+    def _populate(self, vps_list):
+        prefix = self.get_option("hostvars_prefix")
+        strict = self.get_option("strict")
+        names = _host_names(vps_list)
+        for vps in vps_list:
+            hostvars = dict((prefix + key, vps[key]) for key in HOSTVARS
+                            if key in vps and (vps[key] is not None or key not in OPTIONAL_HOSTVARS))
+            if vps.get("ip"):
+                hostvars["ansible_host"] = vps["ip"]
+            name = names[vps["vmid"]]
+            if not self._accepted(name, hostvars, strict):
+                continue
+            self.inventory.add_host(name, group=self.inventory.add_group(DEFAULT_GROUP))
+            for key, value in hostvars.items():
+                self.inventory.set_variable(name, key, value)
+            self._set_composite_vars(self.get_option("compose"), hostvars, name, strict=strict)
+            self._add_host_to_composed_groups(self.get_option("groups"), hostvars, name, strict=strict)
+            self._add_host_to_keyed_groups(self.get_option("keyed_groups"), hostvars, name, strict=strict)
+
+    def _accepted(self, name, hostvars, strict):
+        for condition in self.get_option("filters"):
+            try:
+                if not self._condition_holds(condition, hostvars):
+                    return False
+            except Exception as error:  # pylint: disable=broad-except
+                if strict:
+                    raise AnsibleParserError("hostup.cloud.hostup: filters: %r failed for host %s: %s"
+                                             % (condition, name, to_native(error)))
+                self.display.vvv("hostup.cloud.hostup: filters: %r failed for host %s, left out: %s"
+                                 % (condition, name, to_native(error)))
+                return False
+        return True
+
+    def _condition_holds(self, condition, hostvars):
+        self.templar.available_variables = hostvars
+        if hasattr(self.templar, "evaluate_conditional"):  # ansible-core 2.19 and later
+            return self.templar.evaluate_conditional(condition)
+        return _true(self._compose(condition, hostvars))
+
+
+def _vps_vars(service, detail):
+    """One VPS's host variables (without prefix) from the whitelisted list entry and VPS read."""
+    return {
+        "vmid": service["vmid"],
+        "name": service["label"] or detail["name"] or service["hostname"],
+        "hostname": service["hostname"],
+        "status": service["status"],
+        "product_id": service["product_id"],
+        "product_name": service["product_name"],
+        "cycle": service["cycle"],
+        "price": service["price"],
+        "next_due": service["next_due"],
+        "ip": detail["ip"],
+        "os": detail["os"],
+        "cpu": detail["cpu"],
+        "ram": detail["ram"],
+        "disk": detail["disk"],
+    }
+
+
+def _host_names(vps_list):
+    """vmid -> a unique host name; a shared name stays with the lowest vmid."""
+    names, taken = {}, set()
+    for vps in sorted(vps_list, key=lambda v: v["vmid"]):
+        name = vps["hostname"] or vps["name"] or "hostup-%d" % vps["vmid"]
+        while name in taken:
+            name = "%s-%d" % (name, vps["vmid"])
+        taken.add(name)
+        names[vps["vmid"]] = name
+    return names
+
+
+def _true(value):
+    # ansible-core before 2.19 renders a condition as text.
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "yes", "1")
+    return bool(value)

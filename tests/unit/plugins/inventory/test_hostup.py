@@ -1,0 +1,242 @@
+# -*- coding: utf-8 -*-
+# Copyright: hostup.cloud contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""hostup.cloud.hostup: the HTTP conversation, the VPS rule, the hostvar whitelist, names and errors."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import json
+import os
+
+import pytest
+import yaml
+
+from ansible import constants as C
+from ansible.errors import AnsibleParserError
+from ansible.inventory.data import InventoryData
+from ansible.parsing.dataloader import DataLoader
+from ansible.plugins.doc_fragments import constructed, inventory_cache
+from ansible.utils.plugin_docs import merge_fragment
+
+from ansible_collections.hostup.cloud.plugins.doc_fragments import api
+from ansible_collections.hostup.cloud.plugins.inventory import hostup as plugin_module
+from ansible_collections.hostup.cloud.tests.leaks import assert_no_leak
+from ansible_collections.hostup.cloud.tests.unit.helpers import KEY, api_error, ok
+
+try:
+    from ansible.module_utils import _internal as module_side
+except ImportError:  # ansible-core < 2.19 has no controller/target switch
+    module_side = None
+
+NAME = "hostup.cloud.hostup"
+LIST = "/api/client-accounts"
+HOLDER = {"firstname": "Ingridunit", "lastname": "Holmunitsson", "companyname": "Holmunit Konsult AB"}
+HOSTVARS = ["hostup_vmid", "hostup_name", "hostup_hostname", "hostup_status", "hostup_product_id",
+            "hostup_product_name", "hostup_cycle", "hostup_price", "hostup_next_due",
+            "hostup_ip", "hostup_os", "hostup_cpu", "hostup_ram", "hostup_disk"]
+
+
+def account(vmid, domain, vps=True, label="", cycle="Monthly", product_id="1937", name="VPS SM", total="139.00"):
+    """A service as GET /api/client-accounts documents it: strings, the holder's name, usage for a VM."""
+    entry = {"id": str(vmid), "manual": "0", "domain": domain, "billingcycle": cycle, "qty": "1",
+             "status": "Active", "total": total, "next_due": "2026-12-10", "product_id": product_id, "name": name,
+             "type": "Cloud" if vps else "Hosting", "client_id": "30000", "currency_id": "0", "group_id": "0",
+             "service_group_id": "0", "sort_order": "0", "label": label, "paytype": "Regular",
+             "component_form_name": "", "component_value_name": "", "extra_details": []}
+    entry.update(HOLDER)
+    if vps:
+        entry["extra_details"] = {"usage": {"vmdata": {str(vmid + 1000): {"uptime": 1, "netin": 2, "netout": 3}},
+                                            "current_unit": "GB"}}
+    return entry
+
+
+def vps_account(vmid, name, ip="192.0.2.10", cpu=2, ram=4, storage=40):
+    return ok({"vps_account": {
+        "id": str(vmid), "name": name, "ip": ip, "status": "Active", "vmStatus": "running", "proxmoxVmId": vmid + 1000,
+        "os": "Debian 12", "resources": {"cpu": cpu, "ram": ram, "storage": storage}, "price": 139,
+        "billingCycle": "Monthly", "currency": "SEK", "created": "2025-04-10", "tags": ["prod"],
+        "bandwidth": {"used": 1, "limit": 2000, "inbound": 1, "outbound": 1},
+        "root_password": "unit-root-password-never-a-hostvar"}}, "rid-%d" % vmid)
+
+
+@pytest.fixture(autouse=True)
+def controller(monkeypatch):
+    """The plugin runs on the controller; one per-VPS read at a time, so the conversation has one order."""
+    if module_side is not None:
+        monkeypatch.setattr(module_side, "is_controller", True)
+    monkeypatch.setattr(plugin_module, "DETAIL_WORKERS", 1)
+
+
+def new_plugin():
+    """The plugin with its documented options, as ansible's plugin loader would set it up.
+
+    (The loader itself cannot load it here: the tests import the collection from
+    PYTHONPATH, without ansible's collection loader.)
+    """
+    options = yaml.safe_load(plugin_module.DOCUMENTATION)["options"]
+    for fragment in (api.ModuleDocFragment, constructed.ModuleDocFragment, inventory_cache.ModuleDocFragment):
+        merge_fragment(options, yaml.safe_load(fragment.DOCUMENTATION)["options"])
+    C.config.initialize_plugin_configuration_definitions("inventory", NAME, options)
+    plugin = plugin_module.InventoryModule()
+    plugin._load_name = plugin.ansible_name = NAME  # pylint: disable=protected-access
+    plugin._redirected_names = plugin.ansible_aliases = [NAME]  # pylint: disable=protected-access
+    return plugin
+
+
+def parse(tmp_path, file_name="hostup.yml", **options):
+    config = dict({"plugin": NAME, "api_key": KEY}, **options)
+    path = tmp_path / file_name
+    path.write_text(json.dumps(config))
+    plugin = new_plugin()
+    inventory = InventoryData()
+    plugin.parse(inventory, DataLoader(), str(path), cache=True)
+    if options.get("cache"):
+        plugin.update_cache_if_changed()  # as ansible's inventory manager does after parse
+    return inventory
+
+
+def cache_entry(path):
+    """What the jsonfile cache plugin stored (ansible-core 2.19 wraps it in a ``__payload__`` string)."""
+    data = json.loads(path.read_text())
+    return json.loads(data["__payload__"]) if isinstance(data, dict) and "__payload__" in data else data
+
+
+def hostvars(inventory):
+    """Each host's variables, without those ansible sets on every host."""
+    return dict((name, dict((k, v) for k, v in host.vars.items() if k not in ("inventory_file", "inventory_dir")))
+                for name, host in inventory.hosts.items())
+
+
+def groups(inventory):
+    return dict((name, sorted(h.name for h in group.get_hosts()))
+                for name, group in inventory.groups.items() if name not in ("all", "ungrouped"))
+
+
+def test_lists_the_services_then_reads_each_vps_and_sets_the_documented_hostvars(conversation, tmp_path):
+    conversation.expect("GET", LIST, reply=ok({"accounts": [
+        account(10001, "web-1.example"), account(12303, "example.se", vps=False),
+        account(10003, "db-1.example", cycle="Annually", product_id="1938", name="VPS MD", total="2590.00")]}))
+    conversation.expect("GET", "/api/vps-accounts/10001", reply=vps_account(10001, "web-1"))
+    conversation.expect("GET", "/api/vps-accounts/10003", reply=vps_account(10003, "db-1", ip="192.0.2.11", ram=8))
+    inventory = parse(tmp_path)
+    assert hostvars(inventory) == {
+        "web-1.example": {
+            "hostup_vmid": 10001, "hostup_name": "web-1", "hostup_hostname": "web-1.example",
+            "hostup_status": "Active", "hostup_product_id": "1937", "hostup_product_name": "VPS SM",
+            "hostup_cycle": "monthly", "hostup_price": 139.0, "hostup_next_due": "2026-12-10",
+            "hostup_ip": "192.0.2.10", "ansible_host": "192.0.2.10", "hostup_os": "Debian 12",
+            "hostup_cpu": 2, "hostup_ram": 4, "hostup_disk": 40},
+        "db-1.example": {
+            "hostup_vmid": 10003, "hostup_name": "db-1", "hostup_hostname": "db-1.example",
+            "hostup_status": "Active", "hostup_product_id": "1938", "hostup_product_name": "VPS MD",
+            "hostup_cycle": "annually", "hostup_price": 2590.0, "hostup_next_due": "2026-12-10",
+            "hostup_ip": "192.0.2.11", "ansible_host": "192.0.2.11", "hostup_os": "Debian 12",
+            "hostup_cpu": 2, "hostup_ram": 8, "hostup_disk": 40},
+    }
+    assert groups(inventory) == {"hostup_vps": ["db-1.example", "web-1.example"]}
+    assert all(sent["headers"]["X-API-Key"] == KEY for sent in conversation.sent)
+
+
+def test_no_personal_data_or_unlisted_field_becomes_a_hostvar_or_reaches_the_cache(conversation, tmp_path):
+    entry = account(10001, "web-1.example")
+    entry.update(email="ingrid@holmunit.example", password="unit-account-password")
+    conversation.expect("GET", LIST, reply=ok({"accounts": [entry]}))
+    conversation.expect("GET", "/api/vps-accounts/10001", reply=vps_account(10001, "web-1"))
+    cache_dir = tmp_path / "cache"
+    inventory = parse(tmp_path, cache=True, cache_plugin="jsonfile",
+                      cache_connection=str(cache_dir), compose={"everything": "vars"})
+    (name, variables), = hostvars(inventory).items()
+    assert sorted(k for k in variables if k != "everything") == sorted(HOSTVARS + ["ansible_host"])
+    cached = [cache_entry(cache_dir / f) for f in os.listdir(str(cache_dir))]
+    assert len(cached) == 1 and sorted(cached[0][0]) == sorted(h[len("hostup_"):] for h in HOSTVARS)
+    text = json.dumps([variables, cached], default=str)
+    assert_no_leak(text, KEY, "ingrid@holmunit.example", "unit-account-password",
+                   "unit-root-password-never-a-hostvar", *HOLDER.values())
+
+
+def test_a_vps_without_ip_os_or_resources_gets_none_of_those_hostvars(conversation, tmp_path):
+    conversation.expect("GET", LIST, reply=ok({"accounts": [account(10001, "new.example")]}))
+    conversation.expect("GET", "/api/vps-accounts/10001", reply=ok({"vps_account": {"id": "10001", "name": ""}}))
+    variables = hostvars(parse(tmp_path))["new.example"]
+    assert sorted(variables) == sorted(HOSTVARS[:9])
+    assert variables["hostup_name"] == "new.example"
+
+
+def test_filters_replace_the_vps_rule_and_services_hostup_does_not_know_as_vps_are_left_out(conversation, tmp_path):
+    conversation.expect("GET", LIST, reply=ok({"accounts": [
+        account(10001, "web-1.example"), account(10002, "fresh.example", vps=False),
+        account(12303, "example.se", vps=False, name="Webbhotell")]}))
+    conversation.expect("GET", "/api/vps-accounts/10001", reply=vps_account(10001, "web-1"))
+    conversation.expect("GET", "/api/vps-accounts/10002", reply=vps_account(10002, "fresh", ip="192.0.2.12"))
+    conversation.expect("GET", "/api/vps-accounts/12303", status=404,
+                        reply=api_error(404, "NOT_FOUND", "Service not found not found"))
+    inventory = parse(tmp_path, filters=["hostup_product_name is search('VPS')", "hostup_ip != '192.0.2.10'"])
+    assert list(hostvars(inventory)) == ["fresh.example"]
+
+
+def test_host_names_are_unique_and_do_not_depend_on_the_order_of_the_list(conversation, tmp_path):
+    conversation.expect("GET", LIST, reply=ok({"accounts": [
+        account(10005, "web.example"), account(10002, "web.example"), account(10003, "", label="Shop"),
+        account(10004, "")]}))
+    for vmid in (10002, 10003, 10004, 10005):
+        conversation.expect("GET", "/api/vps-accounts/%d" % vmid, reply=vps_account(vmid, ""))
+    names = dict((v["hostup_vmid"], name) for name, v in hostvars(parse(tmp_path)).items())
+    assert names == {10002: "web.example", 10005: "web.example-10005", 10003: "Shop", 10004: "hostup-10004"}
+
+
+def test_keyed_groups_groups_compose_and_the_prefix(conversation, tmp_path):
+    conversation.expect("GET", LIST, reply=ok({"accounts": [
+        account(10001, "web-1.example"),
+        account(10003, "db-1.example", cycle="Annually", product_id="1938")]}))
+    conversation.expect("GET", "/api/vps-accounts/10001", reply=vps_account(10001, "web-1"))
+    conversation.expect("GET", "/api/vps-accounts/10003", reply=vps_account(10003, "db-1", ram=8))
+    inventory = parse(tmp_path, hostvars_prefix="hu_", keyed_groups=[{"key": "hu_product_id", "prefix": "plan"}],
+                      groups={"big": "hu_ram >= 8"}, compose={"ansible_user": "'admin'"})
+    assert groups(inventory) == {"hostup_vps": ["db-1.example", "web-1.example"], "plan_1937": ["web-1.example"],
+                                 "plan_1938": ["db-1.example"], "big": ["db-1.example"]}
+    assert hostvars(inventory)["db-1.example"]["hu_vmid"] == 10003
+    assert hostvars(inventory)["db-1.example"]["ansible_user"] == "admin"
+
+
+def test_a_templated_key_from_an_env_lookup_is_sent(conversation, tmp_path, monkeypatch):
+    monkeypatch.setenv("UNIT_HOSTUP_KEY", "key-from-a-lookup")
+    conversation.expect("GET", LIST, reply=ok({"accounts": []}))
+    parse(tmp_path, api_key="{{ lookup('env', 'UNIT_HOSTUP_KEY') }}")
+    assert conversation.sent[0]["headers"]["X-API-Key"] == "key-from-a-lookup"
+
+
+def test_a_failed_vps_read_fails_the_inventory_in_one_line_and_stops_the_other_reads(conversation, tmp_path):
+    conversation.expect("GET", LIST, reply=ok({"accounts": [account(10001, "a.example"), account(10002, "b.example")]}))
+    conversation.expect("GET", "/api/vps-accounts/10001", status=403,
+                        reply=api_error(403, "FORBIDDEN", "Missing scope", request_id="rid-403"))
+    with pytest.raises(AnsibleParserError) as raised:
+        parse(tmp_path)
+    message = str(raised.value.message)
+    assert message.startswith("hostup.cloud.hostup: GET /api/vps-accounts/10001 failed: HTTP 403 FORBIDDEN: "
+                              "Missing scope (requestId rid-403)")
+    assert "\n" not in message
+
+
+@pytest.mark.parametrize("options, problem", [
+    ({"api_key": ""}, "api_key is empty"),
+    ({"api_url": "http://hostup.example"}, "api_url uses plain http to hostup.example"),
+    ({"api_timeout": 0}, "api_timeout must be 1 second or more"),
+    ({"hostvars_prefix": "1x"}, "hostvars_prefix must be letters, digits and underscores"),
+])
+def test_bad_options_fail_naming_the_option_before_any_request(conversation, tmp_path, monkeypatch, options, problem):
+    monkeypatch.delenv("HOSTUP_API_KEY", raising=False)
+    with pytest.raises(AnsibleParserError) as raised:
+        parse(tmp_path, **options)
+    assert problem in str(raised.value.message)
+    assert conversation.sent == []
+
+
+@pytest.mark.parametrize("file_name, accepted", [
+    ("hostup.yml", True), ("hostup.yaml", True), ("prod.hostup.yml", True), ("prod.hostup.yaml", True),
+    ("inventory.yml", False), ("hostup.json", False), ("myhostup.yml", False),
+])
+def test_verify_file_accepts_the_documented_names(tmp_path, file_name, accepted):
+    path = tmp_path / file_name
+    path.write_text("plugin: hostup.cloud.hostup\n")
+    assert new_plugin().verify_file(str(path)) is accepted

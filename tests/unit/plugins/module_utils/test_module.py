@@ -1,0 +1,76 @@
+# -*- coding: utf-8 -*-
+# Copyright: hostup.cloud contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The common options: checked before any request, the key protected in every form."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import json
+
+import pytest
+
+from ansible_collections.hostup.cloud.plugins.module_utils.module import VMID_OPTION, HostUpModule
+from ansible_collections.hostup.cloud.plugins.modules import hostup_vps_info
+from ansible_collections.hostup.cloud.tests.unit.helpers import KEY, module_args, run_module
+from ansible_collections.hostup.cloud.tests.unit.plugins.modules.replies import BILLING, DETAILS, billing, details
+
+
+def run_for_real(args, capsys):
+    """Run hostup_vps_info with Ansible's own exit/fail (and so its no_log masking); return its JSON output."""
+    with module_args(dict(args, _ansible_check_mode=False, _ansible_diff=False)):
+        with pytest.raises(SystemExit):
+            hostup_vps_info.main()
+    return json.loads(capsys.readouterr().out)
+
+
+@pytest.mark.parametrize("raw", ["", " ", "\n", " \t\n"])
+def test_an_empty_key_fails_before_any_request_naming_api_key(conversation, capsys, raw):
+    result = run_for_real({"vmid": 10001, "api_key": raw}, capsys)
+    assert result["failed"] is True
+    assert result["msg"].startswith("api_key is empty: set api_key, or the HOSTUP_API_KEY environment variable")
+    assert "********" not in result["msg"]  # a blank "key" masks nothing
+    assert conversation.sent == []
+
+
+def test_an_empty_hostup_api_key_variable_fails_before_any_request(conversation, monkeypatch):
+    monkeypatch.setenv("HOSTUP_API_KEY", "")
+    result, failed = run_module(hostup_vps_info, {"vmid": 10001, "api_key": None})
+    assert failed and "api_key is empty" in result["msg"] and "HOSTUP_API_KEY" in result["msg"]
+    assert conversation.sent == []
+
+
+@pytest.mark.parametrize("bad", ["head-7f3a\ntail-9b1c", "snow-\u2603-man-key", "bell-\x07-key-2c1d"])
+def test_a_key_no_header_can_carry_fails_without_showing_it(conversation, capsys, bad):
+    result = run_for_real({"vmid": 10001, "api_key": bad}, capsys)
+    shown = json.dumps(result, ensure_ascii=False)
+    assert "api_key contains a character that an HTTP header cannot carry" in result["msg"]
+    assert not [form for form in (bad, repr(bad)[1:-1], json.dumps(bad)[1:-1], "head-7f3a", "tail-9b1c",
+                                  "snow-", "bell-") if form in shown]
+    assert conversation.sent == []
+
+
+def test_a_newline_terminated_key_is_sent_stripped(conversation):
+    conversation.expect("GET", DETAILS, reply=details())
+    conversation.expect("GET", BILLING, reply=billing())
+    result, failed = run_module(hostup_vps_info, {"vmid": 10001, "api_key": KEY + "\n"})
+    assert not failed
+    assert [sent["headers"]["X-API-Key"] for sent in conversation.sent] == [KEY, KEY]
+
+
+def test_the_stripped_key_and_its_escaped_forms_are_masked_by_ansible_too():
+    with module_args({"vmid": 10001, "api_key": " " + KEY + "\n"}):
+        hostup = HostUpModule({"vmid": VMID_OPTION})
+    masked = hostup.ansible.no_log_values
+    assert set([KEY, " " + KEY + "\n", repr(" " + KEY + "\n")[1:-1], json.dumps(" " + KEY + "\n")[1:-1]]) <= masked
+    assert " " not in masked and "" not in masked
+
+
+@pytest.mark.parametrize("option, value, words", [
+    ("rate_limit_wait", -1, "rate_limit_wait must be 0 (fail at once on HTTP 429) or more seconds, got -1"),
+    ("api_timeout", 0, "api_timeout must be 1 second or more"),
+])
+def test_bad_common_options_fail_before_any_request(conversation, option, value, words):
+    result, failed = run_module(hostup_vps_info, {"vmid": 10001, option: value})
+    assert failed and words in result["msg"]
+    assert conversation.sent == []
