@@ -4,7 +4,7 @@
 # ansible-core, requests and pytest (.venv-matrix/core-<version>, rebuilt when what it
 # should hold changes), the tarball installed into it, and:
 #   1. ansible-doc of every plugin and role of the installed copy (tests/matrix/check_docs.py)
-#   2. the unit tests, importing the installed copy
+#   2. the checkout's unit tests
 #   3. tests/matrix/smoke.yml against the simulator: every module (check, real, rerun,
 #      diff) on the controller's Python and on Python 3.9 when this machine has one, and
 #      the role twice; with the spend callback enabled when it is in the tree
@@ -92,8 +92,8 @@ step_playbooks_by_fqcn() {
   expect_output "$work/playbooks.out" \
     "web-1.sim.example (vmid 10001): VPS SM, 2 CPU / 4 GB RAM / 40 GB disk, billed monthly" \
     "Total due now:" \
-    "VPS 10004 (VPS XS, monthly): recurring 59.00 -> 139.00 SEK" \
-    "monthly -> annually"
+    "VPS 10004 (VPS XS, monthly): due now" \
+    "monthly -> annually: due now"
   local orders
   orders=$(ordering_calls)
   [ -z "$orders" ] || { echo "check-mode playbooks sent ordering calls: $orders"; return 1; }
@@ -116,6 +116,7 @@ PY
 # --- the inventory plugin (plugins/inventory/hostup.py), once it is in the tree ------
 step_inventory_plugin() {
   printf 'plugin: hostup.cloud.hostup\n' > "$work/hostup.yml"
+  export ANSIBLE_INVENTORY_UNPARSED_FAILED=true  # a plugin error fails, not an empty inventory
   ansible-inventory -i "$work/hostup.yml" --graph > "$work/inventory-graph.out" 2>&1 \
     || { cat "$work/inventory-graph.out"; return 1; }
   ansible-inventory -i "$work/hostup.yml" --list > "$work/inventory-list.json" 2>"$work/inventory-list.err" \
@@ -170,13 +171,14 @@ run_step() {
       export PATH="$venv/bin:$PATH" ANSIBLE_COLLECTIONS_PATH="$venv/collections"
       unset PYTHONPATH
       export ANSIBLE_LOCALHOST_WARNING=False ANSIBLE_INVENTORY_UNPARSED_WARNING=False ANSIBLE_NOCOLOR=1
-      ansible --version | head -n 1
       [ "$(python -c 'from ansible.release import __version__; print(__version__)')" = "$version" ]
       rm -rf "$venv/collections"
       ansible-galaxy collection install "$TARBALL" -p "$venv/collections" --force
       ;;
     ansible-doc) python tests/matrix/check_docs.py "$collection" ;;
-    units) PYTHONPATH="$venv/collections" python -m pytest -p no:cacheprovider -q tests/unit ;;
+    # The checkout's unit tests on this ansible-core (they read files of the checkout, such as
+    # galaxy.yml, that the installed copy does not have): make setup's symlink tree.
+    units) PYTHONPATH="$root/.venv/collections" python -m pytest -p no:cacheprovider -q tests/unit ;;
     simulator) start_simulator "$work" matrix-key --fleet 4 ;;
     smoke-playbook) step_smoke_playbook ;;
     playbooks-by-fqcn) step_playbooks_by_fqcn ;;

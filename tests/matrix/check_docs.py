@@ -23,6 +23,12 @@ COLLECTION = "hostup.cloud"
 DOC_TYPES = {"modules": "module", "inventory": "inventory", "callback": "callback", "lookup": "lookup",
              "connection": "connection", "become": "become", "cache": "cache", "vars": "vars",
              "strategy": "strategy"}
+# Problems known and owned elsewhere: printed on every run, and an entry that no longer
+# matches a problem fails, so the list cannot outlive the gap.
+KNOWN_GAPS = {
+    # The team standard asks EXAMPLES of every plugin; the spend callback has none yet.
+    ("callback", "spend"): "no EXAMPLES",
+}
 # plugins/<directory> that holds code or docs for other plugins, not plugins of its own
 NOT_PLUGINS = ("module_utils", "doc_fragments", "plugin_utils", "action", "__pycache__")
 
@@ -83,8 +89,14 @@ def main(collection_dir):
         for name in names:
             entry = docs.get("%s.%s" % (COLLECTION, name))
             problems = problems_of_plugin(doc_type, entry) if entry else ["ansible-doc found nothing"]
+            gap = KNOWN_GAPS.get((doc_type, name))
+            if gap and gap not in problems:
+                failures.append("%s %s.%s: KNOWN_GAPS says %r, which is fixed: remove the entry" % (doc_type, COLLECTION, name, gap))
+            known = [p for p in problems if p == gap]
+            problems = [p for p in problems if p != gap]
             failures += ["%s %s.%s: %s" % (doc_type, COLLECTION, name, p) for p in problems]
-            print("ansible-doc -t %s %s.%s: %s" % (doc_type, COLLECTION, name, "; ".join(problems) or "ok"))
+            print("ansible-doc -t %s %s.%s: %s%s" % (doc_type, COLLECTION, name, "; ".join(problems) or "ok",
+                                                     "".join(" (KNOWN GAP: %s)" % p for p in known)))
     roles = sorted(os.listdir(os.path.join(collection_dir, "roles")))
     docs = ansible_doc("role", roles)
     for role in roles:
