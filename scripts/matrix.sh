@@ -236,11 +236,19 @@ if [ -z "$PYTHON39" ]; then
 else
   # The smoke playbook's recap line for the Python 3.9 host, on every version.
   py39_failed=()
+  py39_not_reached=()
   for version in "${versions[@]}"; do
-    grep -qE '^python3\.9 +: ok=[1-9][0-9]* .*unreachable=0 +failed=0' "$out/$version/smoke.out" 2>/dev/null \
-      || py39_failed+=("$version")
+    if [ ! -f "$out/$version/smoke.out" ]; then
+      py39_not_reached+=("$version")
+    elif ! grep -qE '^python3\.9 +: ok=[1-9][0-9]* .*unreachable=0 +failed=0' "$out/$version/smoke.out"; then
+      py39_failed+=("$version")
+    fi
   done
-  if [ ${#py39_failed[@]} = 0 ]; then targets="python3.9 target ok"; else targets="python3.9 target FAILED on ${py39_failed[*]}"; fi
+  if [ ${#py39_failed[@]} = 0 ] && [ ${#py39_not_reached[@]} = 0 ]; then
+    targets="python3.9 target ok"
+  else
+    targets="python3.9 target${py39_failed[*]:+ FAILED on ${py39_failed[*]}}${py39_not_reached[*]:+ not reached on ${py39_not_reached[*]}}"
+  fi
 fi
 present() { [ -f "$1" ] && echo "smoked" || echo "not in the tree yet"; }
 joined=$(printf '%s, ' "${summary[@]}")
