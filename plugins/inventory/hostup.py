@@ -170,6 +170,8 @@ VARIABLE_PREFIX = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
     NAME = "hostup.cloud.hostup"
+    # the options the inventory file sets: only those are templates (see _templated)
+    _in_file = frozenset()
 
     def verify_file(self, path):
         if not super(InventoryModule, self).verify_file(path):
@@ -179,7 +181,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
     def parse(self, inventory, loader, path, cache=True):
         super(InventoryModule, self).parse(inventory, loader, path, cache)
-        self._read_config_data(path)
+        self._in_file = set(self._read_config_data(path) or {})
         settings = self._settings()
 
         # One account's hosts are never served for another key or api_url.
@@ -234,10 +236,10 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     def _templated(self, option):
         # The inventory file's values are trusted templates (a lookup, a vaulted value);
         # an environment variable's value is taken as it is (ansible-core 2.19 trusts it).
-        value, origin = self.get_option_and_origin(option)
+        value = self.get_option(option)
         if value is None:
             return None
-        if origin != "Direct":
+        if option not in self._in_file:
             return to_text(value)
         try:
             value = self.templar.template(value)

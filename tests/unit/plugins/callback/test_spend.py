@@ -317,7 +317,7 @@ def test_failed_tasks_are_listed_with_what_is_known_and_never_totalled(tmp_path)
 ])
 def test_the_module_is_recognised_by_any_name_it_runs_under(action, resolved):
     result = task_result("web-1", action, ordered_upgrade(), resolved_action=resolved or action)
-    result.task.resolved_action = resolved
+    result._task.resolved_action = resolved  # pylint: disable=protected-access
     assert [r["module"] for r in play([("on_ok", result)]).report()["rows"]] == [UPGRADE]
 
 
@@ -465,7 +465,7 @@ def test_an_async_task_is_read_from_its_async_status():
     started = {"ansible_job_id": "j123.45", "started": 1, "finished": 0, "results_file": "/x", "changed": True}
     done = dict(ordered_upgrade(10001, 5257), applied=True, ansible_job_id="j123.45", started=1, finished=1)
     status = task_result("web-1", "ansible.builtin.async_status", done)
-    status.task.args = {"jid": "j123.45"}
+    status._task.args = {"jid": "j123.45"}  # pylint: disable=protected-access
     started_only = play([("on_ok", task_result("web-1", UPGRADE, dict(started, invocation=invocation(vmid=10001))))])
     assert [(r["outcome"], r["note"]) for r in started_only.report()["rows"]] == [
         ("unknown", "started in the background (async), not awaited")]
