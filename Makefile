@@ -13,7 +13,7 @@ export PYTHONPATH := $(COLLECTIONS)
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_NOCOLOR ?= 1
 
-.PHONY: demo test setup units integration pytest sanity lint docs-lint changelog-lint build-install bench clean
+.PHONY: demo test setup units integration pytest sanity lint docs-lint changelog-lint build-install matrix galaxy bench clean
 
 setup: $(SETUP_STAMP) $(COLLECTIONS)/ansible_collections/hostup/cloud
 
@@ -45,6 +45,7 @@ integration: setup
 
 sanity: setup
 	scripts/ansible-test.sh sanity --python 3.11 --local --color no
+	scripts/sanity-pythons.sh
 
 lint: setup
 	ansible-lint --offline
@@ -58,9 +59,17 @@ changelog-lint: setup
 build-install: setup
 	scripts/build-install.sh
 
+# The tarball on every ansible-core version we claim, each in its own venv (.venv-matrix/).
+matrix: setup
+	scripts/matrix.sh
+
+# galaxy-importer on the tarball and the execution environment's build context (.venv-galaxy/).
+galaxy: setup
+	scripts/galaxy.sh
+
 bench: setup
 	python tests/bench/bench.py
 
 clean:
-	rm -rf build tests/output .pytest_cache
+	rm -rf build tests/output .pytest_cache importer_result.json
 	find . -name __pycache__ -prune -not -path './$(VENV)/*' -exec rm -rf {} +

@@ -3,20 +3,9 @@
 # talks to the real HostUp.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-workdir=build/demo
-mkdir -p "$workdir"
-rm -f "$workdir/port"
-python tests/simulator/hostup_simulator.py --port 0 --api-key demo-key --port-file "$workdir/port" \
-  > "$workdir/simulator.log" 2>&1 &
-sim_pid=$!
-trap 'kill $sim_pid 2>/dev/null || true' EXIT
-for _ in $(seq 50); do [ -s "$workdir/port" ] && break; sleep 0.1; done
-[ -s "$workdir/port" ] || { echo "the simulator did not start:"; cat "$workdir/simulator.log"; exit 1; }
-
-port=$(cat "$workdir/port")
-export HOSTUP_API_URL="http://127.0.0.1:$port"
-export HOSTUP_API_KEY=demo-key
-export NO_PROXY="127.0.0.1,localhost${NO_PROXY:+,$NO_PROXY}"
+# shellcheck source=scripts/lib/simulator.sh
+source scripts/lib/simulator.sh
+start_simulator build/demo demo-key
 export ANSIBLE_LOCALHOST_WARNING=False ANSIBLE_INVENTORY_UNPARSED_WARNING=False
 export ANSIBLE_DISPLAY_SKIPPED_HOSTS=False ANSIBLE_DISPLAY_OK_HOSTS=true
 inventory=demo/hostup.yml  # the hostup.cloud.hostup inventory plugin: every VPS of the account

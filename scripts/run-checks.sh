@@ -2,7 +2,7 @@
 # Every check of `make test`, in order; prints how long each took and stops at the first failure.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
-checks=(pytest sanity lint docs-lint changelog-lint build-install)
+checks=(pytest sanity lint docs-lint changelog-lint build-install matrix galaxy)
 start=$(date +%s)
 summary=()
 for check in "${checks[@]}"; do
@@ -21,3 +21,6 @@ done
 echo
 echo "=== all checks passed in $(( $(date +%s) - start ))s"
 printf '  %s\n' "${summary[@]}"
+for result in fault-matrix.txt matrix.txt; do
+  if [ -f "tests/output/$result" ]; then sed -n 1p "tests/output/$result"; fi
+done

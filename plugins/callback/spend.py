@@ -27,7 +27,12 @@ description:
     per billing cycle (monthly and annual separately) of the changes this run ordered. Changes
     priced in check mode are totalled separately as C(priced only). Changes not ordered (no change,
     over budget, unpaid invoice, failed) are listed but not totalled."
-  - Under C(--check) the report says that everything was priced only and nothing was ordered.
+  - "Under C(--check) the report says that everything was priced only and nothing was ordered, unless
+    a task with C(check_mode: false) ordered: then its header counts those orders."
+  - "What a row says comes from the module's result, not from the task's flags. A task's C(changed_when)
+    or C(failed_when) does not hide an order that was placed; each attempt of an C(until) loop counts;
+    an C(async) task's result is read from its C(async_status) task (until then the row says it was
+    started, not awaited)."
   - The normal output is not changed. The report is printed after it, only when the run had
     a task of these modules. Runs whose standard output must stay machine-readable (a JSON
     stdout callback) can read the report from O(report_file) instead.
@@ -44,7 +49,8 @@ description:
     carry them."
   - "Each of C(rows) has C(host), C(vmid), C(module), C(change) (C(package) and C(cycle) each null
     or C({before, after}); C(resources), a list of option ids), C(outcome) (one of V(ordered),
-    V(priced), V(no_change), V(over_budget), V(unpaid_invoice), V(failed)), C(note) (the table's
+    V(priced), V(no_change), V(over_budget), V(unpaid_invoice), V(failed), or V(unknown) for an async
+    task not awaited), C(note) (the table's
     last column), C(currency), C(due_now), C(credits), C(recurring) (C(before), C(after),
     C(cycle_before), C(cycle_after)), C(recurring_change) (billing cycle name to the change of the
     recurring price; null when a price is unknown or nothing was ordered or priced), C(draft_id),
@@ -104,6 +110,8 @@ class CallbackModule(CallbackBase):
         super(CallbackModule, self).__init__(display=display)
         self._rows = {}
         self._seen = 0
+        self._priced = {}  # (module, vmid, draft id) -> the slot of the row that priced that draft
+        self._jobs = {}  # (host, async job id) -> (module, task options, slot of its "started" row)
 
     # --- collecting -----------------------------------------------------------
 
@@ -119,23 +127,49 @@ class CallbackModule(CallbackBase):
     def v2_runner_item_on_failed(self, result):
         self._collect(result, failed=True, item=True)
 
+    def v2_runner_retry(self, result):
+        # every attempt of an ``until`` loop ran the module: an early attempt may have ordered
+        data = _part(result, "result")
+        self._collect(result, failed=isinstance(data, dict) and bool(data.get("failed")), item=True)
+
     def _collect(self, result, failed, item=False):
         task = _part(result, "task")
-        module = module_name(task)
         data = _part(result, "result")
-        if module is None or not isinstance(data, dict) or data.get("skipped"):
+        if not isinstance(data, dict) or data.get("skipped"):
             return
+        host = to_text(_part(result, "host").get_name())
+        module = module_name(task)
+        args = task_args(result, task)
+        job = (host, to_text(data.get("ansible_job_id"))) if data.get("ansible_job_id") is not None else None
+        slot = None
+        if module is None:
+            if job not in self._jobs or not data.get("finished"):
+                return
+            # async_status brought the result of an async task of one of the modules
+            module, args, slot = self._jobs.pop(job)
         if not item and isinstance(data.get("results"), list):
             return  # a loop: its items came one by one
-        args = task_args(result, task)
-        host = to_text(_part(result, "host").get_name())
-        check = bool(context.CLIARGS.get("check")) or getattr(task, "check_mode", None) is True
-        row = build_row(host, module, args, data, failed, check)
+        failed = module_failed(data, failed)
+        row = build_row(host, module, args, data, failed, check_mode(result, task))
         self._seen += 1
-        key = (host, module, row["vmid"], row["draft_id"]) if row["draft_id"] is not None else self._seen
-        earlier = self._rows.get(key)
-        # a priced estimate and its later order are one change: the later result wins
-        self._rows[key] = dict(row, _order=earlier["_order"] if earlier else self._seen)
+        if job is not None and data.get("started") and not data.get("finished"):
+            row.update(outcome="unknown", note="started in the background (async), not awaited")
+            self._jobs[job] = (module, args, self._seen)
+        slot = self._slot(row, slot)
+        self._rows[slot] = dict(row, _order=slot)
+
+    def _slot(self, row, slot):
+        """Where the row goes: a new one, or the row of the estimate this result ordered (the later wins)."""
+        slot = slot or self._seen
+        if row["draft_id"] is None:
+            return slot
+        draft = (row["module"], row["vmid"], row["draft_id"])
+        if row["outcome"] == "priced":
+            self._priced[draft] = slot
+            return slot
+        # a check-mode estimate and the order of that same draft are one change; two orders
+        # are two changes, even when a server gives the same draft id twice
+        return self._priced.pop(draft, slot)
 
     # --- reporting ------------------------------------------------------------
 
@@ -182,6 +216,23 @@ def module_name(task):
     return None
 
 
+def check_mode(result, task):
+    """Whether the task ran in check mode: its own check_mode (templated) decides, else --check."""
+    fields = _part(result, "task_fields")
+    for value in (fields.get("check_mode") if isinstance(fields, dict) else None, getattr(task, "check_mode", None)):
+        if isinstance(value, bool):
+            return value
+    return bool(context.CLIARGS.get("check"))
+
+
+def module_failed(data, failed):
+    """Whether the module failed; failed_when replaces the task's verdict, not what the module did."""
+    if "failed_when_result" not in data:
+        return failed
+    # the modules report ``applied`` on success only (and after a placed order that did not show)
+    return "api_error" in data or "pending_invoice" in data or "applied" not in data
+
+
 def task_args(result, task):
     """The task's options after templating; only vmid/package/cycle/resources/draft_id are read."""
     fields = _part(result, "task_fields") or {}
@@ -206,7 +257,8 @@ def build_row(host, module, args, data, failed, check):
         cycle_after = cycle_asked or cycle_before
         package_asked = _digits(args.get("package"))
         package = _pair(_digits(vps.get("product_id")), package_asked) if package_asked else None
-        resources = sorted(k for k in (args.get("resources") or {}) if _digits(k)) \
+        # option ids written as YAML numbers (2232: 120) are ints
+        resources = sorted((_digits(k) for k in args["resources"] if _digits(k)), key=int) \
             if isinstance(args.get("resources"), dict) else []
         before = _money(vps.get("price"))
     else:
@@ -219,8 +271,8 @@ def build_row(host, module, args, data, failed, check):
     after = _money(estimate.get("recurring"))
     if after is None and not upgrade:
         after = _money(data.get("price"))
-    changed = bool(data.get("changed"))
-    if not failed and not changed:  # the price stays as it is: whichever of the two is known
+    happened = what_happened(data, failed, check, upgrade, order)
+    if happened == "no_change":  # the price stays as it is: whichever of the two is known
         before = after = before if before is not None else after
 
     row = {
@@ -244,15 +296,38 @@ def build_row(host, module, args, data, failed, check):
         "api_status": None,
         "api_code": None,
     }
-    row["outcome"], row["note"] = outcome(row, data, failed, changed, check, upgrade, order)
+    row["outcome"], row["note"] = outcome(row, data, happened, upgrade)
     if row["outcome"] in ("ordered", "priced"):
         row["recurring_change"] = recurring_change(row["recurring"])
     return row
 
 
-def outcome(row, data, failed, changed, check, upgrade, order):
-    """(outcome, note): what happened to the change, in a word and as the table says it."""
+def what_happened(data, failed, check, upgrade, order):
+    """"ordered", "priced", "no_change" or "failed", from what the module returned.
+
+    A play's changed_when and failed_when change the task's flags, not what HostUp was
+    asked to do: an order placed is an order whatever the flags say.
+    """
+    cycles = (_word(data.get("previous_cycle")), _word(data.get("cycle")))
+    switched = cycles[0] != cycles[1] if None not in cycles else None
+    if upgrade and isinstance(order, dict) and (not failed or "applied" in data):
+        return "ordered"  # a failed task with ``applied`` failed after the order, waiting for HostUp
+    if not upgrade and not check and (switched if not failed else "applied" in data):
+        return "ordered"
     if failed:
+        return "failed"
+    if upgrade and isinstance(data.get("applied"), bool):
+        return "priced" if data["applied"] is False and isinstance(data.get("estimate"), dict) else "no_change"
+    if not upgrade and switched is not None:
+        return "priced" if switched else "no_change"
+    if not data.get("changed"):
+        return "no_change"
+    return "priced" if upgrade or check else "ordered"
+
+
+def outcome(row, data, happened, upgrade):
+    """(outcome, note): what happened to the change, in a word and as the table says it."""
+    if happened == "failed":
         pending = data.get("pending_invoice")
         api_error = data.get("api_error") if isinstance(data.get("api_error"), dict) else {}
         if to_text(data.get("msg") or "").startswith(OVER_BUDGET):
@@ -268,10 +343,9 @@ def outcome(row, data, failed, changed, check, upgrade, order):
         if ordering_call_failed(api_error, upgrade, row) and not refused(row["api_status"]):
             note += " (outcome unknown)"
         return "failed", note
-    if not changed:
+    if happened == "no_change":
         return "no_change", "no change"
-    ordered = order is not None if upgrade else not check
-    if not ordered:
+    if happened == "priced":
         return "priced", "priced only (check mode)"
     if not upgrade:
         note = "switched"
@@ -281,6 +355,8 @@ def outcome(row, data, failed, changed, check, upgrade, order):
         note = "ordered (no order id)"
     if row["applied"] is False:
         note += ", not applied yet"
+    if data.get("failed") and "failed_when_result" not in data:
+        note += " (the task failed after ordering)"
     return "ordered", note
 
 
@@ -371,11 +447,16 @@ def add_up(rows):
         total = totals.setdefault((row["outcome"], row["currency"]), {
             "basis": row["outcome"], "currency": row["currency"], "changes": 0, "due_now": 0.0,
             "recurring_change": {}, "recurring_unknown": 0})
+        due_now = round(total["due_now"] + row["due_now"], 2)
+        recurring = dict((cycle, round(total["recurring_change"].get(cycle, 0.0) + amount, 2))
+                         for cycle, amount in (row["recurring_change"] or {}).items())
+        if not all(math.isfinite(amount) for amount in [due_now] + list(recurring.values())):
+            unpriced += 1  # amounts too large to add up are no total (and no valid JSON)
+            continue
         total["changes"] += 1
-        total["due_now"] = round(total["due_now"] + row["due_now"], 2)
+        total["due_now"] = due_now
         total["recurring_unknown"] += row["recurring_change"] is None
-        for cycle, amount in sorted((row["recurring_change"] or {}).items()):
-            total["recurring_change"][cycle] = round(total["recurring_change"].get(cycle, 0.0) + amount, 2)
+        total["recurring_change"].update(recurring)
     order = {"ordered": 0, "priced": 1}
     return sorted(totals.values(), key=lambda t: (order[t["basis"]], t["currency"])), unpriced
 
@@ -383,7 +464,10 @@ def add_up(rows):
 # --- the table -------------------------------------------------------------------
 
 def render_table(report):
-    if report["check_mode"]:
+    ordered = [row for row in report["rows"] if row["outcome"] == "ordered"]
+    if report["check_mode"] and ordered:
+        title = "HostUp spend: --check run, but tasks with check_mode: false ordered %s" % _changes(len(ordered))
+    elif report["check_mode"]:
         title = "HostUp spend: priced only, nothing was ordered (--check)"
     else:
         title = "HostUp spend: what this run priced and ordered"
@@ -470,7 +554,7 @@ def write_private_json(path, report):
     handle, temporary = tempfile.mkstemp(prefix=".hostup-spend-", suffix=".json", dir=directory)
     try:
         with os.fdopen(handle, "w") as stream:
-            json.dump(report, stream, indent=2, sort_keys=True)
+            json.dump(report, stream, indent=2, sort_keys=True, allow_nan=False)
             stream.write("\n")
             stream.flush()
             os.fsync(stream.fileno())

@@ -24,13 +24,16 @@ description:
     is read, and those the per-VPS read knows and all filters accept become hosts. Use this
     when the rule misses a VPS (for example one too new to have usage data).
   - The host name is the VPS's hostname, else its name (label), else C(hostup-<vmid>). A name
-    that two VPSes share stays with the lowest vmid; the others get C(-<vmid>) appended.
+    that two VPSes share stays with the lowest vmid; the others get C(-<vmid>) appended. So does
+    a name of the controller (C(localhost), C(127.0.0.1), C(::1)), which would otherwise take
+    every task delegated to C(localhost) to the VPS, or of a group (C(all), C(ungrouped),
+    C(hostup_vps)).
   - Every host is in the group C(hostup_vps), the group the example playbooks target.
   - Only the host variables listed under O(hostvars_prefix) are set. The customer's name
     and company name, which HostUp's list carries, never become host variables and never
     reach the cache.
   - O(api_key) and O(api_url) may be templates (lookups, vaulted values), read from the inventory
-    file only; a value from the environment is taken as it is.
+    file only; a value from the environment is taken as it is, never templated.
   - The inventory file must be named C(hostup.yml), C(hostup.yaml), or end in
     C(.hostup.yml) or C(.hostup.yaml).
 extends_documentation_fragment:
@@ -72,7 +75,8 @@ options:
         C(hostup_vmid) (int), C(hostup_name), C(hostup_hostname), C(hostup_status),
         C(hostup_product_id), C(hostup_product_name), C(hostup_cycle) (C(monthly) or
         C(annually)), C(hostup_price) (the recurring price per cycle), C(hostup_next_due),
-        and where HostUp gives them C(hostup_ip) (also set as C(ansible_host)), C(hostup_os),
+        and where HostUp gives them C(hostup_ip) (also set as C(ansible_host); only an IP address),
+        C(hostup_os),
         C(hostup_cpu), C(hostup_ram) and C(hostup_disk).
       - Letters, digits and underscores, not starting with a digit.
     type: str
@@ -80,6 +84,9 @@ options:
 notes:
   - The inventory cache holds the whitelisted host variables only, never HostUp's replies;
     C(ansible-inventory --flush-cache) reads HostUp afresh.
+  - The cache key holds a one-way digest of O(api_url) and O(api_key), so one account's hosts
+    are never served for another key or address; a cache entry this version did not write is
+    read afresh.
 """
 
 EXAMPLES = r"""
@@ -119,13 +126,16 @@ filters:
   - hostup_product_name is search('VPS')
 """
 
+import hashlib
 import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible.errors import AnsibleParserError
+from ansible import constants as C
+from ansible.errors import AnsibleError, AnsibleParserError
 from ansible.module_utils.common.text.converters import to_native, to_text
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
+from ansible.utils.unsafe_proxy import wrap_var
 
 from ansible_collections.hostup.cloud.plugins.module_utils.client import (
     HAS_REQUESTS,
@@ -147,6 +157,10 @@ OPTIONAL_HOSTVARS = ("ip", "os", "cpu", "ram", "disk")
 
 DEFAULT_GROUP = "hostup_vps"
 
+# Names no VPS may take: ansible's own groups, this plugin's group, and the controller's names
+# (a host named localhost would take every "delegate_to: localhost" task to the VPS).
+RESERVED_NAMES = frozenset(("all", "ungrouped", DEFAULT_GROUP) + tuple(C.LOCALHOST))
+
 # Per-VPS reads in flight at once: fast for a large fleet, gentle on HostUp's rate limit.
 DETAIL_WORKERS = 8
 
@@ -156,6 +170,8 @@ VARIABLE_PREFIX = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
     NAME = "hostup.cloud.hostup"
+    # the options the inventory file sets: only those are templates (see _templated)
+    _in_file = frozenset()
 
     def verify_file(self, path):
         if not super(InventoryModule, self).verify_file(path):
@@ -165,16 +181,17 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
     def parse(self, inventory, loader, path, cache=True):
         super(InventoryModule, self).parse(inventory, loader, path, cache)
-        self._read_config_data(path)
+        self._in_file = set(self._read_config_data(path) or {})
         settings = self._settings()
 
-        cache_key = self.get_cache_key(path)
+        # One account's hosts are never served for another key or api_url.
+        cache_key = "%s_%s" % (self.get_cache_key(path), _account_fingerprint(settings))
         use_cache = self.get_option("cache")
         vps_list = None
         if use_cache and cache:
             try:
-                vps_list = self._cache[cache_key]
-            except KeyError:
+                vps_list = _valid_cache_entry(self._cache[cache_key])
+            except (KeyError, AnsibleError):  # not cached, or a corrupt file (the cache plugin warns)
                 vps_list = None
         if vps_list is None:
             try:
@@ -218,10 +235,12 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
     def _templated(self, option):
         # The inventory file's values are trusted templates (a lookup, a vaulted value);
-        # an environment variable's value is taken as it is.
+        # an environment variable's value is taken as it is (ansible-core 2.19 trusts it).
         value = self.get_option(option)
         if value is None:
             return None
+        if option not in self._in_file:
+            return to_text(value)
         try:
             value = self.templar.template(value)
         except Exception as error:  # pylint: disable=broad-except
@@ -232,7 +251,10 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
     def _read_account(self, settings):
         """The account's VPSes as whitelisted dicts (what the cache holds), by vmid."""
-        services = read_services(HostUpClient(**settings))
+        services, unusable = read_services(HostUpClient(**settings))
+        if unusable:
+            self.display.warning("hostup.cloud.hostup: services in HostUp's list that look like a VPS but have no "
+                                 "usable id (a whole number from 1): %d, left out" % unusable)
         filtered = bool(self.get_option("filters"))
         candidates = sorted((s for s in services if filtered or s["looks_like_vps"]), key=lambda s: s["vmid"])
         details = self._read_details(settings, [s["vmid"] for s in candidates])
@@ -276,10 +298,12 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         strict = self.get_option("strict")
         names = _host_names(vps_list)
         for vps in vps_list:
-            hostvars = dict((prefix + key, vps[key]) for key in HOSTVARS
+            # HostUp's text is data, never a template: ansible-core 2.19 marks it so itself,
+            # earlier versions would run a lookup that HostUp put in a product name.
+            hostvars = dict((prefix + key, wrap_var(vps[key])) for key in HOSTVARS
                             if key in vps and (vps[key] is not None or key not in OPTIONAL_HOSTVARS))
             if vps.get("ip"):
-                hostvars["ansible_host"] = vps["ip"]
+                hostvars["ansible_host"] = wrap_var(vps["ip"])
             name = names[vps["vmid"]]
             if not self._accepted(name, hostvars, strict):
                 continue
@@ -331,9 +355,27 @@ def _vps_vars(service, detail):
     }
 
 
+def _account_fingerprint(settings):
+    """Tells accounts apart in the cache key; a one-way digest, so the cache never holds the key."""
+    account = "%s\n%s" % (settings["api_url"], settings["api_key"])
+    return hashlib.sha256(account.encode("utf-8")).hexdigest()[:16]
+
+
+def _valid_cache_entry(entry):
+    """The cached VPS list if it is what this version writes, else None (read HostUp afresh)."""
+    if not isinstance(entry, list):
+        return None
+    for vps in entry:
+        if not isinstance(vps, dict) or set(vps) != set(HOSTVARS):
+            return None
+        if isinstance(vps["vmid"], bool) or not isinstance(vps["vmid"], int) or vps["vmid"] < 1:
+            return None
+    return entry
+
+
 def _host_names(vps_list):
-    """vmid -> a unique host name; a shared name stays with the lowest vmid."""
-    names, taken = {}, set()
+    """vmid -> a unique host name; a shared name stays with the lowest vmid, a reserved one gets -<vmid>."""
+    names, taken = {}, set(RESERVED_NAMES)
     for vps in sorted(vps_list, key=lambda v: v["vmid"]):
         name = vps["hostname"] or vps["name"] or "hostup-%d" % vps["vmid"]
         while name in taken:

@@ -218,14 +218,16 @@ def not_yet_visible(vmid, what, order, timeout):
             % (what[0].upper() + what[1:], vmid, ids, within))
 
 
-def await_order(hostup, order, what, package=None, cycle=None, readable=True, **result):
+def await_order(hostup, order, what, package=None, cycle=None, whole=True, **result):
     """After an order, wait (option ``wait``) until HostUp shows it; returns ``applied``.
 
-    None when the change cannot be read back (``readable`` False, or nothing to
-    read); False with ``wait: false`` or while an unpaid invoice holds the order.
-    A timeout, or a failed poll, ends the task saying that the order was placed.
+    The package and cycle of the order are waited for even when the rest of it
+    (``whole`` False: resources) cannot be read back, so that a rerun does not order
+    them again; ``applied`` is then None once they show. None too when there is
+    nothing to read; False with ``wait: false`` or while an unpaid invoice holds the
+    order. A timeout, or a failed poll, ends the task saying that the order was placed.
     """
-    if not readable or (package is None and cycle is None):
+    if package is None and cycle is None:
         return None
     if not hostup.params["wait"]:
         return False
@@ -236,7 +238,7 @@ def await_order(hostup, order, what, package=None, cycle=None, readable=True, **
         return hostup.fail_api(error, hint=not_yet_visible(vmid, what, order, None), order=order,
                                applied=False, **result)
     if shown:
-        return True
+        return True if whole else None
     if invoice:
         hostup.ansible.warn("%s for VPS %d is ordered and waits for payment of invoice %s; HostUp applies it "
                             "once that invoice is paid" % (what[0].upper() + what[1:], vmid, invoice["invoice_id"]))

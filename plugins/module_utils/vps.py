@@ -15,6 +15,7 @@ that is not picked out below does not leave this file.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import ipaddress
 import math
 
 from ansible_collections.hostup.cloud.plugins.module_utils.client import HostUpError
@@ -74,9 +75,12 @@ def money(value):
 
 
 def _number(value):
+    """A finite number (int when whole), or None: "NaN" and "inf" are no amount of anything."""
     try:
         number = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
+        return None
+    if not math.isfinite(number):
         return None
     return int(number) if number.is_integer() else number
 
@@ -182,16 +186,29 @@ def vps_account_path(vmid):
 def read_services(client):
     """GET client-accounts: every service of the account (VPS, web hosting, domain …), whitelisted.
 
+    Returns the services, each id once (the first entry of a repeated id), and
+    how many entries that look like a VPS have no usable id. A reply without a
+    list of accounts is an error, never an account without services.
+
     Each entry also names the customer (``firstname``, ``lastname``,
     ``companyname``); those fields are never read.
     """
     data = client.get(CLIENT_ACCOUNTS_PATH)
     accounts = data.get("accounts")
-    services = []
-    for entry in accounts if isinstance(accounts, list) else []:
-        vmid = _positive_int(entry.get("id")) if isinstance(entry, dict) else None
-        if vmid is None:
+    if not isinstance(accounts, list):
+        raise HostUpError("GET", CLIENT_ACCOUNTS_PATH, "the reply has no list of accounts", status=200,
+                          request_id=client.request_ids[-1] if client.request_ids else None)
+    services, seen, unusable = [], set(), 0
+    for entry in accounts:
+        if not isinstance(entry, dict):
             continue
+        vmid = _positive_int(entry.get("id"))
+        if vmid is None:
+            unusable += _has_vm_usage(entry)
+            continue
+        if vmid in seen:
+            continue
+        seen.add(vmid)
         services.append({
             "vmid": vmid,
             "label": _text(entry.get("label")),
@@ -204,7 +221,7 @@ def read_services(client):
             "next_due": _text(entry.get("next_due")),
             "looks_like_vps": _has_vm_usage(entry),
         })
-    return services
+    return services, unusable
 
 
 def _has_vm_usage(entry):
@@ -229,7 +246,7 @@ def read_vps_account(client, vmid):
     resources = account.get("resources") if isinstance(account.get("resources"), dict) else {}
     return {
         "name": _text(account.get("name")),
-        "ip": _text(account.get("ip")),
+        "ip": _ip_address(account.get("ip")),
         "os": _text(account.get("os")),
         "cpu": _number_or_text(resources.get("cpu")),
         "ram": _number_or_text(resources.get("ram")),
@@ -255,7 +272,27 @@ def _text(value):
 
 def _number_or_text(value):
     number = _number(value)
-    return number if number is not None else _text(value)
+    if number is not None:
+        return number
+    text = _text(value)
+    return None if text is None or _is_float(text) else text  # "NaN", "inf": no figure, and no text either
+
+
+def _is_float(text):
+    try:
+        float(text)
+    except (ValueError, OverflowError):
+        return False
+    return True
+
+
+def _ip_address(value):
+    """An IP address as text, or None: anything else would send ansible_host where HostUp says."""
+    text = _text(value)
+    try:
+        return str(ipaddress.ip_address(text)) if text else None
+    except ValueError:
+        return None
 
 
 # --- upgrade replies ---------------------------------------------------------
@@ -275,8 +312,37 @@ class Quote(object):
 
 
 def estimate_change(client, vmid, body, cycle):
-    """Ask HostUp what a change costs (``send: false`` orders nothing); a Quote."""
-    return quote_from_reply(client.estimate(api_path(vmid, "upgrade"), dict(body, send=False)), cycle)
+    """Ask HostUp what a change costs (``send: false`` orders nothing); a Quote.
+
+    A reply that is not an estimate (``estimate: false``, ``success: false``, or one
+    naming an order) is an error: HostUp may have ordered, so nothing may follow it.
+    """
+    path = api_path(vmid, "upgrade")
+    data = client.estimate(path, dict(body, send=False))
+    not_estimate = _not_an_estimate(data)
+    if not_estimate:
+        raise HostUpError("POST", path, "HostUp did not answer as an estimate (%s)" % not_estimate, status=200,
+                          request_id=client.request_ids[-1] if client.request_ids else None,
+                          hint=NOT_AN_ESTIMATE_HINT)
+    return quote_from_reply(data, cycle)
+
+
+NOT_AN_ESTIMATE_HINT = (
+    "nothing more was ordered. HostUp was asked for a price only (send: false), but its answer does not "
+    "say it priced without ordering. Check the VPS (hostup.cloud.hostup_vps_info, or the HostUp panel for a "
+    "new order or invoice) before running again")
+
+
+def _not_an_estimate(data):
+    if data.get("estimate") is False:
+        return "estimate: false"
+    if data.get("success") is False:
+        message = data.get("message")
+        return "success: false" + (": %s" % message if isinstance(message, str) and message else "")
+    order_id = _id(data.get("orderId"))
+    if order_id is not None:
+        return "it names order %s" % order_id
+    return None
 
 
 def quote_from_reply(data, cycle):
@@ -286,30 +352,47 @@ def quote_from_reply(data, cycle):
     if recurring is None:
         recurring = (draft_price.get("recurring") or {}).get(cycle_code(cycle)) if cycle in CYCLE_NAMES else None
     figures = {
-        "draft_id": _number(data.get("draftId")),
+        "draft_id": draft_id(data.get("draftId")),
         "prorated": money(data.get("prorated")),
         "credits": money(data.get("credits")) or 0.0,
         "recurring": money(recurring),
         "total": money(data.get("total", draft_price.get("total"))),
         "currency": _draft_currency(data),
     }
-    figures["due_now"] = _due_now(figures["prorated"], draft_price)
-    sent = {"prorated": _as_sent(data.get("prorated")), "recurring": _as_sent(recurring)}
+    figures["due_now"], unreadable = _due_now(data, draft_price)
+    sent = {"due_now": unreadable, "prorated": _as_sent(data.get("prorated")), "recurring": _as_sent(recurring),
+            "draft_id": _as_sent(data.get("draftId"))}
     return Quote(figures, draft_facts(data), sent)
 
 
-def _due_now(prorated, draft_price):
-    """What the order will really charge now: the larger of ``prorated`` and the draft's order total.
+def _due_now(data, draft_price):
+    """What the order will really charge now, and which figure was unreadable when that is None.
 
-    HostUp's ``prorated`` leaves out a setup fee; the draft's ``price.total`` (or,
-    without it, ``prorated`` plus ``price.setup``) includes it.
+    The largest of ``prorated``, the reply's ``total`` and the draft's order total:
+    HostUp's ``prorated`` leaves out a setup fee, which the draft's ``price.total``
+    (or, without it, ``prorated`` plus ``price.setup``) includes. Every one of these
+    HostUp gives must be a finite number; one it leaves out is not counted.
     """
-    if prorated is None:
-        return None
-    order_total = money(draft_price.get("total"))
+    named = (("prorated", data.get("prorated")), ("total", data.get("total")),
+             ("draft's order total", draft_price.get("total")), ("setup fee", draft_price.get("setup")))
+    for name, value in named:
+        if (value is not None or name == "prorated") and money(value) is None:
+            return None, "%s %s" % (name, _as_sent(value))
+    prorated, total, order_total, setup = (money(value) for _name, value in named)
     if order_total is None:
-        order_total = prorated + (money(draft_price.get("setup")) or 0.0)
-    return round(max(prorated, order_total), 2)
+        order_total = prorated + (setup or 0.0)
+    return round(max(prorated, order_total, prorated if total is None else total), 2), None
+
+
+def draft_id(value):
+    """A draft id is a whole number above 0 (as a number or a string of digits); anything else is None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return value if isinstance(value, int) and value > 0 else None
 
 
 def _as_sent(value):
@@ -343,7 +426,42 @@ def draft_facts(data):
             "cycle": cycle_name(_scalar(service.get("cycle") or service.get("recurring"))),
             "options": options,
         })
-    return {"draft_id": _number(data.get("draftId")), "services": services}
+    return {"draft_id": draft_id(data.get("draftId")), "services": services}
+
+
+def draft_problems(draft, vmid, expected, resources=None, account_required=True):
+    """Why ``draft`` (``Quote.draft``) is not the change meant for VPS ``vmid``; empty when it is.
+
+    ``expected`` maps ``package``/``cycle`` to ``(value, "requested" or "current")``:
+    what the VPS should have after the order (a value None is not checked).
+    Every service of the draft must be this VPS: an order of the draft orders them
+    all. ``account_required``: a draft that names no account at all is refused too
+    (a user's ``draft_id``); HostUp's fresh estimate is checked where it shows.
+    """
+    number, services = draft["draft_id"], draft["services"]
+    if not services and not account_required:
+        return []
+    accounts = sorted(set(s["account_id"] for s in services if s["account_id"]))
+    ours = [s for s in services if s["account_id"] == str(vmid)]
+    if ours:
+        problems = ["draft %s also holds a service for %s" % (number, "VPS %s" % s["account_id"] if s["account_id"]
+                                                              else "no existing VPS (a new order)")
+                    for s in services if s["account_id"] != str(vmid)]
+    else:
+        problems = ["draft %s is for VPS %s, not vmid %d" % (
+            number, " and ".join(accounts) if accounts else "that the draft does not name", vmid)]
+    service = ours[0] if ours else {"product_id": None, "cycle": None, "options": {}}
+    for name, label, value in (("package", "package", service["product_id"]),
+                               ("cycle", "billing cycle", service["cycle"])):
+        wanted, why = expected.get(name) or (None, None)
+        if wanted is not None and value != wanted:
+            problems.append("draft %s holds %s %s, not the %s %s %s" % (
+                number, label, value or "unknown", why, "cycle" if name == "cycle" else name, wanted))
+    for option_id, value in sorted((resources or {}).items()):
+        held = service["options"].get(str(option_id), {}).get("value")
+        if held is not None and str(held) != str(value):
+            problems.append("draft %s holds %s for option %s, not the requested %s" % (number, held, option_id, value))
+    return problems
 
 
 def _option_is_quantity(option):
@@ -408,8 +526,8 @@ def budget_problems(quote, max_prorated, max_recurring):
     figures = quote.figures
     problems = []
     if figures["due_now"] is None:
-        problems.append("HostUp's estimate gave no finite amount due now (prorated %s), so the price "
-                        "cannot be checked" % quote.sent["prorated"])
+        problems.append("HostUp's estimate gave no finite amount due now (%s), so the price "
+                        "cannot be checked" % quote.sent["due_now"])
     elif max_prorated is not None and figures["due_now"] > max_prorated + MONEY_TOLERANCE:
         problems.append("%.2f due now is more than max_prorated %.2f" % (figures["due_now"], max_prorated))
     if max_recurring is not None:

@@ -37,6 +37,9 @@ description:
     carries the same id), is for this VPS (its service's account is O(vmid)), and holds the
     requested O(package), O(cycle) and (where the draft shows them) O(resources); otherwise the
     task fails naming both values. The ordering call carries exactly O(draft_id).
+  - A package or cycle not given must stay as the VPS has it, and every service of the draft must
+    be this VPS, for a given O(draft_id) (unless it is given alone) and for HostUp's own estimate
+    alike, since an order of the draft orders all it holds.
   - B(Never twice.) While an unpaid invoice is pending for the VPS, the module orders nothing
     and fails naming the invoice. An ordering call is never sent again after an error (only
     after HTTP 429, when HostUp refused it); if it fails in a way that leaves its outcome
@@ -213,7 +216,7 @@ applied:
     - V(false) in check mode, with O(wait=false), or when an unpaid invoice holds the order
       (a warning names it).
     - Null when the change cannot be read back (HostUp has no read of resources), or when
-      O(draft_id) alone was ordered.
+      O(draft_id) alone was ordered. A package or cycle ordered with resources is still waited for.
   returned: success
   type: bool
   sample: true
@@ -251,6 +254,7 @@ from ansible_collections.hostup.cloud.plugins.module_utils.vps import (
     api_path,
     cycle_code,
     cycle_price,
+    draft_problems,
     estimate_change,
     pending_invoice_message,
     read_billing,
@@ -343,7 +347,7 @@ def upgrade_now(hostup):
                 return report_unchanged(hostup, vps, billing, current, fresh.figures)
         # an unknown or used draft fails as "no such draft" (the client names it)
         quote = estimate_change(client, vmid, {"draftId": params["draft_id"]}, target_cycle)
-        check_draft(hostup, quote, vps)
+    check_draft(hostup, quote, vps, current)
     estimate = quote.figures
     refuse_unless_priced(hostup, quote, order=None, vps=vps)
 
@@ -353,8 +357,9 @@ def upgrade_now(hostup):
 
     # order exactly what was estimated; without a draft id there is no "exactly"
     if estimate["draft_id"] is None:
-        return hostup.fail("HostUp's estimate carried no draftId, so the price shown cannot be ordered "
-                           "exactly; nothing was ordered. Run again, or order a draft with draft_id.",
+        return hostup.fail("HostUp's estimate carried no draftId (it sent %s, not a whole number above 0), so the "
+                           "price shown cannot be ordered exactly; nothing was ordered. Run again, or order a draft with draft_id."
+                           % quote.sent["draft_id"],
                            estimate=estimate, vps=vps)
     draft_id = params["draft_id"] if params["draft_id"] is not None else estimate["draft_id"]
     what = "the order of draft %s" % draft_id
@@ -363,7 +368,7 @@ def upgrade_now(hostup):
 
     # wait until HostUp shows it
     applied = await_order(hostup, order, what, package=change.get("package"), cycle=change.get("cycle"),
-                          readable="resources" not in change,
+                          whole="resources" not in change,
                           estimate=estimate, vps=vps)
     hostup.exit(changed=True, estimate=estimate, order=order, applied=applied, vps=vps, diff=diff)
 
@@ -439,31 +444,28 @@ def option_kinds(quote, resources):
     return kinds
 
 
-def check_draft(hostup, quote, vps):
-    """Order the user's draft only when it is that draft, for this VPS, holding what was asked."""
-    params, vmid, draft_id = hostup.params, hostup.params["vmid"], hostup.params["draft_id"]
+def check_draft(hostup, quote, vps, current):
+    """Order a draft only when it is the one asked for, for this VPS, holding what was asked and nothing more.
+
+    The user's ``draft_id``: HostUp's estimate of it must carry that id and name
+    this VPS. Any draft: what was not asked to change must stay as the VPS has it.
+    """
+    params, vmid, given = hostup.params, hostup.params["vmid"], hostup.params["draft_id"]
     mismatch = []
-    if quote.figures["draft_id"] != draft_id:
-        mismatch.append("HostUp answered the estimate of draft %d with draft %s" % (draft_id, quote.figures["draft_id"]))
-    services = quote.draft["services"]
-    accounts = sorted(set(s["account_id"] for s in services if s["account_id"]))
-    if str(vmid) not in accounts:
-        mismatch.append("draft %d is for VPS %s, not vmid %d" % (
-            draft_id, " and ".join(accounts) if accounts else "that the draft does not name", vmid))
-    service = next((s for s in services if s["account_id"] == str(vmid)), None) or {}
-    if params["package"] is not None and service.get("product_id") != params["package"]:
-        mismatch.append("draft %d holds package %s, not the requested package %s"
-                        % (draft_id, service.get("product_id") or "unknown", params["package"]))
-    if params["cycle"] is not None and service.get("cycle") != params["cycle"]:
-        mismatch.append("draft %d holds billing cycle %s, not the requested cycle %s"
-                        % (draft_id, service.get("cycle") or "unknown", params["cycle"]))
-    for option_id, value in sorted((params["resources"] or {}).items()):
-        held = (service.get("options") or {}).get(str(option_id), {}).get("value")
-        if held is not None and str(held) != str(value):
-            mismatch.append("draft %d holds %s for option %s, not the requested %s" % (draft_id, held, option_id, value))
+    if given is not None and quote.figures["draft_id"] != given:
+        mismatch.append("HostUp answered the estimate of draft %d with draft %s" % (given, quote.sent["draft_id"]))
+    expected = {}
+    if given is None or any(params[name] is not None for name in DESIRED_STATE):
+        # with draft_id alone the user orders that draft as it is
+        expected = dict((name, (params[name], "requested") if params[name] is not None else (current[name], "current"))
+                        for name in ("package", "cycle"))
+    mismatch += draft_problems(quote.draft, vmid, expected, params["resources"], account_required=given is not None)
     if mismatch:
-        hostup.fail("draft_id: %s. Nothing was ordered. Estimate the change anew (check mode) and order that "
-                    "draft." % "; ".join(mismatch), estimate=quote.figures, order=None, vps=vps)
+        hint = ("Estimate the change anew (check mode) and order that draft" if given is not None
+                else "HostUp's estimate is not the change asked for; run again, or report it to HostUp support")
+        hostup.fail("%s: %s. Nothing was ordered. %s." % ("draft_id" if given is not None else "estimate",
+                                                          "; ".join(mismatch), hint),
+                    estimate=quote.figures, order=None, vps=vps)
 
 
 def after_state(current, change, estimate):

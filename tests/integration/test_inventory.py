@@ -162,7 +162,7 @@ def test_price_change_over_a_keyed_group_of_the_inventory_estimates_only(ansible
     run = ansible.playbook([], play={"ansible.builtin.import_playbook": "hostup.cloud.price_change"},
                            inventory=source, args=["-e", "hostup_package=1938", "-e", "hostup_hosts=plan_1937"])
     assert run.rc == 0, run
-    assert "web-1.sim.example    10001 monthly       139.00     259.00      60.00" in run.stdout
+    assert "web-1.sim.example    10001 monthly       139.00 -> 259.00          60.00 SEK" in run.stdout
     assert "Total due now: 120.00 SEK" in run.stdout
     estimates = sorted((r["vmid"], r["body"]) for r in sim.requests(call="estimate"))
     assert estimates == [(10001, {"send": False, "package": "1938"}), (10002, {"send": False, "package": "1938"})]
@@ -177,3 +177,36 @@ def test_annual_billing_over_the_inventory_prices_the_monthly_vpses_under_check(
     assert sorted(r["vmid"] for r in sim.requests(call="estimate")) == [10001, 10002, 10004, 10005]
     assert all(r["body"]["cycle"] == "a" for r in sim.requests(call="estimate"))
     assert sim.ordering_requests() == []
+
+
+def test_a_vps_named_localhost_cannot_take_the_controllers_tasks(ansible, sim):
+    # HostUp names a VPS "localhost": as a host of that name it would receive every
+    # delegate_to: localhost task over SSH (with the key in the module's arguments).
+    sim.vps[10001]["hostname"] = "localhost"
+    source = hostup_yml(ansible, filters=SEED_ONLY, keyed_groups=[{"key": "hostup_product_id", "prefix": "plan"}])
+    run = ansible.playbook([], play={"ansible.builtin.import_playbook": "hostup.cloud.price_change"},
+                           inventory=source, verbosity=3,
+                           args=["-e", "hostup_package=1938", "-e", "hostup_hosts=plan_1937"])
+    assert run.rc == 0, run
+    assert "localhost-10001" in run.stdout
+    assert "ESTABLISH SSH CONNECTION" not in run.output and "UNREACHABLE" not in run.output
+    assert sorted(r["vmid"] for r in sim.requests(call="estimate")) == [10001, 10002]
+    assert sim.ordering_requests() == []
+
+
+def test_the_cache_of_one_key_or_api_url_is_not_served_for_another(ansible, sim, api_key):
+    sim.api_keys["another-accounts-key-31c0"] = list(sim.api_keys[api_key])
+    source = hostup_yml(ansible, filters=SEED_ONLY, cache=True, cache_plugin="ansible.builtin.jsonfile",
+                        cache_connection=str(ansible.workdir / "cache"))
+    assert hosts(ansible.inventory(source).results) == SEED_HOSTS
+    sim.clear_requests()
+    other_key = ansible.inventory(source, api_key="another-accounts-key-31c0")
+    assert other_key.rc == 0, other_key
+    assert calls(sim)[0] == ("client_accounts", None, 200)
+    sim.clear_requests()
+    down = ansible.inventory(source, env={"HOSTUP_API_URL": "http://127.0.0.1:9"})
+    assert "could not connect to http://127.0.0.1:9" in down.stderr, down
+    assert hosts(down.results if down.results else {"_meta": {"hostvars": {}}}) == []
+    stored = "".join(name + (ansible.workdir / "cache" / name).read_text()
+                     for name in os.listdir(str(ansible.workdir / "cache")))
+    assert secrets_in(stored, api_key) == [] and "another-accounts-key-31c0" not in stored

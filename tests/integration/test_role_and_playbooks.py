@@ -63,8 +63,9 @@ def test_price_change_prints_a_cost_table_and_orders_nothing(ansible, sim):
     run = ansible.playbook([], play={"ansible.builtin.import_playbook": "hostup.cloud.price_change"},
                            inventory=INVENTORY, args=["-e", "hostup_package=1938"])
     assert run.rc == 0, run
-    assert "web-1           10001 monthly       139.00 -> 259.00          60.00 SEK" in run.stdout
-    assert "db-1            10003 annually     2890.00 -> no change" in run.stdout
+    # the host column is as wide as the longest host name
+    assert "web-1    10001 monthly       139.00 -> 259.00          60.00 SEK" in run.stdout
+    assert "db-1     10003 annually     2890.00 -> no change" in run.stdout
     assert "Total due now: 120.00 SEK" in run.stdout
     assert sim.ordering_requests() == []
 

@@ -22,6 +22,7 @@ from ansible_collections.hostup.cloud.tests.unit.plugins.callback.spend_results 
     estimate,
     failed_order_upgrade,
     failed_read_upgrade,
+    invocation,
     make_callback,
     ordered_upgrade,
     over_budget_upgrade,
@@ -316,7 +317,7 @@ def test_failed_tasks_are_listed_with_what_is_known_and_never_totalled(tmp_path)
 ])
 def test_the_module_is_recognised_by_any_name_it_runs_under(action, resolved):
     result = task_result("web-1", action, ordered_upgrade(), resolved_action=resolved or action)
-    result.task.resolved_action = resolved
+    result._task.resolved_action = resolved  # pylint: disable=protected-access
     assert [r["module"] for r in play([("on_ok", result)]).report()["rows"]] == [UPGRADE]
 
 
@@ -382,3 +383,117 @@ def test_a_report_file_that_cannot_be_written_is_a_warning_not_a_failure(tmp_pat
     assert printed(callback)[0] == "HostUp spend: what this run priced and ordered"
     assert len(callback._display.warnings) == 1
     assert callback._display.warnings[0].startswith("hostup.cloud.spend could not write %s" % (tmp_path / "missing"))
+
+
+# --- what playbooks and servers do to it ---------------------------------------------------
+
+def test_option_ids_written_as_yaml_numbers_are_listed(tmp_path):
+    grown = ordered_upgrade(10002, 5258)
+    grown["invocation"] = invocation(vmid=10002, resources={2404: 2, "2253": 3})  # resources: {2404: 2, ...}
+    callback = play([("on_ok", task_result("web-2", UPGRADE, grown))], report_file=str(tmp_path / "spend.json"))
+    assert printed(callback)[3].startswith("web-2  10002  resources 2253, 2404  ")
+    assert written(tmp_path / "spend.json")["rows"][0]["change"]["resources"] == ["2253", "2404"]
+    assert callback._display.warnings == []
+
+
+def test_changed_when_false_does_not_hide_an_order():
+    order = dict(ordered_upgrade(10001, 5257), changed=False, applied=True)  # changed_when: false
+    switch = dict(priced_switch(10002), changed=False, applied=True, previous_price=139.0)
+    report = play([("on_ok", task_result("web-1", UPGRADE, order)),
+                   ("on_ok", task_result("web-2", BILLING_CYCLE, switch))]).report()
+    assert [(r["outcome"], r["note"]) for r in report["rows"]] == [
+        ("ordered", "order 34889, invoice 49526"), ("ordered", "switched")]
+    assert report["totals"] == [total("ordered", "SEK", 2, 1380.5, {"monthly": -19.0, "annually": 1390.0})]
+
+
+def test_changed_when_true_on_nothing_to_do_is_no_change():
+    same = dict(unchanged_upgrade(10003), changed=True, applied=True)
+    switch = dict(unchanged_switch(10003), changed=True, applied=True)
+    report = play([("on_ok", task_result("db-1", UPGRADE, same)),
+                   ("on_ok", task_result("db-1", BILLING_CYCLE, switch))]).report()
+    assert [r["outcome"] for r in report["rows"]] == ["no_change", "no_change"]
+    assert (report["totals"], report["unpriced"]) == ([], 0)
+
+
+def test_failed_when_does_not_turn_an_order_into_a_failure_or_a_failure_into_nothing():
+    order = dict(ordered_upgrade(10001, 5257), applied=True, failed=True, failed_when_result=True,
+                 msg="Task failed: Action failed: Unknown error.")
+    refused = dict(over_budget_upgrade(10002), failed=False, failed_when_result=False)
+    broken = dict(failed_order_upgrade(10005), failed=False, failed_when_result=False)
+    report = play([("failed", task_result("web-1", UPGRADE, order)),
+                   ("on_ok", task_result("web-2", UPGRADE, refused)),
+                   ("on_ok", task_result("build", UPGRADE, broken))]).report()
+    assert [(r["host"], r["outcome"], r["note"]) for r in report["rows"]] == [
+        ("build", "failed", "failed: HTTP 502 BAD_GATEWAY (outcome unknown)"),
+        ("web-1", "ordered", "order 34889, invoice 49526"),
+        ("web-2", "over_budget", "not ordered: over budget")]
+    assert report["totals"] == [total("ordered", "SEK", 1, 60.0, {"monthly": 120.0})]
+
+
+def test_an_order_placed_before_the_wait_failed_is_totalled():
+    order = ordered_upgrade(10001, 5257)
+    order.update(failed=True, changed=False, applied=False, msg="GET /api/vm/10001/details failed: HTTP 503",
+                 api_error={"method": "GET", "path": "/api/vm/10001/details", "status": 503,
+                            "code": "SERVICE_UNAVAILABLE", "message": "down", "request_id": "r", "details": {}})
+    report = play([("failed", task_result("web-1", UPGRADE, order))]).report()
+    assert [(r["outcome"], r["note"]) for r in report["rows"]] == [
+        ("ordered", "order 34889, invoice 49526, not applied yet (the task failed after ordering)")]
+    assert report["totals"] == [total("ordered", "SEK", 1, 60.0, {"monthly": 120.0})]
+
+
+def test_a_check_run_whose_check_mode_false_tasks_ordered_says_so(monkeypatch):
+    run_check(monkeypatch)
+    switch = dict(priced_switch(10002), previous_price=139.0, applied=True, message="Billing cycle changed")
+    callback = play([("on_ok", task_result("web-1", UPGRADE, priced_upgrade(10001, 5257), check_mode=True)),
+                     ("on_ok", task_result("web-2", BILLING_CYCLE, switch, check_mode=False))])
+    assert printed(callback)[0] == "HostUp spend: --check run, but tasks with check_mode: false ordered 1 change"
+    assert [(r["host"], r["outcome"]) for r in callback.report()["rows"]] == [("web-1", "priced"), ("web-2", "ordered")]
+    assert [(t["basis"], t["due_now"]) for t in callback.report()["totals"]] == [("ordered", 1320.5), ("priced", 60.0)]
+
+
+def test_every_attempt_of_an_until_loop_counts():
+    # until: the first attempt ordered, the second found the VPS already changed
+    first = dict(ordered_upgrade(10001, 5257), applied=False, attempts=1, retries=1)
+    second = dict(unchanged_upgrade(10001), applied=True, attempts=2)
+    report = play([("retry", task_result("web-1", UPGRADE, first)),
+                   ("on_ok", task_result("web-1", UPGRADE, second))]).report()
+    assert [r["outcome"] for r in report["rows"]] == ["ordered", "no_change"]
+    assert report["totals"] == [total("ordered", "SEK", 1, 60.0, {"monthly": 120.0})]
+
+
+def test_an_async_task_is_read_from_its_async_status():
+    started = {"ansible_job_id": "j123.45", "started": 1, "finished": 0, "results_file": "/x", "changed": True}
+    done = dict(ordered_upgrade(10001, 5257), applied=True, ansible_job_id="j123.45", started=1, finished=1)
+    status = task_result("web-1", "ansible.builtin.async_status", done)
+    status._task.args = {"jid": "j123.45"}  # pylint: disable=protected-access
+    started_only = play([("on_ok", task_result("web-1", UPGRADE, dict(started, invocation=invocation(vmid=10001))))])
+    assert [(r["outcome"], r["note"]) for r in started_only.report()["rows"]] == [
+        ("unknown", "started in the background (async), not awaited")]
+    report = play([("on_ok", task_result("web-1", UPGRADE, dict(started, invocation=invocation(vmid=10001)))),
+                   ("on_ok", status)]).report()
+    assert [(r["outcome"], r["order_id"]) for r in report["rows"]] == [("ordered", "34889")]
+    assert report["totals"] == [total("ordered", "SEK", 1, 60.0, {"monthly": 120.0})]
+
+
+def test_two_orders_answered_with_the_same_draft_id_are_two_changes():
+    # a server that reuses draft ids: only a check-mode estimate and its order are one change
+    callback = play([
+        ("on_ok", task_result("web-1", UPGRADE, priced_upgrade(10001, 5257), check_mode=True)),
+        ("on_ok", task_result("web-1", UPGRADE, ordered_upgrade(10001, 5257))),
+        ("on_ok", task_result("web-1", UPGRADE, ordered_upgrade(10001, 5257, package="1939", order_id="34890",
+                                                                invoice_id="49527", prorated=230.5, recurring=600.0,
+                                                                before=("1938", "VPS MD", "monthly", 259.0)))),
+    ])
+    assert [r["order_id"] for r in callback.report()["rows"]] == ["34889", "34890"]
+    assert callback.report()["totals"] == [total("ordered", "SEK", 2, 290.5, {"monthly": 461.0})]
+
+
+def test_amounts_too_large_to_add_up_stay_out_of_the_totals_and_the_file_is_json(tmp_path):
+    huge = [ordered_upgrade(10001 + n, 5257 + n, order_id=str(34889 + n), prorated=1.7e308, recurring=259.0)
+            for n in range(2)]
+    callback = play([("on_ok", task_result("web-%d" % n, UPGRADE, result)) for n, result in enumerate(huge)],
+                    report_file=str(tmp_path / "spend.json"))
+    data = json.loads((tmp_path / "spend.json").read_text(), parse_constant=pytest.fail)
+    assert [(t["changes"], t["due_now"]) for t in data["totals"]] == [(1, 1.7e308)]
+    assert data["unpriced"] == 1
+    assert "inf" not in callback._display.text

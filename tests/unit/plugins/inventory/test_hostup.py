@@ -17,6 +17,8 @@ from ansible.errors import AnsibleParserError
 from ansible.inventory.data import InventoryData
 from ansible.parsing.dataloader import DataLoader
 from ansible.plugins.doc_fragments import constructed, inventory_cache
+from ansible.template import Templar
+from ansible.utils.display import Display
 from ansible.utils.plugin_docs import merge_fragment
 
 from ansible_collections.hostup.cloud.plugins.doc_fragments import api
@@ -28,6 +30,12 @@ try:
     from ansible.module_utils import _internal as module_side
 except ImportError:  # ansible-core < 2.19 has no controller/target switch
     module_side = None
+
+try:
+    from ansible.template import trust_as_template
+except ImportError:  # ansible-core < 2.19 takes any text for a template
+    def trust_as_template(value):
+        return value
 
 NAME = "hostup.cloud.hostup"
 LIST = "/api/client-accounts"
@@ -64,7 +72,7 @@ def vps_account(vmid, name, ip="192.0.2.10", cpu=2, ram=4, storage=40):
 def controller(monkeypatch):
     """The plugin runs on the controller; one per-VPS read at a time, so the conversation has one order."""
     if module_side is not None:
-        monkeypatch.setattr(module_side, "is_controller", True)
+        monkeypatch.setattr(module_side, "is_controller", True, raising=False)
     monkeypatch.setattr(plugin_module, "DETAIL_WORKERS", 1)
 
 
@@ -86,6 +94,7 @@ def new_plugin():
 
 def parse(tmp_path, file_name="hostup.yml", **options):
     config = dict({"plugin": NAME, "api_key": KEY}, **options)
+    config = dict((key, value) for key, value in config.items() if value is not None)  # None: not in the file
     path = tmp_path / file_name
     path.write_text(json.dumps(config))
     plugin = new_plugin()
@@ -240,3 +249,136 @@ def test_verify_file_accepts_the_documented_names(tmp_path, file_name, accepted)
     path = tmp_path / file_name
     path.write_text("plugin: hostup.cloud.hostup\n")
     assert new_plugin().verify_file(str(path)) is accepted
+
+
+# --- a hostile or broken HostUp, a stale cache, an untrusted environment -----------
+
+
+@pytest.fixture
+def warnings(monkeypatch):
+    shown = []
+    monkeypatch.setattr(Display(), "warning", lambda message, *a, **k: shown.append(message))
+    return shown
+
+
+@pytest.mark.parametrize("data", [{}, {"accounts": None}, {"accounts": "web-1.example"}, {"accounts": {"10001": {}}}])
+def test_a_list_reply_without_a_list_of_accounts_fails_in_one_line_rather_than_an_empty_inventory(
+        conversation, tmp_path, data):
+    conversation.expect("GET", LIST, reply=ok(data, "rid-list"))
+    with pytest.raises(AnsibleParserError) as raised:
+        parse(tmp_path)
+    assert str(raised.value.message) == (
+        "hostup.cloud.hostup: GET /api/client-accounts failed: HTTP 200: the reply has no list of accounts "
+        "(requestId rid-list)")
+
+
+def test_a_vps_with_an_unusable_id_is_counted_in_a_warning_and_a_repeated_id_is_one_host(
+        conversation, tmp_path, warnings):
+    conversation.expect("GET", LIST, reply=ok({"accounts": [
+        "not an account", account(10001, "web-1.example"), dict(account(10001, "web-1.example"), domain="again.example"),
+        dict(account(10002, "x.example"), id="1e3"), dict(account(10003, "y.example"), id="-1"),
+        dict(account(10004, "z.example", vps=False), id="abc")]}))
+    conversation.expect("GET", "/api/vps-accounts/10001", reply=vps_account(10001, "web-1"))
+    assert list(hostvars(parse(tmp_path))) == ["web-1.example"]
+    assert warnings == ["hostup.cloud.hostup: services in HostUp's list that look like a VPS but have no usable id "
+                        "(a whole number from 1): 2, left out"]
+
+
+@pytest.mark.parametrize("hostname, host", [
+    ("localhost", "localhost-10001"), ("127.0.0.1", "127.0.0.1-10001"), ("::1", "::1-10001"),
+    ("all", "all-10001"), ("ungrouped", "ungrouped-10001"), ("hostup_vps", "hostup_vps-10001"),
+])
+def test_a_vps_is_never_named_like_the_controller_or_a_group_ansible_or_the_plugin_makes(
+        conversation, tmp_path, hostname, host):
+    # A host named localhost would take every delegate_to: localhost task to the VPS.
+    conversation.expect("GET", LIST, reply=ok({"accounts": [account(10001, hostname)]}))
+    conversation.expect("GET", "/api/vps-accounts/10001", reply=vps_account(10001, hostname))
+    inventory = parse(tmp_path)
+    assert list(hostvars(inventory)) == [host]
+    assert hostvars(inventory)[host]["hostup_hostname"] == hostname
+
+
+@pytest.mark.parametrize("ip, address", [
+    ("not-an-ip", None), ("evil.example.com", None), ("192.0.2.7/24", None), (["192.0.2.7"], None),
+    ("{{ lookup('env', 'HOME') }}", None), (" 192.0.2.7 ", "192.0.2.7"), ("2001:db8::7", "2001:db8::7"),
+])
+def test_only_an_ip_address_becomes_hostup_ip_and_ansible_host(conversation, tmp_path, ip, address):
+    conversation.expect("GET", LIST, reply=ok({"accounts": [account(10001, "web-1.example")]}))
+    conversation.expect("GET", "/api/vps-accounts/10001", reply=vps_account(10001, "web-1", ip=ip))
+    variables = hostvars(parse(tmp_path))["web-1.example"]
+    assert (variables.get("hostup_ip"), variables.get("ansible_host")) == (address, address)
+
+
+def test_resources_that_are_not_finite_numbers_are_left_out(conversation, tmp_path):
+    conversation.expect("GET", LIST, reply=ok({"accounts": [account(10001, "web-1.example")]}))
+    conversation.expect("GET", "/api/vps-accounts/10001",
+                        reply=vps_account(10001, "web-1", cpu="NaN", ram=float("inf"), storage="1e999"))
+    variables = hostvars(parse(tmp_path))["web-1.example"]
+    assert [key for key in ("hostup_cpu", "hostup_ram", "hostup_disk") if key in variables] == []
+
+
+def cached(tmp_path, **options):
+    return dict(options, cache=True, cache_plugin="jsonfile", cache_connection=str(tmp_path / "cache"))
+
+
+def test_the_cache_of_one_key_is_never_served_for_another(conversation, tmp_path):
+    conversation.expect("GET", LIST, reply=ok({"accounts": [account(10001, "web-1.example")]}))
+    conversation.expect("GET", "/api/vps-accounts/10001", reply=vps_account(10001, "web-1"))
+    assert list(hostvars(parse(tmp_path, **cached(tmp_path)))) == ["web-1.example"]
+    conversation.expect("GET", LIST, reply=ok({"accounts": []}))
+    assert hostvars(parse(tmp_path, **cached(tmp_path, api_key="the-other-accounts-key"))) == {}
+    assert list(hostvars(parse(tmp_path, **cached(tmp_path)))) == ["web-1.example"]  # a hit: no request
+    stored = "".join(name + (tmp_path / "cache" / name).read_text() for name in os.listdir(str(tmp_path / "cache")))
+    assert_no_leak(stored, KEY, "the-other-accounts-key")
+
+
+@pytest.mark.parametrize("payload", [
+    [{"vmid": "x"}], ["web-1.example"], {"hostname": "web-1.example"}, [{"hostname": "web-1.example"}],
+    [{"vmid": 10001, "hostname": "web-1.example"}],
+])
+def test_a_cache_entry_this_version_did_not_write_is_read_afresh(conversation, tmp_path, payload):
+    conversation.expect("GET", LIST, reply=ok({"accounts": [account(10001, "web-1.example")]}))
+    conversation.expect("GET", "/api/vps-accounts/10001", reply=vps_account(10001, "web-1"))
+    parse(tmp_path, **cached(tmp_path))
+    (name,) = os.listdir(str(tmp_path / "cache"))
+    (tmp_path / "cache" / name).write_text(json.dumps({"__payload__": json.dumps(payload)}))
+    conversation.expect("GET", LIST, reply=ok({"accounts": [account(10001, "web-1.example")]}))
+    conversation.expect("GET", "/api/vps-accounts/10001", reply=vps_account(10001, "web-1"))
+    assert list(hostvars(parse(tmp_path, **cached(tmp_path)))) == ["web-1.example"]
+
+
+def test_a_corrupt_cache_file_is_read_afresh(conversation, tmp_path):
+    conversation.expect("GET", LIST, reply=ok({"accounts": []}))
+    parse(tmp_path, **cached(tmp_path))
+    (name,) = os.listdir(str(tmp_path / "cache"))
+    (tmp_path / "cache" / name).write_text("{not json")
+    conversation.expect("GET", LIST, reply=ok({"accounts": [account(10001, "web-1.example")]}))
+    conversation.expect("GET", "/api/vps-accounts/10001", reply=vps_account(10001, "web-1"))
+    assert list(hostvars(parse(tmp_path, **cached(tmp_path)))) == ["web-1.example"]
+
+
+def test_a_key_or_api_url_from_the_environment_is_taken_as_it_is_never_templated(
+        conversation, tmp_path, monkeypatch):
+    monkeypatch.setenv("HOSTUP_API_KEY", "{{ 'templated' ~ '-key' }}")
+    monkeypatch.setenv("HOSTUP_API_URL", "{{ 'https://127.0.0.2' }}")
+    with pytest.raises(AnsibleParserError) as raised:
+        parse(tmp_path, api_key=None)
+    assert str(raised.value.message).startswith("hostup.cloud.hostup: api_url must be an http(s) URL with a host")
+    assert conversation.sent == []
+    monkeypatch.delenv("HOSTUP_API_URL")
+    conversation.expect("GET", LIST, reply=ok({"accounts": []}))
+    parse(tmp_path, api_key=None)
+    assert conversation.sent[0]["headers"]["X-API-Key"] == "{{ 'templated' ~ '-key' }}"
+
+
+def test_text_from_hostup_is_never_templated_when_a_play_uses_it(conversation, tmp_path):
+    # ansible-core 2.19 marks plugin data untrusted; before 2.19 (requires_ansible >= 2.16) the
+    # plugin must mark it unsafe, or a play templating hostup_product_name runs HostUp's lookup.
+    conversation.expect("GET", LIST, reply=ok({"accounts": [
+        account(10001, "web-1.example", name="{{ lookup('env', 'UNIT_NEVER_READ') }}")]}))
+    conversation.expect("GET", "/api/vps-accounts/10001", reply=vps_account(10001, "web-1"))
+    inventory = parse(tmp_path, compose={"composed": "hostup_product_name"})
+    variables = inventory.get_host("web-1.example").get_vars()
+    play_template = trust_as_template("{{ hostup_product_name }} {{ composed }}")  # as a playbook's text is
+    rendered = Templar(DataLoader(), variables=variables).template(play_template)
+    assert rendered == "{{ lookup('env', 'UNIT_NEVER_READ') }} {{ lookup('env', 'UNIT_NEVER_READ') }}"

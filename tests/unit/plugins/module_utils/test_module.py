@@ -33,10 +33,11 @@ def test_an_empty_key_fails_before_any_request_naming_api_key(conversation, caps
     assert conversation.sent == []
 
 
-def test_an_empty_hostup_api_key_variable_fails_before_any_request(conversation, monkeypatch):
+def test_an_empty_hostup_api_key_variable_fails_before_any_request(conversation, monkeypatch, capsys):
     monkeypatch.setenv("HOSTUP_API_KEY", "")
-    result, failed = run_module(hostup_vps_info, {"vmid": 10001, "api_key": None})
-    assert failed and "api_key is empty" in result["msg"] and "HOSTUP_API_KEY" in result["msg"]
+    result = run_for_real({"vmid": 10001}, capsys)  # no api_key in the task: the variable is used
+    assert result["failed"] is True
+    assert "api_key is empty" in result["msg"] and "HOSTUP_API_KEY" in result["msg"]
     assert conversation.sent == []
 
 

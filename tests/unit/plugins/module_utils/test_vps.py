@@ -13,7 +13,7 @@ import pytest
 from ansible_collections.hostup.cloud.plugins.module_utils.client import HostUpError
 from ansible_collections.hostup.cloud.plugins.module_utils.vps import (
     CYCLE_NAMES, MONEY_TOLERANCE, OVER_BUDGET, budget_problems, cycle_code, cycle_name, money, order_failure_hint,
-    order_from_reply, over_budget_message, pending_invoice, quote_from_reply,
+    draft_id, draft_problems, order_from_reply, over_budget_message, pending_invoice, quote_from_reply,
 )
 from ansible_collections.hostup.cloud.tests.leaks import assert_no_leak
 from ansible_collections.hostup.cloud.tests.unit.plugins.modules.replies import PERSONAL, draft, option
@@ -135,3 +135,55 @@ def test_budgets_compare_with_one_named_tolerance():
         "60.01 due now is more than max_prorated 60.00"]
     message = over_budget_message(budget_problems(quote(), 10.0, 100.0), quote().figures)
     assert message.startswith(OVER_BUDGET + ": 60.00 due now is more than max_prorated 10.00; 259.00 recurring")
+
+
+# --- attacks on the money promise (tests/integration/test_money_attacks.py) ------------------
+
+@pytest.mark.parametrize("value, expected", [
+    (5257, 5257), ("5257", 5257), (5257.0, 5257), (True, None), (0, None), (-5, None), (5257.5, None),
+    ("5257abc", None), (None, None), (float("nan"), None), ([5257], None),
+])
+def test_a_draft_id_is_a_whole_number_above_zero_or_none(value, expected):
+    assert draft_id(value) == expected
+
+
+@pytest.mark.parametrize("reply, unreadable", [
+    ({"prorated": 60, "raw": {"draft": {"price": {"total": "1e309"}}}}, "draft's order total 1e309"),
+    ({"prorated": 60, "raw": {"draft": {"price": {"total": "60,00"}}}}, "draft's order total 60,00"),
+    ({"prorated": 60, "raw": {"draft": {"price": {"setup": "abc"}}}}, "setup fee abc"),
+    ({"prorated": 60, "total": "Infinity"}, "total Infinity"),
+    ({"prorated": 60, "total": [60]}, "total [60]"),
+])
+def test_every_amount_due_now_hostup_gives_must_be_finite(reply, unreadable):
+    quote = quote_from_reply(dict(reply, draftId=1), "monthly")
+    assert quote.figures["due_now"] is None
+    assert budget_problems(quote, 1000000.0, None) == [
+        "HostUp's estimate gave no finite amount due now (%s), so the price cannot be checked" % unreadable]
+
+
+def test_the_replys_total_counts_when_it_is_more_than_prorated():
+    assert estimate_from_reply({"prorated": 60, "total": "5000.00", "draftId": 1}, "monthly")["due_now"] == 5000.0
+    assert estimate_from_reply({"prorated": 60, "total": "40.00", "draftId": 1}, "monthly")["due_now"] == 60.0
+
+
+def facts(**draft_kwargs):
+    return quote_from_reply({"prorated": 0, "draftId": 7, "raw": {"draft": draft(259, **draft_kwargs)}}, "monthly").draft
+
+
+def test_a_draft_must_hold_the_current_values_of_what_was_not_asked_and_only_this_vps():
+    expected = {"package": ("1937", "current"), "cycle": ("monthly", "current")}
+    assert draft_problems(facts(product_id="1937"), 10001, expected) == []
+    assert draft_problems(facts(product_id="1939"), 10001, expected) == [
+        "draft 7 holds package 1939, not the current package 1937"]
+    two = facts(product_id="1937")
+    two["services"].append({"account_id": "10002", "product_id": "1939", "cycle": "monthly", "options": {}})
+    two["services"].append({"account_id": None, "product_id": "1939", "cycle": "monthly", "options": {}})
+    assert draft_problems(two, 10001, expected) == ["draft 7 also holds a service for VPS 10002",
+                                                    "draft 7 also holds a service for no existing VPS (a new order)"]
+
+
+def test_a_fresh_estimate_without_services_is_not_checked_but_a_users_draft_is():
+    empty = {"draft_id": 7, "services": []}
+    assert draft_problems(empty, 10001, {"package": ("1938", "requested")}, account_required=False) == []
+    assert draft_problems(empty, 10001, {}, account_required=True) == [
+        "draft 7 is for VPS that the draft does not name, not vmid 10001"]

@@ -84,7 +84,7 @@ def test_a_quantity_option_already_in_place_is_recognised_by_a_zero_estimate(con
 def test_resources_that_change_the_price_are_ordered(conversation):
     reads(conversation)
     conversation.expect("POST", UPGRADE, body={"send": False, "resources": {"2232": 80, "2209": "ubuntu-24"}},
-                        reply=estimate(prorated=20.0, recurring=179))
+                        reply=estimate(product_id="1937", prorated=20.0, recurring=179))
     conversation.expect("POST", UPGRADE, body=ORDER_DRAFT, reply=ordered())
     result, failed = run_module(module, {"vmid": 10001, "resources": {"2232": 80, "2209": "ubuntu-24"}})
     assert not failed and result["changed"] is True
@@ -291,9 +291,9 @@ def test_draft_id_with_resources_already_in_place_orders_nothing(conversation):
 def test_draft_id_with_a_list_option_orders_exactly_that_draft(conversation):
     reads(conversation)
     conversation.expect("POST", UPGRADE, body={"send": False, "resources": {"2209": "debian-12"}},
-                        reply=estimate(prorated=0, recurring=139, options={"2209": option(2209, "select")}))
+                        reply=estimate(product_id="1937", prorated=0, recurring=139, options={"2209": option(2209, "select")}))
     conversation.expect("POST", UPGRADE, body={"send": False, "draftId": 6213},
-                        reply=estimate(prorated=0, recurring=139, draft_id=6213,
+                        reply=estimate(product_id="1937", prorated=0, recurring=139, draft_id=6213,
                                        options={"2209": option(2209, "select", "debian-12")}))
     conversation.expect("POST", UPGRADE, body={"send": True, "draftId": 6213}, reply=ordered(6213))
     result, failed = run_module(module, {"vmid": 10001, "resources": {"2209": "debian-12"}, "draft_id": 6213})
@@ -327,9 +327,9 @@ def test_an_equal_price_swap_of_two_quantity_options_is_found_and_ordered(conver
     quantity = {"2232": option(2232, "sliderinput"), "2210": option(2210, "slider")}
     reads(conversation)
     conversation.expect("POST", UPGRADE, body={"send": False, "resources": swap},
-                        reply=estimate(prorated=0, recurring=139, draft_id=5260, options=quantity))
+                        reply=estimate(product_id="1937", prorated=0, recurring=139, draft_id=5260, options=quantity))
     conversation.expect("POST", UPGRADE, body={"send": False, "resources": {"2210": 20}},
-                        reply=estimate(prorated=-5, recurring=129, draft_id=5261, options=quantity))
+                        reply=estimate(product_id="1937", prorated=-5, recurring=129, draft_id=5261, options=quantity))
     conversation.expect("POST", UPGRADE, body={"send": True, "draftId": 5260}, reply=ordered(5260))
     result, failed = run_module(module, {"vmid": 10001, "resources": swap})
     assert not failed and result["changed"] is True
@@ -413,7 +413,33 @@ def test_an_order_not_shown_in_time_fails_naming_the_order_and_invoice(conversat
 def test_resources_ordered_cannot_be_read_back_so_applied_is_null(conversation):
     reads(conversation)
     conversation.expect("POST", UPGRADE, body={"send": False, "resources": {"2232": 80}},
-                        reply=estimate(prorated=20.0, recurring=179))
+                        reply=estimate(product_id="1937", prorated=20.0, recurring=179))
     conversation.expect("POST", UPGRADE, body=ORDER_DRAFT, reply=ordered())
     result, failed = run_module(module, {"vmid": 10001, "resources": {"2232": 80}})
     assert not failed and result["changed"] is True and result["applied"] is None
+
+
+def test_a_package_ordered_with_resources_is_waited_for_though_the_resources_cannot_be_read(conversation):
+    reads(conversation)
+    conversation.expect("POST", UPGRADE, body={"send": False, "package": "1938", "resources": {"2404": 1}},
+                        reply=estimate(prorated=67.5, recurring=274))
+    conversation.expect("POST", UPGRADE, body=ORDER_DRAFT, reply=ordered())
+    conversation.expect("GET", DETAILS, reply=details(product_id="1938"))
+    result, failed = run_module(module, {"vmid": 10001, "package": "1938", "resources": {"2404": 1}})
+    assert not failed and result["changed"] is True and result["applied"] is None
+
+
+@pytest.mark.parametrize("patch, words", [
+    ({"estimate": False}, "(estimate: false)"),
+    ({"orderId": 777}, "(it names order 777)"),
+    ({"success": False, "message": "Draft failed"}, "(success: false: Draft failed)"),
+])
+def test_an_estimate_reply_that_is_no_estimate_ends_the_task_before_any_order(conversation, patch, words):
+    reads(conversation)
+    reply = estimate()
+    reply["data"].update(patch)
+    conversation.expect("POST", UPGRADE, body=ESTIMATE_BIG_PLAN, reply=reply)
+    result, failed = run_module(module, {"vmid": 10001, "package": "1938"})
+    assert failed and "HostUp did not answer as an estimate " + words in result["msg"]
+    assert "Nothing more was ordered" in result["msg"] and result["api_error"]["status"] == 200
+    assert all(call["body"].get("send") is not True for call in conversation.sent if call["body"])

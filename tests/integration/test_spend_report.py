@@ -80,22 +80,22 @@ def test_a_check_run_prints_the_priced_table_after_the_recap_and_orders_nothing(
 
 
 def test_the_roles_estimate_and_order_are_one_row_and_the_total_is_what_was_ordered(ansible, sim, tmp_path, api_key):
-    run = ansible.playbook([role(vmid=10001, package="1938", cycle="annually", max_prorated=100)],
+    run = ansible.playbook([role(vmid=10001, package="1938", cycle="annually", max_prorated=3000)],
                            env=spend_env(tmp_path), verbosity=2)
     assert run.rc == 0, run
-    assert [o["call"] for o in sim.ordering_requests()] == ["order", "change_billing_cycle"]
+    # the role prices package and cycle together and orders that one draft: one ordering call
+    assert [o["call"] for o in sim.ordering_requests()] == ["order"]
     ordered = drafts(sim, "ordered")
     assert len(ordered) == 1 and drafts(sim, "draft") == []
     data = report(tmp_path)
-    upgrade = [r for r in data["rows"] if r["module"] == "hostup.cloud.hostup_vps_upgrade"]
-    assert len(upgrade) == 1  # the check-mode estimate and the order of that draft: one row
-    assert (upgrade[0]["outcome"], upgrade[0]["draft_id"], upgrade[0]["due_now"]) == \
-        ("ordered", ordered[0]["id"], ordered[0]["quote"]["prorated"])
-    assert upgrade[0]["order_id"] == str(sim.state(10001)["invoices"][0]["order_id"])
-    assert upgrade[0]["invoice_id"] == str(sim.state(10001)["invoices"][0]["id"])
-    switch = [r for r in data["rows"] if r["module"] == "hostup.cloud.hostup_vps_billing_cycle"]
-    assert [(r["outcome"], r["change"]["cycle"]) for r in switch] == [
-        ("ordered", {"before": "monthly", "after": "annually"})]
+    assert len(data["rows"]) == 1  # the check-mode estimate and the order of that draft: one row
+    (row,) = data["rows"]
+    assert (row["module"], row["outcome"], row["draft_id"], row["due_now"]) == \
+        ("hostup.cloud.hostup_vps_upgrade", "ordered", ordered[0]["id"], ordered[0]["quote"]["prorated"])
+    assert row["change"]["package"] == {"before": "1937", "after": "1938"}
+    assert row["change"]["cycle"] == {"before": "monthly", "after": "annually"}
+    assert row["order_id"] == str(sim.state(10001)["invoices"][0]["order_id"])
+    assert row["invoice_id"] == str(sim.state(10001)["invoices"][0]["id"])
     # counted once: the total due now is the one draft ordered
     assert [(t["basis"], t["due_now"]) for t in data["totals"]] == [("ordered", ordered[0]["quote"]["prorated"])]
     assert printed_totals(run) == [("SEK", "ordered", 1, ordered[0]["quote"]["prorated"])]
@@ -143,3 +143,53 @@ def test_the_callback_only_adds_to_the_normal_output(ansible, sim, tmp_path):
     normal, added = reported.stdout.split("HostUp spend: what this run priced and ordered\n")
     assert normal.rstrip("\n") == plain.stdout.rstrip("\n")
     assert added.split("\n")[2].startswith("db-1   10003  package 1938")
+
+
+def test_the_tasks_flags_retries_and_yaml_option_ids_do_not_hide_what_was_ordered(ansible, sim, tmp_path, api_key):
+    tasks = [
+        dict(module_task("hostup_vps_upgrade", {"vmid": 10001, "package": "1938"}, "quiet"), changed_when=False),
+        dict(module_task("hostup_vps_upgrade", {"vmid": 10003, "package": "1939"}, "flagged", True), failed_when=True),
+        # resources: {2404: 2} in YAML: the option id is a number
+        module_task("hostup_vps_upgrade", {"vmid": 10002, "resources": "{{ {2404: 2} }}"}, "yaml_ids"),
+        # until: the first attempt orders, the second finds the package in place
+        dict(module_task("hostup_vps_upgrade", {"vmid": 10005, "package": "1938", "wait": False}, "again", True),
+             until="again.applied", retries=1, delay=0),
+    ]
+    run = ansible.playbook(tasks, env=spend_env(tmp_path))
+    assert run.rc == 0, run
+    assert "Callback dispatch" not in run.stderr
+    ordered = drafts(sim, "ordered")
+    assert len(sim.ordering_requests()) == len(ordered) == 4
+    data = report(tmp_path)
+    assert sorted((r["vmid"], r["draft_id"], r["due_now"]) for r in data["rows"] if r["outcome"] == "ordered") == \
+        sorted((d["vmid"], d["id"], d["quote"]["prorated"]) for d in ordered)
+    assert [(r["vmid"], r["change"]["resources"]) for r in data["rows"] if r["vmid"] == 10002] == [(10002, ["2404"])]
+    assert printed_totals(run) == [("SEK", "ordered", 4, round(sum(d["quote"]["prorated"] for d in ordered), 2))]
+    assert_nothing_leaked(run, tmp_path, api_key)
+
+
+def test_a_check_run_with_check_mode_false_tasks_reports_their_orders(ansible, sim, tmp_path):
+    tasks = [dict(module_task("hostup_vps_billing_cycle", {"vmid": 10001, "cycle": "annually"}, "switch"),
+                  check_mode=False),
+             module_task("hostup_vps_upgrade", {"vmid": 10002, "package": "1938"}, "priced")]
+    run = ansible.playbook(tasks, check=True, env=spend_env(tmp_path))
+    assert run.rc == 0, run
+    assert [o["call"] for o in sim.ordering_requests()] == ["change_billing_cycle"]
+    assert table(run)[0] == "HostUp spend: --check run, but tasks with check_mode: false ordered 1 change"
+    data = report(tmp_path)
+    assert [(r["vmid"], r["outcome"]) for r in data["rows"]] == [(10001, "ordered"), (10002, "priced")]
+    assert [(t["basis"], t["due_now"]) for t in data["totals"]] == [
+        ("ordered", run.results["switch"]["estimate"]["due_now"]), ("priced", run.results["priced"]["estimate"]["due_now"])]
+
+
+def test_an_async_order_is_reported_from_its_async_status(ansible, sim, tmp_path):
+    tasks = [dict(module_task("hostup_vps_upgrade", {"vmid": 10001, "package": "1938"}, "job"), **{"async": 60, "poll": 0}),
+             {"name": "Wait for the order", "ansible.builtin.async_status": {"jid": "{{ job.ansible_job_id }}"},
+              "register": "done", "until": "done.finished", "retries": 30, "delay": 1}]
+    run = ansible.playbook(tasks, env=spend_env(tmp_path))
+    assert run.rc == 0, run
+    ordered = drafts(sim, "ordered")
+    assert len(ordered) == 1
+    assert [(r["outcome"], r["draft_id"], r["due_now"]) for r in report(tmp_path)["rows"]] == [
+        ("ordered", ordered[0]["id"], ordered[0]["quote"]["prorated"])]
+    assert printed_totals(run) == [("SEK", "ordered", 1, ordered[0]["quote"]["prorated"])]
