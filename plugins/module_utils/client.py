@@ -26,8 +26,10 @@ __metaclass__ = type
 
 import datetime
 import email.utils
+import ipaddress
 import json
 import math
+import re
 import threading
 import time
 import traceback
@@ -61,6 +63,17 @@ DEFAULT_RATE_LIMIT_WAIT = 60
 RATE_LIMIT_DEFAULT_WAIT = 1.0
 RATE_LIMIT_MIN_WAIT = 0.1
 RATE_LIMIT_MAX_ATTEMPTS = 20
+# Longer than anyone waits, and short enough for Python's timers: a timeout
+# or wait of 1e10 s would overflow them and crash the task.
+LONGEST_WAIT = 365 * 24 * 3600
+
+# The most of a reply that is read: HostUp's largest answer (the account's
+# service list) is far smaller; a server sending without end stops here
+# instead of filling the memory.
+MAX_REPLY_BYTES = 16 * 1024 * 1024
+_READ_CHUNK = 64 * 1024
+# The most of HostUp's message an error line quotes.
+MAX_MESSAGE_CHARS = 1000
 
 # Reads and estimates are sent at most 1 + TRANSIENT_RETRIES times.
 TRANSIENT_RETRIES = 2
@@ -91,6 +104,7 @@ SERVER_ERROR_HINT = "HostUp could not handle the request; try again later"
 NETWORK_HINT = "check api_url and the network"
 TLS_HINT = ("the certificate could not be verified: if api_url is right, point REQUESTS_CA_BUNDLE at the CA "
             "bundle that signed it; validate_certs: false only against a test server")
+CA_BUNDLE_HINT = "point REQUESTS_CA_BUNDLE (or CURL_CA_BUNDLE) at an existing CA bundle file, or unset it"
 REDIRECT_HINT = "set api_url to the address the HostUp API answers on itself"
 
 # The three kinds of call (see the module docstring).
@@ -145,11 +159,33 @@ def secret_forms(secret):
 
 
 def mask_secret(text, secret):
-    """``text`` with every form of ``secret`` replaced by a mask."""
-    text = str(text)
-    for form in secret_forms(str(secret)) if secret else ():
-        text = text.replace(form, _SECRET_MASK)
-    return text
+    """``text`` with every form of ``secret``, in any letter case, replaced by a mask."""
+    pattern = _secret_pattern([secret])
+    return pattern.sub(_SECRET_MASK, str(text)) if pattern else str(text)
+
+
+def _secret_pattern(secrets):
+    """A regular expression matching each form of each secret in any case, or None."""
+    forms = set()
+    for secret in secrets:
+        if secret:
+            forms.update(secret_forms(str(secret)))
+    if not forms:
+        return None
+    # longest first, so that a form holding a shorter one is masked whole
+    ordered = sorted(forms, key=lambda form: (-len(form), form))
+    return re.compile("|".join(re.escape(form) for form in ordered), re.IGNORECASE)
+
+
+def _mask_strings(value, pattern):
+    """``value`` (parsed JSON) with the pattern masked in every string, keys included."""
+    if isinstance(value, str):
+        return pattern.sub(_SECRET_MASK, value)
+    if isinstance(value, list):
+        return [_mask_strings(item, pattern) for item in value]
+    if isinstance(value, dict):
+        return dict((_mask_strings(key, pattern), _mask_strings(item, pattern)) for key, item in value.items())
+    return value
 
 
 class HostUpError(Exception):
@@ -208,7 +244,10 @@ def check_api_url(api_url):
     """Return why api_url cannot be used, or None when it can.
 
     The key travels in a header on every call, so plain http is allowed only to
-    this machine (the simulator, a local proxy).
+    this machine (the simulator, a local proxy). The host checked here must be
+    the host requests connects to: parsers disagree about a backslash, white
+    space or a user name before the host (``http://evil\\@127.0.0.1`` is
+    127.0.0.1 to urlsplit and "evil" to urllib3), so such URLs are refused.
     """
     try:
         parts = urlsplit(api_url)
@@ -217,6 +256,9 @@ def check_api_url(api_url):
         return "is not a valid URL (%s)" % exc
     if parts.scheme not in ("http", "https") or not host:
         return "must be an http(s) URL with a host, like %s, got %r" % (DEFAULT_API_URL, api_url)
+    if "@" in parts.netloc or any(char == "\\" or char.isspace() or not char.isprintable() for char in api_url):
+        return ("must be the address of the API alone, like %s: no user name or password, no backslash, "
+                "space or control character (the key goes in api_key)" % DEFAULT_API_URL)
     if parts.scheme == "http" and not is_loopback(host):
         return ("uses plain http to %s: the API key would cross the network unencrypted; "
                 "use https (plain http is accepted only for localhost and 127.0.0.0/8)" % host)
@@ -224,11 +266,17 @@ def check_api_url(api_url):
 
 
 def is_loopback(host):
+    """True for localhost and a literal 127.0.0.0/8 or ::1 address.
+
+    Anything else (127.0.0.300, 127.0.0.01) is a name the resolver may ask DNS for.
+    """
     host = host.lower().strip("[]")
-    if host in ("localhost", "::1"):
+    if host == "localhost":
         return True
-    octets = host.split(".")
-    return len(octets) == 4 and octets[0] == "127" and all(o.isdigit() for o in octets)
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def requested_wait(headers, body, now=None):
@@ -257,7 +305,7 @@ def _seconds(value):
         return None
     try:
         seconds = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an integer of 400 digits
         return None
     return seconds if math.isfinite(seconds) and seconds >= 0 else None
 
@@ -295,6 +343,14 @@ class DeadlinePassed(requests.exceptions.ReadTimeout if HAS_REQUESTS else Except
     """A call that did not complete (connect, headers and body) within its timeout."""
 
 
+class ReplyTooLarge(Exception):
+    """A reply longer than MAX_REPLY_BYTES; its status is known, its body was not read."""
+
+    def __init__(self, status):
+        super(ReplyTooLarge, self).__init__(status)
+        self.status = status
+
+
 class HostUpClient(object):
     """A session with HostUp for one task. ``request_ids`` collects every requestId seen.
 
@@ -306,10 +362,10 @@ class HostUpClient(object):
                  rate_limit_wait=DEFAULT_RATE_LIMIT_WAIT, session=None, sleep=None):
         self.base_url = api_url.rstrip("/")
         self._api_key = normalize_api_key(api_key)
-        self._raw_api_key = api_key
-        self.timeout = timeout
+        self._secret = _secret_pattern([api_key, self._api_key])
+        self.timeout = min(timeout, LONGEST_WAIT)
         self.validate_certs = validate_certs
-        self.rate_limit_wait = rate_limit_wait
+        self.rate_limit_wait = min(rate_limit_wait, LONGEST_WAIT)
         self._sleep = sleep or time.sleep
         self.request_ids = []
         self._session = session or requests.Session()
@@ -343,14 +399,21 @@ class HostUpClient(object):
         transient_failures = 0
         while True:
             try:
-                response = self._exchange(method, path, body)
+                response, content = self._exchange(method, path, body)
             except requests.exceptions.RequestException as exc:
                 if repeatable and transient_failures < TRANSIENT_RETRIES:
                     transient_failures = self._back_off(transient_failures)
                     continue
                 raise self._transport_error(method, path, exc)
+            except ReplyTooLarge as exc:
+                raise self._error(method, path, "HostUp's reply is larger than %d MiB, so it was not read"
+                                  % (MAX_REPLY_BYTES // (1024 * 1024)), status=exc.status,
+                                  hint=NETWORK_HINT)
+            except OSError as exc:  # requests' own errors are OSErrors too, so this comes second
+                raise self._transport_error(method, path, exc)
 
-            payload = _json_or_none(response)
+            # everything read from the reply is masked for the key, which a server may echo
+            payload = self._masked(_json_or_none(content))
             request_id = self._remember_request_id(payload)
 
             if 300 <= response.status_code < 400:
@@ -367,10 +430,10 @@ class HostUpClient(object):
                     and transient_failures < TRANSIENT_RETRIES):
                 transient_failures = self._back_off(transient_failures)
                 continue
-            return self._result(kind, method, path, body, response, payload, request_id)
+            return self._result(kind, method, path, body, response, content, payload, request_id)
 
     def _exchange(self, method, path, body):
-        """Send one request and read its whole answer within ``timeout`` seconds in all.
+        """Send one request and read its whole answer (response, body) within ``timeout`` seconds in all.
 
         requests' own timeout bounds each socket read, so a server sending a
         byte now and then could hold a task forever; the exchange runs in a
@@ -380,9 +443,10 @@ class HostUpClient(object):
 
         def exchange():
             try:
-                outcome["response"] = self._session.request(
+                response = self._session.request(
                     method, self.base_url + path, json=body, timeout=self.timeout,
-                    verify=self.validate_certs, allow_redirects=False)
+                    verify=self.validate_certs, allow_redirects=False, stream=True)
+                outcome["reply"] = (response, _read_body(response))
             except BaseException as exc:  # pylint: disable=broad-except
                 outcome["error"] = exc  # raised again in the caller's thread
 
@@ -391,10 +455,12 @@ class HostUpClient(object):
         worker.start()
         worker.join(self.timeout)
         if worker.is_alive():
+            # The helper thread is left behind (closing its socket here would wait for its read);
+            # it ends with the process, and reads at most MAX_REPLY_BYTES meanwhile.
             raise DeadlinePassed("no complete answer within %s s" % self.timeout)
         if "error" in outcome:
             raise outcome["error"]
-        return outcome["response"]
+        return outcome["reply"]
 
     def _back_off(self, failures):
         """Pause before trying a repeatable call again; returns the count of failures so far."""
@@ -407,10 +473,10 @@ class HostUpClient(object):
             self.request_ids.append(str(request_id))
         return request_id
 
-    def _result(self, kind, method, path, body, response, payload, request_id):
+    def _result(self, kind, method, path, body, response, content, payload, request_id):
         status = response.status_code
         if not isinstance(payload, dict):
-            raise self._error(method, path, _describe_unreadable_body(response), status=status,
+            raise self._error(method, path, _describe_unreadable_body(response, content), status=status,
                               request_id=request_id, hint=_hint(kind, status, body, None))
         if status >= 400:
             details = dict((k, payload[k]) for k in ERROR_DETAIL_FIELDS if k in payload)
@@ -429,6 +495,9 @@ class HostUpClient(object):
             raise self._error(method, path, "the reply's data is a %s, not an object" % type(data).__name__,
                               status=status, request_id=request_id)
         return data
+
+    def _masked(self, payload):
+        return _mask_strings(payload, self._secret) if self._secret else payload
 
     def _rate_limit_error(self, method, path, payload, request_id, wait, waited):
         message = (payload or {}).get("message") or "Too Many Requests"
@@ -467,18 +536,20 @@ class HostUpClient(object):
                 reached = False
             else:
                 message = "the connection to %s broke before HostUp answered" % self.base_url
-        else:
+        elif isinstance(exc, requests.exceptions.RequestException):
             message = "the request could not be made: %s" % _first_line(exc)
             reached = False
+        else:  # an OSError of requests itself, before sending: REQUESTS_CA_BUNDLE names no file
+            message = "the request could not be made: %s" % _first_line(exc)
+            reached = False
+            hint = CA_BUNDLE_HINT if "CA certificate bundle" in str(exc) else NETWORK_HINT
         return self._error(method, path, message, status=None, hint=hint, reached_server=reached)
 
     def _error(self, method, path, message, **kwargs):
-        return HostUpError(method, path, self._mask(message), **kwargs)
+        return HostUpError(method, path, _shortened(self._mask(message)), **kwargs)
 
     def _mask(self, text):
-        for secret in (self._raw_api_key, self._api_key):
-            text = mask_secret(text, secret)
-        return text
+        return self._secret.sub(_SECRET_MASK, str(text)) if self._secret else str(text)
 
 
 def _hint(kind, status, body, message):
@@ -511,15 +582,31 @@ def _redirect_target(request_url, location):
     return "%s://%s%s%s" % (parts.scheme, host, port, parts.path)
 
 
-def _json_or_none(response):
+def _read_body(response):
+    """The body of ``response``, read in chunks; ReplyTooLarge past MAX_REPLY_BYTES (counted decoded)."""
+    body = bytearray()
+    for chunk in response.iter_content(_READ_CHUNK):
+        body += chunk
+        if len(body) > MAX_REPLY_BYTES:
+            response.close()
+            raise ReplyTooLarge(response.status_code)
+    return bytes(body)
+
+
+def _json_or_none(content):
     try:
-        return json.loads(response.content.decode("utf-8"))
-    except (ValueError, UnicodeDecodeError):
+        return json.loads(content.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: [[[[...]]]] nested too deep
         return None
 
 
-def _describe_unreadable_body(response):
-    content = response.content or b""
+def _shortened(message):
+    if len(message) <= MAX_MESSAGE_CHARS:
+        return message
+    return "%s... (%d characters more)" % (message[:MAX_MESSAGE_CHARS], len(message) - MAX_MESSAGE_CHARS)
+
+
+def _describe_unreadable_body(response, content):
     head = content[:200].lstrip().lower()
     content_type = response.headers.get("Content-Type", "")
     if head.startswith(b"<") or "html" in content_type:

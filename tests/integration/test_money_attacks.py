@@ -82,8 +82,8 @@ def test_an_estimate_without_a_whole_positive_draft_id_is_never_ordered(ansible,
     ({"raw.draft.services.2": {"account_id": "10002", "product_id": "1939", "cycle": "m"}},
      "draft 5257 also holds a service for VPS 10002"),
 ])
-def test_an_estimate_that_is_not_the_requested_change_of_this_vps_is_never_ordered(ansible, sim, api_key, patch,
-                                                                                    words):
+def test_an_estimate_that_is_not_the_requested_change_of_this_vps_is_never_ordered(
+        ansible, sim, api_key, patch, words):
     sim.add_fault("estimate", "patch", vmid=10001, data=patch)
     run = ansible.playbook([upgrade(vmid=10001, package="1938")])
     refused(run, sim, words, api_key)

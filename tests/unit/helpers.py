@@ -56,6 +56,14 @@ class FakeResponse(object):
             body = body.encode("utf-8")
         self.content = body
         self.headers = CaseInsensitiveDict(headers or {})
+        self.closed = False
+
+    def iter_content(self, chunk_size=1):
+        for start in range(0, len(self.content), chunk_size):
+            yield self.content[start:start + chunk_size]
+
+    def close(self):
+        self.closed = True
 
 
 class Expected(object):
@@ -82,11 +90,11 @@ class Conversation(object):
         return self
 
     def request(self, method, url, json=None, timeout=None, verify=None,  # pylint: disable=redefined-outer-name
-                allow_redirects=True):
+                allow_redirects=True, stream=False):
         assert url.startswith(API), url
         path = url[len(API):]
         self.sent.append({"method": method, "path": path, "body": json, "timeout": timeout,
-                          "verify": verify, "allow_redirects": allow_redirects, "headers": dict(self.headers)})
+                          "verify": verify, "allow_redirects": allow_redirects, "stream": stream, "headers": dict(self.headers)})
         assert self.expected, "unexpected call %s %s %r" % (method, path, json)
         call = self.expected.pop(0)
         assert (method, path) == (call.method, call.path), "expected %s %s, got %s %s" % (

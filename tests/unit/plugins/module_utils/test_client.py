@@ -7,6 +7,7 @@ __metaclass__ = type
 
 import datetime
 import importlib.util
+import io
 import json
 import os
 import sys
@@ -359,7 +360,7 @@ class RecordingAdapter(requests.adapters.BaseAdapter):
         self.sent.append({"url": request.url, "proxies": dict(proxies or {}), "headers": dict(request.headers)})
         response = requests.Response()
         response.status_code = 200
-        response._content = json.dumps(ok({"id": "10001"})).encode()  # pylint: disable=protected-access
+        response.raw = io.BytesIO(json.dumps(ok({"id": "10001"})).encode())
         response.request = request
         response.url = request.url
         return response
