@@ -176,7 +176,7 @@ def ordering_turn(hostup):
 
 # --- waiting until HostUp shows the order ----------------------------------------
 
-def wait_until_applied(client, vmid, package=None, cycle=None, timeout=300, first_read=None):
+def wait_until_applied(client, vmid, package=None, cycle=None, timeout=300):
     """Poll details/billing-cycle until they show ``package``/``cycle``, or an unpaid invoice holds the order.
 
     Returns ``(shown, pending_invoice)``: shown True when HostUp shows both, False

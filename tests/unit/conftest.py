@@ -6,11 +6,20 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import tempfile
+
 import pytest
 import requests
 
 from ansible_collections.hostup.cloud.plugins.module_utils import client as client_module
 from ansible_collections.hostup.cloud.tests.unit.helpers import Conversation, Sleeps
+
+
+@pytest.fixture(autouse=True)
+def private_temp_dir(monkeypatch, tmp_path):
+    """The per-VPS order locks of the modules live under the temp dir: each test has its own,
+    so test runs side by side (the version matrix) never wait for each other's locks."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
 
 
 @pytest.fixture
