@@ -91,6 +91,8 @@ class Ansible(object):
             "ANSIBLE_LOCALHOST_WARNING": "False",
             "ANSIBLE_INVENTORY_UNPARSED_WARNING": "False",
             "ANSIBLE_LOCAL_TEMP": str(self.workdir / "tmp"),
+            # absolute, so async tasks and async_status agree even when HOME is not the user's home
+            "ANSIBLE_ASYNC_DIR": str(self.workdir / "async"),
             "ANSIBLE_RETRY_FILES_ENABLED": "False",
             "ANSIBLE_PIPELINING": "True",
             "ANSIBLE_LOG_PATH": str(self.workdir / "ansible.log"),
