@@ -86,7 +86,7 @@ from ansible import context
 from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.callback import CallbackBase
 
-from ansible_collections.hostup.cloud.plugins.module_utils.vps import CYCLE_NAMES, OVER_BUDGET
+from ansible_collections.hostup.cloud.plugins.module_utils.vps import CYCLE_NAMES
 
 MODULES = ("hostup.cloud.hostup_vps_upgrade", "hostup.cloud.hostup_vps_billing_cycle")
 FORMAT_VERSION = 1
@@ -330,7 +330,7 @@ def outcome(row, data, happened, upgrade):
     if happened == "failed":
         pending = data.get("pending_invoice")
         api_error = data.get("api_error") if isinstance(data.get("api_error"), dict) else {}
-        if to_text(data.get("msg") or "").startswith(OVER_BUDGET):
+        if data.get("reason") == "order.over_budget":
             return "over_budget", "not ordered: over budget"
         if isinstance(pending, dict):
             row["pending_invoice_id"] = _digits(pending.get("invoice_id"))

@@ -58,6 +58,10 @@ options:
       - The most seconds a task waits in all for HTTP 429 (rate limited) answers. It waits as HostUp
         asks, by C(Retry-After) (seconds or a date), else C(X-RateLimit-Reset), then sends the call
         again; when HostUp asks for more than is left, the task fails saying so.
+      - Up to a tenth of each wait is added at random, so that the forks of a run refused together
+        do not all ask again at the same moment.
+      - A call answered HTTP 429 twenty times in a row fails however little of the wait was used (a
+        server that asks to wait almost nothing, again and again).
       - V(0) fails at once on the first HTTP 429.
     type: int
     default: 60

@@ -137,12 +137,11 @@ from ansible.module_utils.common.text.converters import to_native, to_text
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 from ansible.utils.unsafe_proxy import wrap_var
 
-from ansible_collections.hostup.cloud.plugins.module_utils.client import (
+from ansible_collections.hostup.cloud.plugins.module_utils.errors import BadOption, HostUpError
+from ansible_collections.hostup.cloud.plugins.module_utils.transport import (
     HAS_REQUESTS,
     HostUpClient,
-    HostUpError,
-    check_api_url,
-    normalize_api_key,
+    check_connection_options,
 )
 from ansible_collections.hostup.cloud.plugins.module_utils.vps import read_services, read_vps_account
 
@@ -208,23 +207,14 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         """The connection options, templated and checked before any request."""
         if not HAS_REQUESTS:
             raise AnsibleParserError("hostup.cloud.hostup needs the Python library requests on the controller")
-        try:
-            api_key = normalize_api_key(self._templated("api_key"))
-        except ValueError as problem:  # says what is wrong with the key, never what it is
-            raise AnsibleParserError("hostup.cloud.hostup: api_key %s" % problem)
         api_url = self._templated("api_url")
-        problem = check_api_url(api_url)
-        if problem:
-            raise AnsibleParserError("hostup.cloud.hostup: api_url %s" % problem)
-        if self.get_option("api_timeout") < 1:
-            raise AnsibleParserError("hostup.cloud.hostup: api_timeout must be 1 second or more, got %d"
-                                     % self.get_option("api_timeout"))
-        if self.get_option("rate_limit_wait") < 0:
-            raise AnsibleParserError("hostup.cloud.hostup: rate_limit_wait must be 0 or more, got %d"
-                                     % self.get_option("rate_limit_wait"))
-        if not VARIABLE_PREFIX.match(self.get_option("hostvars_prefix")):
-            raise AnsibleParserError("hostup.cloud.hostup: hostvars_prefix must be letters, digits and underscores, "
-                                     "not starting with a digit, got %r" % self.get_option("hostvars_prefix"))
+        try:
+            api_key = check_connection_options(self._templated("api_key"), api_url, self.get_option("api_timeout"),
+                                               self.get_option("rate_limit_wait"))
+            if not VARIABLE_PREFIX.match(self.get_option("hostvars_prefix")):
+                raise BadOption("option.hostvars_prefix", value=self.get_option("hostvars_prefix"))
+        except BadOption as problem:  # names the option, never the key
+            raise AnsibleParserError("hostup.cloud.hostup: %s" % problem.message)
         return {
             "api_url": api_url,
             "api_key": api_key,

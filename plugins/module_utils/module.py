@@ -2,13 +2,14 @@
 # Copyright: hostup.cloud contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""The module base every hostup.cloud module starts from.
+"""The module base every hostup.cloud module starts from: options, checks, the client, the result.
 
 PRIVATE to this collection: names here may change in any release.
 
-It owns the common options (documented once in the ``hostup.cloud.api``
-doc fragment), checks them before any request, builds the client, and turns
-every outcome into a result that carries the task's HostUp requestIds.
+It owns the common options (documented once in the ``hostup.cloud.api`` doc
+fragment), checks them before any request, builds the client, runs the
+module's body and turns what it returns, or the error it raises, into the
+task's result, which always carries the task's HostUp requestIds.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -16,16 +17,17 @@ __metaclass__ = type
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
-from ansible_collections.hostup.cloud.plugins.module_utils.client import (
+from ansible_collections.hostup.cloud.plugins.module_utils.errors import BadOption, HostUpError, TaskFailed
+from ansible_collections.hostup.cloud.plugins.module_utils.messages import render
+from ansible_collections.hostup.cloud.plugins.module_utils.outcome import MAY_HAVE_ORDERED, Outcome
+from ansible_collections.hostup.cloud.plugins.module_utils.secrets import secret_forms
+from ansible_collections.hostup.cloud.plugins.module_utils.transport import (
     DEFAULT_API_URL,
     DEFAULT_RATE_LIMIT_WAIT,
     HAS_REQUESTS,
     REQUESTS_IMPORT_ERROR,
     HostUpClient,
-    HostUpError,
-    check_api_url,
-    normalize_api_key,
-    secret_forms,
+    check_connection_options,
 )
 
 VMID_OPTION = dict(type="int", required=True)
@@ -49,39 +51,38 @@ def hostup_argument_spec(module_options):
 
 
 class HostUpModule(object):
-    """An AnsibleModule with a HostUp client; ``fail``/``exit`` add ``request_ids``.
+    """An AnsibleModule with a HostUp client.
 
-    Checks the common options and ``vmid`` (every module has one) on creation, so
-    that bad input fails before the first request.
+    Checks the common options, ``vmid`` (every module has one) and the module's
+    own ``check_options(params)`` on creation, so that bad input fails before the
+    first request. An ordering module (``orders``) returns RV(outcome) on every
+    exit path; its body fills ``self.outcome`` as it goes.
     """
 
-    def __init__(self, module_options, **module_kwargs):
-        self.ansible = AnsibleModule(
+    def __init__(self, module_options, check_options=None, orders=False, **module_kwargs):
+        self.module = AnsibleModule(
             argument_spec=hostup_argument_spec(module_options),
             supports_check_mode=True,
             **module_kwargs)
-        self.params = self.ansible.params
-        self.check_mode = self.ansible.check_mode
-        self.diff_mode = self.ansible._diff
+        self.params = self.module.params
+        self.check_mode = self.module.check_mode
+        self.diff_mode = self.module._diff
         self.client = None
+        self.outcome = Outcome() if orders else None
 
         self._protect_api_key()
         if not HAS_REQUESTS:
-            self.ansible.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
+            self.module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
         try:
-            self.params["api_key"] = normalize_api_key(self.params["api_key"])
-        except ValueError as problem:
-            self.fail_option("api_key", str(problem))
-        problem = check_api_url(self.params["api_url"])
-        if problem:
-            self.fail_option("api_url", problem)
-        if self.params["api_timeout"] < 1:
-            self.fail_option("api_timeout", "must be 1 second or more, got %d" % self.params["api_timeout"])
-        if self.params["rate_limit_wait"] < 0:
-            self.fail_option("rate_limit_wait", "must be 0 (fail at once on HTTP 429) or more seconds, got %d"
-                             % self.params["rate_limit_wait"])
-        if self.params.get("vmid") is not None and self.params["vmid"] < 1:
-            self.fail_option("vmid", "must be 1 or more, got %d" % self.params["vmid"])
+            self.params["api_key"] = check_connection_options(
+                self.params["api_key"], self.params["api_url"], self.params["api_timeout"],
+                self.params["rate_limit_wait"])
+            if self.params.get("vmid") is not None and self.params["vmid"] < 1:
+                raise BadOption("option.too_small", option="vmid", minimum=1, value=self.params["vmid"])
+            if check_options:
+                check_options(self.params)
+        except BadOption as problem:
+            self._fail(dict(msg=problem.message, reason=problem.reason))
 
     def _protect_api_key(self):
         """Mask the key in every form it can take, not only as given.
@@ -94,14 +95,11 @@ class HostUpModule(object):
         if raw is None:
             return
         if not raw.strip():
-            self.ansible.no_log_values.discard(raw)
-        self.ansible.no_log_values.update(secret_forms(raw))
+            self.module.no_log_values.discard(raw)
+        self.module.no_log_values.update(secret_forms(raw))
 
-    def fail_option(self, option, problem):
-        """Bad input: name the option; called before any request is sent."""
-        self.ansible.fail_json(msg="%s %s" % (option, problem), request_ids=[])
-
-    def connect(self):
+    def run(self, body):
+        """Run ``body(self)``, which returns the result; what it raises becomes a failed result."""
         self.client = HostUpClient(
             api_url=self.params["api_url"],
             api_key=self.params["api_key"],
@@ -109,15 +107,27 @@ class HostUpModule(object):
             validate_certs=self.params["validate_certs"],
             rate_limit_wait=self.params["rate_limit_wait"],
         )
-        return self.client
-
-    def run(self, story):
-        """Run ``story(self)``; a HostUp error ends the task as one actionable line."""
-        self.connect()
         try:
-            story(self)
+            result = body(self)
+        except TaskFailed as stop:
+            result = dict(stop.result, msg=stop.message, reason=stop.reason)
+            if stop.error is not None:
+                result["api_error"] = stop.error.to_dict()
+            self._fail(result, status=stop.status)
         except HostUpError as error:
-            self.fail_api(error)
+            self._fail(dict(msg=error.one_line(), reason=error.reason, api_error=error.to_dict()))
+        except Exception as error:  # pylint: disable=broad-except
+            if self.outcome is None or self.outcome["status"] not in MAY_HAVE_ORDERED:
+                raise  # a bug before anything was ordered: Ansible shows the traceback
+            self._fail(dict(msg=render("order.broke_after_sending", error=repr(error)[:200]),
+                            reason="order.broke_after_sending"))
+        if self.outcome is not None:
+            self.outcome.ended(result["changed"], self.check_mode)
+            result["outcome"] = dict(self.outcome)
+        self.exit(**result)
+
+    def warn(self, message):
+        self.module.warn(message)
 
     def request_ids(self):
         return list(self.client.request_ids) if self.client else []
@@ -125,10 +135,12 @@ class HostUpModule(object):
     def exit(self, changed, diff=None, **result):
         if diff is not None and self.diff_mode:
             result["diff"] = diff
-        self.ansible.exit_json(changed=changed, request_ids=self.request_ids(), **result)
+        self.module.exit_json(changed=changed, request_ids=self.request_ids(), **result)
 
-    def fail(self, msg, **result):
-        self.ansible.fail_json(msg=msg, request_ids=self.request_ids(), **result)
-
-    def fail_api(self, error, hint=None, **result):
-        self.fail(error.one_line(hint), api_error=error.to_dict(), **result)
+    def _fail(self, result, status=None):
+        if self.outcome is not None:
+            self.outcome.stopped(result["reason"], status)
+            result["outcome"] = dict(self.outcome)
+            # an order that may have been placed is a change, whatever else failed
+            result["changed"] = self.outcome["status"] in MAY_HAVE_ORDERED
+        self.module.fail_json(request_ids=self.request_ids(), **result)

@@ -2,8 +2,7 @@
 # Copyright: hostup.cloud contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""What the ordering modules share: their options, the budget gate, the ordering
-call and its failure handling, the per-VPS lock and the wait for HostUp.
+"""What happens around an order: the budget gate, the one ordering call, the per-VPS lock and the wait.
 
 PRIVATE to this collection: names here may change in any release.
 """
@@ -18,27 +17,17 @@ import re
 import stat
 import tempfile
 import time
+from urllib.parse import urlsplit
 
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows is no Ansible controller
     fcntl = None
 
-try:
-    from urllib.parse import urlsplit
-except ImportError:  # pragma: no cover
-    from urlparse import urlsplit
-
-from ansible_collections.hostup.cloud.plugins.module_utils.client import HostUpError
-from ansible_collections.hostup.cloud.plugins.module_utils.vps import (
-    budget_problems,
-    order_failure_hint,
-    order_from_reply,
-    over_budget_message,
-    read_billing,
-    read_details,
-    unknown_outcome,
-)
+from ansible_collections.hostup.cloud.plugins.module_utils.errors import BadOption, HostUpError, TaskFailed
+from ansible_collections.hostup.cloud.plugins.module_utils.messages import render
+from ansible_collections.hostup.cloud.plugins.module_utils.numbers import MONEY_TOLERANCE, ident, money, show_amount
+from ansible_collections.hostup.cloud.plugins.module_utils.vps import hint_not_found, read_billing, read_details
 
 ORDERING_OPTIONS = dict(
     max_prorated=dict(type="float"),
@@ -57,48 +46,131 @@ LOCK_MARGIN_CALLS = 4
 LOCK_POLL = 0.1
 
 
-def check_ordering_options(hostup):
-    """Budgets and wait_timeout, checked before any request."""
-    params = hostup.params
+def check_ordering_options(params):
+    """Budgets and wait_timeout, checked before any request; BadOption names the option."""
     for budget in ("max_prorated", "max_recurring"):
+        # "not >= 0" also refuses NaN, which no comparison with a price would ever stop
         if params[budget] is not None and not params[budget] >= 0:
-            hostup.fail_option(budget, "must be a number 0 or more, got %s" % params[budget])
+            raise BadOption("option.budget", option=budget, value=params[budget])
     if params["wait_timeout"] < 1:
-        hostup.fail_option("wait_timeout", "must be 1 second or more, got %d" % params["wait_timeout"])
+        raise BadOption("option.seconds_too_small", option="wait_timeout", minimum=1, value=params["wait_timeout"])
 
 
-def refuse_unless_priced(hostup, quote, **result):
-    """Fail, ordering nothing, when the estimate is unreadable or above a budget."""
-    problems = budget_problems(quote, hostup.params["max_prorated"], hostup.params["max_recurring"])
+# --- an unpaid invoice blocks every order ------------------------------------------
+
+def refuse_while_invoice_pending(vmid, billing, result):
+    """Raise TaskFailed, ordering nothing, while HostUp holds an unpaid invoice for the VPS."""
+    invoice = billing["pending_invoice"]
+    if invoice:
+        raise TaskFailed("order.pending_invoice", result=dict(result, pending_invoice=invoice),
+                         **_pending_invoice_values(vmid, invoice))
+
+
+def pending_invoice_warning(vmid, invoice):
+    return render("order.pending_invoice", **_pending_invoice_values(vmid, invoice))
+
+
+def _pending_invoice_values(vmid, invoice):
+    return dict(vmid=vmid, invoice_id=invoice["invoice_id"], order_id=invoice["order_id"],
+                total=show_amount(invoice["total"]))
+
+
+# --- the budget ------------------------------------------------------------------
+
+def budget_problems(quote, max_prorated, max_recurring):
+    """Why this estimate may not be ordered under these budgets (empty: it may).
+
+    An amount HostUp did not give as a finite number passes no budget. The amount
+    due now must be readable even without a budget: nobody approved an unknown price.
+    """
+    figures = quote.figures
+    problems = []
+    if figures["due_now"] is None:
+        problems.append(render("budget.no_due_now", sent=quote.as_sent["due_now"]))
+    elif max_prorated is not None and figures["due_now"] > max_prorated + MONEY_TOLERANCE:
+        problems.append(render("budget.due_now_over", due_now=figures["due_now"], limit=max_prorated))
+    if max_recurring is not None:
+        if figures["recurring"] is None:
+            problems.append(render("budget.no_recurring", sent=quote.as_sent["recurring"], limit=max_recurring))
+        elif figures["recurring"] > max_recurring + MONEY_TOLERANCE:
+            problems.append(render("budget.recurring_over", recurring=figures["recurring"], limit=max_recurring))
+    return problems
+
+
+def refuse_unless_within_budget(quote, params, result):
+    """Raise TaskFailed, ordering nothing, when the estimate is unreadable or above a budget."""
+    problems = budget_problems(quote, params["max_prorated"], params["max_recurring"])
     if problems:
-        hostup.fail(over_budget_message(problems, quote.figures), estimate=quote.figures, **result)
+        raise TaskFailed("order.over_budget", result=dict(result, estimate=quote.figures),
+                         problems="; ".join(problems), draft_id=quote.figures["draft_id"],
+                         currency=quote.figures["currency"] or "currency unknown")
 
 
-def place_order(hostup, path, body, what, needs_order_id, **result):
+# --- the one ordering call ---------------------------------------------------------
+
+def place_order(client, path, body, call, needs_order_id, result, outcome):
     """Send the one ordering call; return (reply data, whitelisted order). Never sent twice.
 
-    Any failure ends the task saying whether something may have been ordered.
-    ``needs_order_id``: an upgrade order must name the order it placed; a reply
-    without one (or with ``data.success: false``) is no proof of an order.
+    ``call`` says what is ordered ("the order of draft 5257"). Any failure raises
+    TaskFailed saying whether something may have been ordered. ``needs_order_id``:
+    an upgrade order must name the order it placed; a reply without one (or with
+    ``data.success: false``) is no proof of an order. ``outcome`` learns that the
+    call was sent, and what HostUp answered.
     """
+    outcome.sending()
     try:
-        reply = hostup.client.order(path, body)
+        reply = client.order(path, body)
     except HostUpError as error:
-        return hostup.fail_api(error, hint=order_failure_hint(error, what), **result)
+        hint_not_found(error, draft_id=body.get("draftId"))
+        reason, values = order_failure(error, call)
+        raise TaskFailed(reason, result=result, error=error, **values)
     order = order_from_reply(reply)
     refused = reply.get("success") is False
     if refused or (needs_order_id and order["order_id"] is None):
-        said = "answered success: false" if refused else "answered without an order id"
-        if order["order_id"] is None:
-            outcome = ("HostUp named no order, so probably nothing was ordered, but this cannot be "
-                       "proven: " + unknown_outcome(what))
-        else:
-            outcome = ("order %s may have been placed: %s" % (order["order_id"], unknown_outcome(what)))
         message = reply.get("message")
-        hostup.fail("POST %s: HostUp %s%s. %s" % (
-            path, said, " (%s)" % message if isinstance(message, str) and message else "",
-            outcome[0].upper() + outcome[1:]), order=order, **result)
+        values = dict(path=path, call=call, said="answered success: false" if refused else
+                      "answered without an order id",
+                      message=" (%s)" % message if isinstance(message, str) and message else "")
+        if order["order_id"] is None:
+            raise TaskFailed("order.unproven", result=dict(result, order=order), **values)
+        raise TaskFailed("order.maybe_placed", result=dict(result, order=order), order_id=order["order_id"], **values)
+    outcome.placed(order, order_total(reply))
     return reply, order
+
+
+def order_failure(error, call):
+    """(reason, values) of an ordering call that failed, given how it failed.
+
+    HostUp refused it (4xx, 429) or was never reached: nothing happened. Anything
+    else (5xx, a dropped connection, a timeout, an unreadable 200) may have
+    happened at HostUp after all, and must not be sent again blindly.
+    """
+    refused = error.status is not None and 400 <= error.status < 500
+    if refused or error.reached_server is False:
+        if error.hint:
+            return "order.refused_hint", dict(call=call, hint=error.hint)
+        return "order.refused", dict(call=call)
+    return "order.unknown", dict(call=call)
+
+
+def order_total(data):
+    """The amount an ordering reply says the order charges, or None."""
+    raw = data.get("raw") if isinstance(data.get("raw"), dict) else {}
+    checkout = raw.get("checkout") if isinstance(raw.get("checkout"), dict) else {}
+    return money(data.get("total", checkout.get("total")))
+
+
+def order_from_reply(data):
+    """What an ordering reply (``send: true``) says about the order it placed."""
+    raw = data.get("raw") if isinstance(data.get("raw"), dict) else {}
+    checkout = raw.get("checkout") if isinstance(raw.get("checkout"), dict) else {}
+    return {
+        "order_id": ident(data.get("orderId", checkout.get("order_id"))),
+        "order_num": ident(data.get("orderNum", checkout.get("order_num"))),
+        "invoice_id": ident(data.get("invoiceId", checkout.get("invoice_id"))),
+        "redirect_url": data.get("redirectUrl"),
+        "message": data.get("message"),
+    }
 
 
 # --- one order per VPS at a time on this controller ------------------------------
@@ -126,7 +198,7 @@ def lock_path(api_url, vmid):
 
 @contextlib.contextmanager
 def vps_lock(api_url, vmid, wait_seconds):
-    """Hold the controller-wide lock of one VPS; yields None, or an error text when it cannot be had.
+    """Hold the controller-wide lock of one VPS; TaskFailed when it cannot be had in ``wait_seconds``.
 
     flock is released when the file is closed, and by the kernel when the process
     dies, so a crashed task never leaves a VPS locked.
@@ -135,8 +207,7 @@ def vps_lock(api_url, vmid, wait_seconds):
         path = lock_path(api_url, vmid)
         handle = open(path, "a")
     except (OSError, IOError) as error:
-        yield "the lock of VPS %d could not be made: %s" % (vmid, error)
-        return
+        raise TaskFailed("lock.unavailable", vmid=vmid, problem=error)
     try:
         deadline = time.monotonic() + wait_seconds
         while True:
@@ -147,17 +218,15 @@ def vps_lock(api_url, vmid, wait_seconds):
                 if error.errno not in (errno.EAGAIN, errno.EACCES):
                     raise
             if time.monotonic() >= deadline:
-                yield ("another task on this controller has been ordering for VPS %d for more than %d s "
-                       "(lock %s); nothing was ordered. Run again when it is done" % (vmid, wait_seconds, path))
-                return
+                raise TaskFailed("lock.busy", vmid=vmid, seconds=wait_seconds, path=path)
             time.sleep(LOCK_POLL)
-        yield None
+        yield
     finally:
         handle.close()
 
 
 @contextlib.contextmanager
-def ordering_turn(hostup):
+def order_lock(hostup):
     """Run the block as the only task ordering for this VPS on this controller.
 
     Check mode orders nothing and takes no lock. Separate controllers are not
@@ -168,9 +237,7 @@ def ordering_turn(hostup):
         return
     params = hostup.params
     wait_seconds = params["wait_timeout"] + LOCK_MARGIN_CALLS * params["api_timeout"]
-    with vps_lock(params["api_url"], params["vmid"], wait_seconds) as problem:
-        if problem:
-            hostup.fail(problem[0].upper() + problem[1:])
+    with vps_lock(params["api_url"], params["vmid"], wait_seconds):
         yield
 
 
@@ -208,39 +275,36 @@ def wait_until_applied(client, vmid, package=None, cycle=None, timeout=300):
         pause = min(pause * 2, POLL_MAX_PAUSE)
 
 
-def not_yet_visible(vmid, what, order, timeout):
-    ids = ", ".join("%s %s" % (name, order[key]) for name, key in (("order", "order_id"), ("invoice", "invoice_id"))
-                    if order.get(key)) or "no order id given"
-    within = "within wait_timeout %d s" % timeout if timeout is not None else "(reading the VPS failed)"
-    return ("%s for VPS %d was ordered (%s), but HostUp did not show it %s. The order is placed and not yet "
-            "visible: a rerun before HostUp shows the change would order it again. Check the VPS "
-            "(hostup.cloud.hostup_vps_info or the HostUp panel) and rerun only once it shows"
-            % (what[0].upper() + what[1:], vmid, ids, within))
+def _order_ids(order):
+    return ", ".join("%s %s" % (name, order[key]) for name, key in (("order", "order_id"), ("invoice", "invoice_id"))
+                     if order.get(key)) or "no order id given"
 
 
-def await_order(hostup, order, what, package=None, cycle=None, whole=True, **result):
+def await_order(hostup, order, call, package=None, cycle=None, readable_whole=True, result=None):
     """After an order, wait (option ``wait``) until HostUp shows it; returns ``applied``.
 
     The package and cycle of the order are waited for even when the rest of it
-    (``whole`` False: resources) cannot be read back, so that a rerun does not order
-    them again; ``applied`` is then None once they show. None too when there is
-    nothing to read; False with ``wait: false`` or while an unpaid invoice holds the
-    order. A timeout, or a failed poll, ends the task saying that the order was placed.
+    (``readable_whole`` False: resources) cannot be read back, so that a rerun does
+    not order them again; ``applied`` is then None once they show. None too when
+    there is nothing to read; False with ``wait: false`` or while an unpaid invoice
+    holds the order. A timeout, or a failed poll, raises TaskFailed saying that the
+    order was placed.
     """
     if package is None and cycle is None:
         return None
     if not hostup.params["wait"]:
         return False
     vmid, timeout = hostup.params["vmid"], hostup.params["wait_timeout"]
+    result = dict(result or {}, order=order, applied=False)
     try:
         shown, invoice = wait_until_applied(hostup.client, vmid, package, cycle, timeout)
     except HostUpError as error:
-        return hostup.fail_api(error, hint=not_yet_visible(vmid, what, order, None), order=order,
-                               applied=False, **result)
+        raise TaskFailed("order.not_visible", result=result, error=error, vmid=vmid, call=call,
+                         ids=_order_ids(order), within="(reading the VPS failed)")
     if shown:
-        return True if whole else None
+        return True if readable_whole else None
     if invoice:
-        hostup.ansible.warn("%s for VPS %d is ordered and waits for payment of invoice %s; HostUp applies it "
-                            "once that invoice is paid" % (what[0].upper() + what[1:], vmid, invoice["invoice_id"]))
+        hostup.warn(render("order.awaiting_payment", vmid=vmid, call=call, invoice_id=invoice["invoice_id"]))
         return False
-    return hostup.fail(not_yet_visible(vmid, what, order, timeout), order=order, applied=False, **result)
+    raise TaskFailed("order.not_visible", result=result, vmid=vmid, call=call, ids=_order_ids(order),
+                     within="within wait_timeout %d s" % timeout)

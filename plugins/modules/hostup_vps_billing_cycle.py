@@ -128,6 +128,80 @@ info:
   type: list
   elements: str
   sample: ["Account #10001 changes saved"]
+outcome:
+  description:
+    - What happened to the money, in one shape from both ordering modules, on every exit path (failures too);
+      the spend report (the P(hostup.cloud.spend#callback) callback) is built from it alone.
+    - Keys are null where not known.
+  returned: always
+  type: dict
+  contains:
+    status:
+      description:
+        - V(ordered) (an ordering call was answered as placed), V(priced) (check mode, nothing ordered),
+          V(no_change), V(pending) (an earlier order for this VPS is recorded and HostUp does not show it
+          yet; nothing more was ordered), V(over_budget), V(blocked) (an unpaid invoice), V(refused) (the task
+          stopped before ordering, or HostUp refused the ordering call; nothing was ordered) or V(unknown)
+          (the ordering call was sent and its result is not known; it may have ordered).
+      type: str
+      sample: ordered
+    currency:
+      description: ISO code of the amounts.
+      type: str
+      sample: SEK
+    due_now:
+      description: What the order charges now, from the estimate; a negative amount is shown, never taken as a refund.
+      type: float
+      sample: 60.0
+    order_total:
+      description: The total the ordering reply itself gave, where it gave one; it can differ from RV(outcome.due_now).
+      type: float
+      sample: 60.0
+    recurring_before:
+      description: Recurring price per RV(outcome.cycle_before) before the change.
+      type: float
+      sample: 139.0
+    recurring_after:
+      description: Recurring price per RV(outcome.cycle_after) after the change.
+      type: float
+      sample: 259.0
+    cycle_before:
+      description: Billing cycle before the change.
+      type: str
+      sample: monthly
+    cycle_after:
+      description: Billing cycle after the change.
+      type: str
+      sample: monthly
+    package_before:
+      description: Package (product id) before the change; null for a billing-cycle switch.
+      type: str
+      sample: "1937"
+    package_after:
+      description: Package (product id) after the change; null for a billing-cycle switch.
+      type: str
+      sample: "1938"
+    options:
+      description: The resources of the change, each with its option C(id) and the C(value) asked.
+      type: list
+      elements: dict
+      sample: [{id: "2232", value: 120}]
+    draft_id:
+      description: The estimate's draft.
+      type: int
+      sample: 5257
+    order_id:
+      description: The order placed (for V(pending), the earlier order).
+      type: str
+      sample: "34889"
+    invoice_id:
+      description: The invoice of the order, where HostUp named one.
+      type: str
+      sample: "49526"
+    placed_at:
+      description: When the ordering call was sent (ISO 8601, UTC); for V(pending), when the earlier order was.
+      type: str
+      sample: "2026-11-30T20:15:00Z"
 request_ids:
   description: HostUp C(requestId) of each call this task made, for HostUp support.
   returned: always
@@ -144,23 +218,24 @@ api_error:
 """
 
 from ansible_collections.hostup.cloud.plugins.module_utils.module import VMID_OPTION, HostUpModule
+from ansible_collections.hostup.cloud.plugins.module_utils.numbers import money
 from ansible_collections.hostup.cloud.plugins.module_utils.ordering import (
     ORDERING_OPTIONS,
     await_order,
     check_ordering_options,
-    ordering_turn,
+    order_lock,
+    pending_invoice_warning,
     place_order,
-    refuse_unless_priced,
+    refuse_unless_within_budget,
+    refuse_while_invoice_pending,
 )
+from ansible_collections.hostup.cloud.plugins.module_utils.quote import estimate_change
 from ansible_collections.hostup.cloud.plugins.module_utils.vps import (
     CYCLE_NAMES,
     api_path,
     cycle_code,
     cycle_name,
     cycle_price,
-    estimate_change,
-    money,
-    pending_invoice_message,
     read_billing,
     read_details,
 )
@@ -173,11 +248,11 @@ MODULE_OPTIONS = dict(
 
 
 def switch_cycle(hostup):
-    with ordering_turn(hostup):
-        switch_cycle_now(hostup)
+    with order_lock(hostup):
+        return switch_cycle_locked(hostup)
 
 
-def switch_cycle_now(hostup):
+def switch_cycle_locked(hostup):
     client, vmid, target = hostup.client, hostup.params["vmid"], hostup.params["cycle"]
 
     # read
@@ -188,29 +263,31 @@ def switch_cycle_now(hostup):
                   estimate=None, message=None, info=[])
     diff = {"before": {"cycle": current, "price": cycle_price(billing, current)},
             "after": {"cycle": target, "price": price}}
+    hostup.outcome.read(None, current, result["previous_price"])
 
     # compare
     if current == target:
         if billing["pending_invoice"]:
-            hostup.ansible.warn(pending_invoice_message(vmid, billing["pending_invoice"]))
+            hostup.warn(pending_invoice_warning(vmid, billing["pending_invoice"]))
         diff["after"] = diff["before"]
-        return hostup.exit(changed=False, diff=diff, applied=True, **result)
-    if billing["pending_invoice"]:
-        hostup.fail(pending_invoice_message(vmid, billing["pending_invoice"]),
-                    pending_invoice=billing["pending_invoice"], previous_cycle=current)
+        return dict(changed=False, diff=diff, applied=True, **result)
+    refuse_while_invoice_pending(vmid, billing, dict(previous_cycle=current))
+    hostup.outcome.asked(cycle=target)
 
     # estimate: the switch has no draft to order, so its price is HostUp's estimate of
     # the same cycle change, checked against the budgets before anything is sent
     quote = estimate_change(client, vmid, {"cycle": cycle_code(target)}, target)
     result["estimate"] = quote.figures
-    refuse_unless_priced(hostup, quote, previous_cycle=current)
+    hostup.outcome.priced(quote.figures)
+    refuse_unless_within_budget(quote, hostup.params, dict(previous_cycle=current))
     if hostup.check_mode:
-        return hostup.exit(changed=True, diff=diff, applied=False, **result)
+        return dict(changed=True, diff=diff, applied=False, **result)
 
     # switch
-    what = "the billing-cycle switch to %s" % target
-    reply, order = place_order(hostup, api_path(vmid, "billing-cycle"), {"cycle": cycle_code(target)}, what,
-                               needs_order_id=False, previous_cycle=current, estimate=quote.figures)
+    call = "the billing-cycle switch to %s" % target
+    reply, order = place_order(client, api_path(vmid, "billing-cycle"), {"cycle": cycle_code(target)}, call,
+                               needs_order_id=False, result=dict(previous_cycle=current, estimate=quote.figures),
+                               outcome=hostup.outcome)
     result.update(
         cycle=cycle_name(reply.get("newCycle")) or target,
         price=money(reply.get("total")) if reply.get("total") is not None else price,
@@ -220,13 +297,13 @@ def switch_cycle_now(hostup):
     diff["after"] = {"cycle": result["cycle"], "price": result["price"]}
 
     # wait until HostUp shows it
-    applied = await_order(hostup, order, what, cycle=target, previous_cycle=current, estimate=quote.figures)
-    hostup.exit(changed=True, diff=diff, applied=applied, **result)
+    applied = await_order(hostup, order, call, cycle=target,
+                          result=dict(previous_cycle=current, estimate=quote.figures))
+    return dict(changed=True, diff=diff, applied=applied, **result)
 
 
 def main():
-    hostup = HostUpModule(MODULE_OPTIONS)
-    check_ordering_options(hostup)
+    hostup = HostUpModule(MODULE_OPTIONS, check_options=check_ordering_options, orders=True)
     hostup.run(switch_cycle)
 
 

@@ -155,7 +155,7 @@ def report_vps(hostup):
     billing = read_billing(hostup.client, vmid)
     if billing["cycle"] is None:
         billing["cycle"] = vps["cycle"]
-    hostup.exit(changed=False, vps=vps, billing=billing)
+    return dict(changed=False, vps=vps, billing=billing)
 
 
 def main():

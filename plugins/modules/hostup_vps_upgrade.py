@@ -226,6 +226,80 @@ vps:
   returned: success
   type: dict
   sample: {vmid: 10001, product_id: "1937", product_name: VPS SM, cycle: monthly, price: 139.0}
+outcome:
+  description:
+    - What happened to the money, in one shape from both ordering modules, on every exit path (failures too);
+      the spend report (the P(hostup.cloud.spend#callback) callback) is built from it alone.
+    - Keys are null where not known.
+  returned: always
+  type: dict
+  contains:
+    status:
+      description:
+        - V(ordered) (an ordering call was answered as placed), V(priced) (check mode, nothing ordered),
+          V(no_change), V(pending) (an earlier order for this VPS is recorded and HostUp does not show it
+          yet; nothing more was ordered), V(over_budget), V(blocked) (an unpaid invoice), V(refused) (the task
+          stopped before ordering, or HostUp refused the ordering call; nothing was ordered) or V(unknown)
+          (the ordering call was sent and its result is not known; it may have ordered).
+      type: str
+      sample: ordered
+    currency:
+      description: ISO code of the amounts.
+      type: str
+      sample: SEK
+    due_now:
+      description: What the order charges now, from the estimate; a negative amount is shown, never taken as a refund.
+      type: float
+      sample: 60.0
+    order_total:
+      description: The total the ordering reply itself gave, where it gave one; it can differ from RV(outcome.due_now).
+      type: float
+      sample: 60.0
+    recurring_before:
+      description: Recurring price per RV(outcome.cycle_before) before the change.
+      type: float
+      sample: 139.0
+    recurring_after:
+      description: Recurring price per RV(outcome.cycle_after) after the change.
+      type: float
+      sample: 259.0
+    cycle_before:
+      description: Billing cycle before the change.
+      type: str
+      sample: monthly
+    cycle_after:
+      description: Billing cycle after the change.
+      type: str
+      sample: monthly
+    package_before:
+      description: Package (product id) before the change; null for a billing-cycle switch.
+      type: str
+      sample: "1937"
+    package_after:
+      description: Package (product id) after the change; null for a billing-cycle switch.
+      type: str
+      sample: "1938"
+    options:
+      description: The resources of the change, each with its option C(id) and the C(value) asked.
+      type: list
+      elements: dict
+      sample: [{id: "2232", value: 120}]
+    draft_id:
+      description: The estimate's draft.
+      type: int
+      sample: 5257
+    order_id:
+      description: The order placed (for V(pending), the earlier order).
+      type: str
+      sample: "34889"
+    invoice_id:
+      description: The invoice of the order, where HostUp named one.
+      type: str
+      sample: "49526"
+    placed_at:
+      description: When the ordering call was sent (ISO 8601, UTC); for V(pending), when the earlier order was.
+      type: str
+      sample: "2026-11-30T20:15:00Z"
 request_ids:
   description: HostUp C(requestId) of each call this task made, for HostUp support.
   returned: always
@@ -240,26 +314,28 @@ api_error:
            request_id: 2121ae20-bd9d-41e9-aeeb-5dd1dd1a24ba, details: {}}
 """
 
+from ansible_collections.hostup.cloud.plugins.module_utils.errors import BadOption, TaskFailed
+from ansible_collections.hostup.cloud.plugins.module_utils.messages import render
 from ansible_collections.hostup.cloud.plugins.module_utils.module import VMID_OPTION, HostUpModule
+from ansible_collections.hostup.cloud.plugins.module_utils.numbers import same_amount
 from ansible_collections.hostup.cloud.plugins.module_utils.ordering import (
     ORDERING_OPTIONS,
     await_order,
     check_ordering_options,
-    ordering_turn,
+    order_lock,
+    pending_invoice_warning,
     place_order,
-    refuse_unless_priced,
+    refuse_unless_within_budget,
+    refuse_while_invoice_pending,
 )
+from ansible_collections.hostup.cloud.plugins.module_utils.quote import draft_problems, estimate_change, option_kinds
 from ansible_collections.hostup.cloud.plugins.module_utils.vps import (
     CYCLE_NAMES,
     api_path,
     cycle_code,
     cycle_price,
-    draft_problems,
-    estimate_change,
-    pending_invoice_message,
     read_billing,
     read_details,
-    same_amount,
 )
 
 MODULE_OPTIONS = dict(
@@ -274,45 +350,41 @@ DESIRED_STATE = ("package", "resources", "cycle")
 WHAT_TO_CHANGE = DESIRED_STATE + ("draft_id",)
 
 
-def check_options(hostup):
+def check_options(params):
     """Everything argument_spec cannot say; runs before any request."""
-    params = hostup.params
     # One rule for "nothing to do": an option set to null (a templated variable left
     # empty) counts as not given, which required_one_of would not see.
     if all(params[name] is None for name in WHAT_TO_CHANGE):
-        hostup.fail_option("one of package, resources, cycle or draft_id", "is required (none is set, or all are null)")
+        raise BadOption("option.nothing_to_change")
     if params["package"] is not None and not params["package"].isdigit():
-        hostup.fail_option("package", "must be a product id of digits, like '1938', got %r" % params["package"])
+        raise BadOption("option.package_digits", value=params["package"])
     if params["resources"] is not None:
         if not params["resources"]:
-            hostup.fail_option("resources", "must name at least one option id")
+            raise BadOption("option.resources_empty")
         for option_id, value in params["resources"].items():
-            problem = resource_problem(option_id, value)
-            if problem:
-                hostup.fail_option("resources", problem)
+            check_resource(option_id, value)
     if params["draft_id"] is not None and params["draft_id"] < 1:
-        hostup.fail_option("draft_id", "must be 1 or more, got %d" % params["draft_id"])
-    check_ordering_options(hostup)
+        raise BadOption("option.too_small", option="draft_id", minimum=1, value=params["draft_id"])
+    check_ordering_options(params)
 
 
-def resource_problem(option_id, value):
+def check_resource(option_id, value):
     if not str(option_id).isdigit():
-        return "keys must be HostUp option ids of digits, like '2232', got %r" % (option_id,)
+        raise BadOption("option.resource_id", value=option_id)
     if isinstance(value, bool) or not isinstance(value, (int, str)):
-        return "[%s] must be a whole number 0 or more, or an item id string, got %r" % (option_id, value)
+        raise BadOption("option.resource_value", option_id=option_id, value=value)
     if isinstance(value, int) and value < 0:
-        return "[%s] must be 0 or more, got %d" % (option_id, value)
+        raise BadOption("option.resource_negative", option_id=option_id, value=value)
     if isinstance(value, str) and not value.strip():
-        return "[%s] must not be an empty string" % option_id
-    return None
+        raise BadOption("option.resource_blank", option_id=option_id)
 
 
 def upgrade(hostup):
-    with ordering_turn(hostup):
-        upgrade_now(hostup)
+    with order_lock(hostup):
+        return upgrade_locked(hostup)
 
 
-def upgrade_now(hostup):
+def upgrade_locked(hostup):
     params, client, vmid = hostup.params, hostup.client, hostup.params["vmid"]
 
     # read
@@ -323,54 +395,50 @@ def upgrade_now(hostup):
         "cycle": billing["cycle"] or vps["cycle"],
         "recurring_price": cycle_price(billing, billing["cycle"]) if billing["cycle"] else vps["price"],
     }
+    hostup.outcome.read(current["package"], current["cycle"], current["recurring_price"])
 
     # compare
     change = wanted_change(params, current)
+    hostup.outcome.asked(**change)
     desired_given = any(params[name] is not None for name in DESIRED_STATE)
     if desired_given and not change:
-        return report_unchanged(hostup, vps, billing, current, estimate=None)
-    if billing["pending_invoice"]:
-        hostup.fail(pending_invoice_message(vmid, billing["pending_invoice"]),
-                    pending_invoice=billing["pending_invoice"], vps=vps)
+        return unchanged(hostup, vps, billing, current, estimate=None)
+    refuse_while_invoice_pending(vmid, billing, dict(vps=vps))
 
     # estimate
     target_cycle = change.get("cycle", current["cycle"])
     if params["draft_id"] is None:
         quote = estimate_change(client, vmid, api_change(change), target_cycle)
-        if set(change) == {"resources"}:
-            if resources_already_so(hostup, quote, change["resources"], current, vps):
-                return report_unchanged(hostup, vps, billing, current, quote.figures)
+        if set(change) == {"resources"} and resources_shown_in_place(hostup, quote, change["resources"], current, vps):
+            return unchanged(hostup, vps, billing, current, quote.figures)
     else:
         if set(change) == {"resources"}:
             fresh = estimate_change(client, vmid, api_change(change), target_cycle)
-            if resources_already_so(hostup, fresh, change["resources"], current, vps, draft_given=True):
-                return report_unchanged(hostup, vps, billing, current, fresh.figures)
-        # an unknown or used draft fails as "no such draft" (the client names it)
+            if resources_shown_in_place(hostup, fresh, change["resources"], current, vps, draft_given=True):
+                return unchanged(hostup, vps, billing, current, fresh.figures)
+        # an unknown or used draft fails as "no such draft"
         quote = estimate_change(client, vmid, {"draftId": params["draft_id"]}, target_cycle)
+    hostup.outcome.priced(quote.figures)
     check_draft(hostup, quote, vps, current)
     estimate = quote.figures
-    refuse_unless_priced(hostup, quote, order=None, vps=vps)
+    refuse_unless_within_budget(quote, params, dict(order=None, vps=vps))
 
     diff = {"before": dict(current), "after": after_state(current, change, estimate)}
     if hostup.check_mode:
-        return hostup.exit(changed=True, estimate=estimate, order=None, applied=False, vps=vps, diff=diff)
+        return dict(changed=True, estimate=estimate, order=None, applied=False, vps=vps, diff=diff)
 
     # order exactly what was estimated; without a draft id there is no "exactly"
     if estimate["draft_id"] is None:
-        return hostup.fail("HostUp's estimate carried no draftId (it sent %s, not a whole number above 0), so the "
-                           "price shown cannot be ordered exactly; nothing was ordered. Run again, or order a draft with draft_id."
-                           % quote.sent["draft_id"],
-                           estimate=estimate, vps=vps)
+        raise TaskFailed("order.no_draft_id", result=dict(estimate=estimate, vps=vps), sent=quote.as_sent["draft_id"])
     draft_id = params["draft_id"] if params["draft_id"] is not None else estimate["draft_id"]
-    what = "the order of draft %s" % draft_id
-    _reply, order = place_order(hostup, api_path(vmid, "upgrade"), {"send": True, "draftId": draft_id}, what,
-                                needs_order_id=True, estimate=estimate, vps=vps)
+    call = "the order of draft %s" % draft_id
+    _reply, order = place_order(client, api_path(vmid, "upgrade"), {"send": True, "draftId": draft_id}, call,
+                                needs_order_id=True, result=dict(estimate=estimate, vps=vps), outcome=hostup.outcome)
 
     # wait until HostUp shows it
-    applied = await_order(hostup, order, what, package=change.get("package"), cycle=change.get("cycle"),
-                          whole="resources" not in change,
-                          estimate=estimate, vps=vps)
-    hostup.exit(changed=True, estimate=estimate, order=order, applied=applied, vps=vps, diff=diff)
+    applied = await_order(hostup, order, call, package=change.get("package"), cycle=change.get("cycle"),
+                          readable_whole="resources" not in change, result=dict(estimate=estimate, vps=vps))
+    return dict(changed=True, estimate=estimate, order=order, applied=applied, vps=vps, diff=diff)
 
 
 def wanted_change(params, current):
@@ -392,16 +460,16 @@ def api_change(change):
     return body
 
 
-def resources_already_so(hostup, quote, resources, current, vps, draft_given=False):
-    """Whether the VPS provably has ``resources`` already; fails when nobody can tell.
+def resources_shown_in_place(hostup, quote, resources, current, vps, draft_given=False):
+    """Whether HostUp's estimate shows the VPS has ``resources`` already; TaskFailed when nobody can tell.
 
     A price difference means a change: order it. Without one, only options ordered
     by count or size (``hasQty`` in the draft) prove anything, each on its own (two
-    options can change in opposite directions for the same price). A list option
-    (an OS, IPv6), a free option or an option the draft does not describe could
-    differ at no cost: HostUp has no read of its current value, so the module never
-    claims it is in place. Without ``draft_id`` it fails naming them; with it, the
-    user chose to order that draft.
+    options can change in opposite directions for the same price), so this may
+    estimate each one alone. A list option (an OS, IPv6), a free option or an
+    option the draft does not describe could differ at no cost: HostUp has no read
+    of its current value, so the module never claims it is in place. Without
+    ``draft_id`` that fails naming them; with it, the user chose to order that draft.
     """
     if not no_price_difference(quote, current):
         return False
@@ -418,30 +486,15 @@ def resources_already_so(hostup, quote, resources, current, vps, draft_given=Fal
         return False
     named = ", ".join("%s (%s)" % (option_id, "a list option" if kinds[option_id] is False
                                    else "not described by HostUp") for option_id in unknowable)
-    return hostup.fail(
-        "resources: HostUp cannot read the current value of option %s of VPS %s, and its estimate shows no price "
-        "difference (nothing due now, the same recurring price), so this module cannot tell whether the VPS already "
-        "has it. Nothing was ordered. To order it deliberately, run again with draft_id: %s (this estimate's draft) "
-        "beside resources, or order it in the HostUp panel."
-        % (named, vps["vmid"], quote.figures["draft_id"]),
-        estimate=quote.figures, order=None, vps=vps, unreadable_options=unknowable)
+    raise TaskFailed("upgrade.option_unreadable",
+                     result=dict(estimate=quote.figures, order=None, vps=vps, unreadable_options=unknowable),
+                     options=named, vmid=vps["vmid"], draft_id=quote.figures["draft_id"])
 
 
 def no_price_difference(quote, current):
     figures = quote.figures
     return (same_amount(figures["prorated"], 0.0) and same_amount(figures["due_now"], 0.0)
             and same_amount(figures["recurring"], current["recurring_price"]))
-
-
-def option_kinds(quote, resources):
-    """option id -> True (count or size), False (list option), None (the draft does not say)."""
-    kinds = dict((option_id, None) for option_id in resources)
-    for service in quote.draft["services"]:
-        for option_id in resources:
-            known = service["options"].get(option_id)
-            if known and known["quantity"] is not None:
-                kinds[option_id] = known["quantity"]
-    return kinds
 
 
 def check_draft(hostup, quote, vps, current):
@@ -453,7 +506,7 @@ def check_draft(hostup, quote, vps, current):
     params, vmid, given = hostup.params, hostup.params["vmid"], hostup.params["draft_id"]
     mismatch = []
     if given is not None and quote.figures["draft_id"] != given:
-        mismatch.append("HostUp answered the estimate of draft %d with draft %s" % (given, quote.sent["draft_id"]))
+        mismatch.append(render("draft.not_given_one", given=given, sent=quote.as_sent["draft_id"]))
     expected = {}
     if given is None or any(params[name] is not None for name in DESIRED_STATE):
         # with draft_id alone the user orders that draft as it is
@@ -461,11 +514,8 @@ def check_draft(hostup, quote, vps, current):
                         for name in ("package", "cycle"))
     mismatch += draft_problems(quote.draft, vmid, expected, params["resources"], account_required=given is not None)
     if mismatch:
-        hint = ("Estimate the change anew (check mode) and order that draft" if given is not None
-                else "HostUp's estimate is not the change asked for; run again, or report it to HostUp support")
-        hostup.fail("%s: %s. Nothing was ordered. %s." % ("draft_id" if given is not None else "estimate",
-                                                          "; ".join(mismatch), hint),
-                    estimate=quote.figures, order=None, vps=vps)
+        raise TaskFailed("upgrade.draft_mismatch" if given is not None else "upgrade.estimate_mismatch",
+                         result=dict(estimate=quote.figures, order=None, vps=vps), problems="; ".join(mismatch))
 
 
 def after_state(current, change, estimate):
@@ -474,16 +524,15 @@ def after_state(current, change, estimate):
     return after
 
 
-def report_unchanged(hostup, vps, billing, current, estimate):
+def unchanged(hostup, vps, billing, current, estimate):
     if billing["pending_invoice"]:
-        hostup.ansible.warn(pending_invoice_message(vps["vmid"], billing["pending_invoice"]))
-    hostup.exit(changed=False, estimate=estimate, order=None, applied=True, vps=vps,
+        hostup.warn(pending_invoice_warning(vps["vmid"], billing["pending_invoice"]))
+    return dict(changed=False, estimate=estimate, order=None, applied=True, vps=vps,
                 diff={"before": dict(current), "after": dict(current)})
 
 
 def main():
-    hostup = HostUpModule(MODULE_OPTIONS)
-    check_options(hostup)
+    hostup = HostUpModule(MODULE_OPTIONS, check_options=check_options, orders=True)
     hostup.run(upgrade)
 
 

@@ -203,7 +203,7 @@ def _require(run):
 
 def import_time_ms(tree):
     """Cumulative import time of the client module, from python -X importtime."""
-    code = "import ansible_collections.hostup.cloud.plugins.module_utils.client"
+    code = "import ansible_collections.hostup.cloud.plugins.module_utils.transport"
     env = dict(os.environ, PYTHONPATH=tree)
     result = subprocess.run([sys.executable, "-X", "importtime", "-c", code], env=env, check=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
@@ -212,7 +212,7 @@ def import_time_ms(tree):
         match = re.match(r"import time:\s+\d+ \|\s+(\d+) \|\s+(.*)$", line)
         if match:
             figures[match.group(2).strip()] = int(match.group(1)) / 1000.0
-    return {"client": figures.get("ansible_collections.hostup.cloud.plugins.module_utils.client"),
+    return {"client": figures.get("ansible_collections.hostup.cloud.plugins.module_utils.transport"),
             "requests": figures.get("requests")}
 
 

@@ -11,7 +11,7 @@ import tempfile
 import pytest
 import requests
 
-from ansible_collections.hostup.cloud.plugins.module_utils import client as client_module
+from ansible_collections.hostup.cloud.plugins.module_utils import transport
 from ansible_collections.hostup.cloud.tests.unit.helpers import Conversation, Sleeps
 
 
@@ -25,7 +25,8 @@ def private_temp_dir(monkeypatch, tmp_path):
 @pytest.fixture
 def sleeps(monkeypatch):
     record = Sleeps()
-    monkeypatch.setattr(client_module.time, "sleep", record)
+    monkeypatch.setattr(transport.time, "sleep", record)
+    monkeypatch.setattr(transport, "RATE_LIMIT_JITTER", 0.0)
     return record
 
 

@@ -19,7 +19,6 @@ from ansible.executor.task_result import TaskResult
 from ansible.inventory.host import Host
 
 from ansible_collections.hostup.cloud.plugins.callback import spend
-from ansible_collections.hostup.cloud.plugins.module_utils.vps import OVER_BUDGET
 
 UPGRADE = "hostup.cloud.hostup_vps_upgrade"
 BILLING_CYCLE = "hostup.cloud.hostup_vps_billing_cycle"
@@ -71,7 +70,8 @@ def unchanged_upgrade(vmid=10003, package="1938"):
 
 def over_budget_upgrade(vmid=10001, package="1939"):
     return {"failed": True, "changed": False, "request_ids": ["req-1", "req-2", "req-3"],
-            "msg": "%s: 230.50 due now is more than max_prorated 100.00 (estimate draft 5258, SEK)." % OVER_BUDGET,
+            "msg": "Over budget, nothing was ordered: 230.50 due now is more than max_prorated 100.00 (estimate "
+                   "draft 5258, SEK).", "reason": "order.over_budget",
             "estimate": estimate(5258, 230.5, 600.0), "order": None, "vps": vps(vmid, "1937", "VPS SM", "monthly", 139.0),
             "invocation": invocation(vmid=vmid, package=package, max_prorated=100.0)}
 

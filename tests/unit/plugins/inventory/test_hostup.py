@@ -268,8 +268,8 @@ def test_a_list_reply_without_a_list_of_accounts_fails_in_one_line_rather_than_a
     with pytest.raises(AnsibleParserError) as raised:
         parse(tmp_path)
     assert str(raised.value.message) == (
-        "hostup.cloud.hostup: GET /api/client-accounts failed: HTTP 200: the reply has no list of accounts "
-        "(requestId rid-list)")
+        "hostup.cloud.hostup: GET /api/client-accounts: HostUp's answer makes no sense: the reply has no list of "
+        "accounts (requestId rid-list)")
 
 
 def test_a_vps_with_an_unusable_id_is_counted_in_a_warning_and_a_repeated_id_is_one_host(

@@ -62,7 +62,7 @@ def test_a_newline_terminated_key_is_sent_stripped(conversation):
 def test_the_stripped_key_and_its_escaped_forms_are_masked_by_ansible_too():
     with module_args({"vmid": 10001, "api_key": " " + KEY + "\n"}):
         hostup = HostUpModule({"vmid": VMID_OPTION})
-    masked = hostup.ansible.no_log_values
+    masked = hostup.module.no_log_values
     assert set([KEY, " " + KEY + "\n", repr(" " + KEY + "\n")[1:-1], json.dumps(" " + KEY + "\n")[1:-1]]) <= masked
     assert " " not in masked and "" not in masked
 

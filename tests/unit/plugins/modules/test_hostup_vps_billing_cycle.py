@@ -109,9 +109,9 @@ def test_a_switch_not_shown_within_wait_timeout_fails_saying_it_was_ordered(conv
         conversation.expect("GET", BILLING, reply=billing())
     result, failed = run_module(module, {"vmid": 10001, "cycle": "annually", "wait_timeout": 3})
     assert failed and result["applied"] is False
-    assert "The billing-cycle switch to annually for VPS 10001 was ordered" in result["msg"]
+    assert result["reason"] == "order.not_visible"
+    assert "VPS 10001: the billing-cycle switch to annually was ordered" in result["msg"]
     assert "did not show it within wait_timeout 3 s" in result["msg"]
-    assert "a rerun before HostUp shows the change would order it again" in result["msg"]
     assert sleeps == [0.5, 1.0, 1.5]
 
 

@@ -405,8 +405,8 @@ def test_an_order_not_shown_in_time_fails_naming_the_order_and_invoice(conversat
     result, failed = run_module(module, {"vmid": 10001, "package": "1938", "wait_timeout": 1})
     assert failed and result["applied"] is False
     assert sleeps == [0.5, 0.5]
-    assert "for VPS 10001 was ordered (order 34890, invoice 49527)" in result["msg"]
-    assert "not yet visible" in result["msg"] and "would order it again" in result["msg"]
+    assert result["reason"] == "order.not_visible"
+    assert "VPS 10001: the order of draft 5257 was ordered (order 34890, invoice 49527)" in result["msg"]
     assert result["order"]["order_id"] == "34890"
 
 
@@ -441,5 +441,5 @@ def test_an_estimate_reply_that_is_no_estimate_ends_the_task_before_any_order(co
     conversation.expect("POST", UPGRADE, body=ESTIMATE_BIG_PLAN, reply=reply)
     result, failed = run_module(module, {"vmid": 10001, "package": "1938"})
     assert failed and "HostUp did not answer as an estimate " + words in result["msg"]
-    assert "Nothing more was ordered" in result["msg"] and result["api_error"]["status"] == 200
+    assert result["reason"] == "reply.not_estimate" and result["api_error"]["status"] is None
     assert all(call["body"].get("send") is not True for call in conversation.sent if call["body"])

@@ -16,14 +16,11 @@ import threading
 import pytest
 from requests.structures import CaseInsensitiveDict
 
-from ansible_collections.hostup.cloud.plugins.module_utils import client as client_module
-from ansible_collections.hostup.cloud.plugins.module_utils.client import (
-    HostUpClient,
-    HostUpError,
-    check_api_url,
-    requested_wait,
-)
+from ansible_collections.hostup.cloud.plugins.module_utils import transport as client_module
+from ansible_collections.hostup.cloud.plugins.module_utils.errors import HostUpError
+from ansible_collections.hostup.cloud.plugins.module_utils.transport import HostUpClient, requested_wait
 from ansible_collections.hostup.cloud.tests.leaks import leaks
+from ansible_collections.hostup.cloud.tests.unit.plugins.module_utils.test_transport import api_url_problem
 from ansible_collections.hostup.cloud.tests.unit.helpers import API, api_error, ok
 
 DETAILS = "/api/vm/10001/details"
@@ -50,7 +47,7 @@ def shown(error, client):
     "https://user:password@cloud.hostup.se",
 ])
 def test_an_api_url_with_user_info_or_a_backslash_is_refused(url):
-    assert "must be the address of the API alone" in check_api_url(url)
+    assert api_url_problem(url) == "option.api_url_ambiguous"
 
 
 @pytest.mark.parametrize("url", [
@@ -59,13 +56,13 @@ def test_an_api_url_with_user_info_or_a_backslash_is_refused(url):
     "http://127.0.0.\u0661", "http://127.\uff10.\uff10.\uff11",
 ])
 def test_a_loopback_lookalike_that_is_no_address_is_refused_for_plain_http(url):
-    assert "plain http" in check_api_url(url)
+    assert api_url_problem(url) == "option.api_url_plain_http"
 
 
 @pytest.mark.parametrize("url", ["http://127.0.0.1:8080", "http://[::1]:8000", "http://[0:0:0:0:0:0:0:1]:8000",
                                  "http://localhost:9000", "http://LOCALHOST:9000", "HTTP://127.10.0.3"])
 def test_loopback_addresses_stay_accepted(url):
-    assert check_api_url(url) is None
+    assert api_url_problem(url) is None
 
 
 # --- an echoed key is masked wherever the server puts it, in any case ---------------------
@@ -171,7 +168,7 @@ class EndlessSession(object):
 def test_an_endless_reply_is_cut_at_the_size_limit_and_not_read_again(sleeps):
     session = EndlessSession()
     with pytest.raises(HostUpError) as caught:
-        HostUpClient(API, MIXED_KEY, session=session).get(DETAILS)
+        HostUpClient(API, MIXED_KEY, session_factory=lambda: session).get(DETAILS)
     assert "larger than" in caught.value.one_line()
     assert len(session.responses) == 1 and session.responses[0].closed
     assert session.responses[0].read <= client_module.MAX_REPLY_BYTES + 1024 * 1024

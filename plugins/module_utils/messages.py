@@ -1,0 +1,161 @@
+# -*- coding: utf-8 -*-
+# Copyright: hostup.cloud contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Every message a person reads, one complete template each, under a reason code.
+
+PRIVATE to this collection: names here may change in any release.
+
+A failed task returns the code as ``reason`` beside ``msg``, so playbooks and
+tests branch on the code, never on the wording; grep a message's words here to
+find the code, and the code to find where it is raised. Templates use
+str.format fields; values from HostUp reach them already masked and printable.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+MESSAGES = {
+    # --- bad input, found before any request --------------------------------------
+    "option.api_key_empty": "api_key is empty: set api_key, or the HOSTUP_API_KEY environment variable, "
+                            "to a HostUp API key",
+    "option.api_key_unsendable": "api_key contains a character that an HTTP header cannot carry (a control "
+                                 "character such as a line break inside the key, or a character outside "
+                                 "Latin-1): copy the key again from the HostUp panel",
+    "option.api_url_unparsable": "api_url is not a valid URL ({problem})",
+    "option.api_url_not_http": "api_url must be an http(s) URL with a host, like {default}, got {value!r}",
+    "option.api_url_ambiguous": "api_url must be the address of the API alone, like {default}: no user name "
+                                "or password, no backslash, space or control character (the key goes in "
+                                "api_key)",
+    "option.api_url_plain_http": "api_url uses plain http to {host}: the API key would cross the network "
+                                 "unencrypted; use https (plain http is accepted only for localhost and "
+                                 "127.0.0.0/8)",
+    "option.too_small": "{option} must be {minimum} or more, got {value}",
+    "option.seconds_too_small": "{option} must be {minimum} second or more, got {value}",
+    "option.rate_limit_wait": "rate_limit_wait must be 0 (fail at once on HTTP 429) or more seconds, got {value}",
+    "option.budget": "{option} must be a number 0 or more, got {value}",
+    "option.nothing_to_change": "one of package, resources, cycle or draft_id is required (none is set, or all "
+                                "are null)",
+    "option.package_digits": "package must be a product id of digits, like '1938', got {value!r}",
+    "option.resources_empty": "resources must name at least one option id",
+    "option.resource_id": "resources keys must be HostUp option ids of digits, like '2232', got {value!r}",
+    "option.resource_value": "resources[{option_id}] must be a whole number 0 or more, or an item id string, "
+                             "got {value!r}",
+    "option.resource_negative": "resources[{option_id}] must be 0 or more, got {value}",
+    "option.resource_blank": "resources[{option_id}] must not be an empty string",
+    "option.hostvars_prefix": "hostvars_prefix must be letters, digits and underscores, not starting with a "
+                              "digit, got {value!r}",
+
+    # --- a call that failed: what went wrong (HostUpError.message) --------------------
+    "call.failed": "{method} {path} failed{status}: {message}{request_id}{hint}",
+    "call.nonsense": "{method} {path}: HostUp's answer makes no sense: {message}{request_id}{hint}",
+    "transport.connect_timeout": "could not connect to {base_url} within {timeout} s",
+    "transport.read_timeout": "HostUp did not answer within {timeout} s (api_timeout)",
+    "transport.tls": "TLS failed for {base_url}: {detail}",
+    "transport.refused": "could not connect to {base_url} (connection refused or host not found)",
+    "transport.broken": "the connection to {base_url} broke before HostUp answered",
+    "transport.not_made": "the request could not be made: {detail}",
+    "transport.too_large": "HostUp's reply is larger than {mib} MiB, so it was not read",
+    "transport.redirect": "HostUp answered with a redirect to {where}, which is not followed: the API key is "
+                          "sent to the host of api_url only",
+    "transport.rate_limited_no_wait": "{message} (HostUp asked to wait {wait:.0f} s; rate_limit_wait is 0, so "
+                                      "this task does not wait)",
+    "transport.rate_limited_too_long": "{message} (HostUp asked to wait {wait:.0f} s more after {waited:.0f} s "
+                                       "of waiting; this task waits at most {limit} s in all, rate_limit_wait)",
+    "transport.rate_limited_too_often": "{message} (HostUp answered 429 {attempts} times in a row; this task "
+                                        "stops asking after that many)",
+    "transport.html": "HostUp answered with an HTML page instead of JSON (a proxy or gateway error page, or "
+                      "api_url does not point at the HostUp API)",
+    "transport.empty": "HostUp answered with an empty body instead of JSON",
+    "transport.malformed": "HostUp answered with a malformed or truncated JSON body ({size} bytes)",
+    "transport.no_message": "HostUp gave no message",
+    "reply.data_not_object": "the reply's data is a {kind}, not an object",
+    "reply.success_false": "HostUp answered success: false",
+    "reply.no_accounts": "the reply has no list of accounts",
+    "reply.not_estimate": "HostUp did not answer as an estimate ({why})",
+
+    # --- what to do about it (a hint ends the line) ----------------------------------
+    "hint.api_key": "Check api_key (or the HOSTUP_API_KEY environment variable): HostUp did not accept it",
+    "hint.scope": "The API key lacks a scope this call needs: read:vm to read, write:billing and write:vm to order",
+    "hint.estimate_scope": "The API key lacks a scope this call needs: pricing a change (the estimate, also in "
+                           "check mode) needs write:billing, and a resource change also write:vm",
+    "hint.rate_limited": "HostUp is rate limiting this key: run with fewer forks, raise rate_limit_wait, or try "
+                         "again later",
+    "hint.no_route": "No such route: check api_url, the API's base address without /api (like {default})",
+    "hint.no_draft": "No such draft: check draft_id; HostUp has no open draft {draft_id} for this VPS (it was "
+                     "already ordered, or HostUp dropped an old estimate), so price the change again (check mode) "
+                     "for a new one",
+    "hint.no_vps": "No such VPS: check vmid, this account has no VPS with that id",
+    "hint.server_error": "HostUp could not handle the request; try again later",
+    "hint.network": "Check api_url and the network",
+    "hint.tls": "The certificate could not be verified: if api_url is right, point REQUESTS_CA_BUNDLE at the CA "
+                "bundle that signed it; validate_certs: false only against a test server",
+    "hint.ca_bundle": "Point REQUESTS_CA_BUNDLE (or CURL_CA_BUNDLE) at an existing CA bundle file, or unset it",
+    "hint.redirect": "Set api_url to the address the HostUp API answers on itself",
+    "hint.not_estimate": "Nothing more was ordered. HostUp was asked for a price only (send: false), but its answer "
+                         "does not say it priced without ordering. Check the VPS (hostup.cloud.hostup_vps_info, or "
+                         "the HostUp panel for a new order or invoice) before running again",
+
+    # --- ordering ------------------------------------------------------------------
+    "order.pending_invoice": "VPS {vmid} has an unpaid invoice {invoice_id} (order {order_id}, total {total}): "
+                             "HostUp will not take another order for it, and this task orders nothing while it is "
+                             "open. Pay or cancel that invoice in the HostUp panel, then run again; the rerun orders "
+                             "only what is still missing.",
+    "order.over_budget": "Over budget, nothing was ordered: {problems} (estimate draft {draft_id}, {currency}).",
+    "budget.no_due_now": "HostUp's estimate gave no finite amount due now ({sent}), so the price cannot be checked",
+    "budget.due_now_over": "{due_now:.2f} due now is more than max_prorated {limit:.2f}",
+    "budget.no_recurring": "HostUp's estimate gave no finite recurring price (recurring {sent}) to compare with "
+                           "max_recurring {limit:.2f}",
+    "budget.recurring_over": "{recurring:.2f} recurring per cycle is more than max_recurring {limit:.2f}",
+    "order.no_draft_id": "HostUp's estimate carried no draftId (it sent {sent}, not a whole number above 0), so "
+                         "the price shown cannot be ordered exactly; nothing was ordered. Run again, or order a "
+                         "draft with draft_id.",
+    "order.refused": "Nothing was ordered: {call} was not carried out",
+    "order.refused_hint": "Nothing was ordered: {call} was not carried out. {hint}",
+    "order.unknown": "The outcome of {call} is unknown: HostUp may have carried it out before the failure. Check "
+                     "the VPS (hostup.cloud.hostup_vps_info, or the HostUp panel for a new order or invoice) before "
+                     "running again. A rerun is safe: it reads the VPS first, orders only what is still missing "
+                     "and stops at an unpaid invoice",
+    "order.unproven": "POST {path}: HostUp {said}{message}. HostUp named no order, so probably nothing was "
+                      "ordered, but this cannot be proven: the outcome of {call} is unknown. Check the VPS "
+                      "(hostup.cloud.hostup_vps_info, or the HostUp panel for a new order or invoice) before "
+                      "running again",
+    "order.maybe_placed": "POST {path}: HostUp {said}{message}. Order {order_id} may have been placed: the "
+                          "outcome of {call} is unknown. Check the VPS (hostup.cloud.hostup_vps_info, or the "
+                          "HostUp panel for a new order or invoice) before running again",
+    "order.not_visible": "VPS {vmid}: {call} was ordered ({ids}), but HostUp did not show it {within}. The order "
+                         "is placed and not yet visible: a rerun before HostUp shows the change would order it "
+                         "again. Check the VPS (hostup.cloud.hostup_vps_info or the HostUp panel) and rerun only "
+                         "once it shows",
+    "order.awaiting_payment": "VPS {vmid}: {call} is ordered and waits for payment of invoice {invoice_id}; "
+                              "HostUp applies it once that invoice is paid",
+    "order.broke_after_sending": "The ordering call was sent, then the task failed on an unexpected error "
+                                 "({error}): the order may have been placed. Check the VPS "
+                                 "(hostup.cloud.hostup_vps_info, or the HostUp panel for a new order or invoice) "
+                                 "before running again",
+    "lock.unavailable": "The order lock of VPS {vmid} could not be made: {problem}",
+    "lock.busy": "Another task on this controller has been ordering for VPS {vmid} for more than {seconds} s "
+                 "(lock {path}); nothing was ordered. Run again when it is done",
+
+    # --- checking an estimate's draft ------------------------------------------------
+    "draft.not_given_one": "HostUp answered the estimate of draft {given} with draft {sent}",
+    "draft.other_service": "draft {draft_id} also holds a service for {whom}",
+    "draft.other_vps": "draft {draft_id} is for VPS {accounts}, not vmid {vmid}",
+    "draft.other_value": "draft {draft_id} holds {label} {held}, not the {why} {name} {wanted}",
+    "draft.other_option": "draft {draft_id} holds {held} for option {option_id}, not the requested {value}",
+    "upgrade.draft_mismatch": "draft_id: {problems}. Nothing was ordered. Estimate the change anew (check mode) "
+                              "and order that draft.",
+    "upgrade.estimate_mismatch": "estimate: {problems}. Nothing was ordered. HostUp's estimate is not the change "
+                                 "asked for; run again, or report it to HostUp support.",
+    "upgrade.option_unreadable": "resources: HostUp cannot read the current value of option {options} of VPS "
+                                 "{vmid}, and its estimate shows no price difference (nothing due now, the same "
+                                 "recurring price), so this module cannot tell whether the VPS already has it. "
+                                 "Nothing was ordered. To order it deliberately, run again with draft_id: "
+                                 "{draft_id} (this estimate's draft) beside resources, or order it in the HostUp "
+                                 "panel.",
+}
+
+
+def render(reason, **values):
+    """The message of ``reason`` with ``values`` filled in."""
+    return MESSAGES[reason].format(**values)
