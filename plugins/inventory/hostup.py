@@ -23,11 +23,28 @@ description:
   - When O(filters) is set, the filters decide instead of the built-in rule; every service
     is read, and those the per-VPS read knows and all filters accept become hosts. Use this
     when the rule misses a VPS (for example one too new to have usage data).
-  - The host name is the VPS's hostname, else its name (label), else C(hostup-<vmid>). A name
-    that two VPSes share stays with the lowest vmid; the others get C(-<vmid>) appended. So does
-    a name of the controller (C(localhost), C(127.0.0.1), C(::1)), which would otherwise take
-    every task delegated to C(localhost) to the VPS, or of a group (C(all), C(ungrouped),
-    C(hostup_vps)).
+  - "The host name is made from HostUp's text, which anyone who may edit the VPS in the HostUp
+    panel controls: the VPS's hostname, else its name (label), each reduced to a safe name, else
+    C(hostup-<vmid>). A safe name holds ASCII letters, digits, C(.), C(-) and C(_) only: accented
+    letters lose their accents (C(Växjö) becomes C(Vaxjo)), every run of other characters (white
+    space, braces, quotes, colons, control characters) becomes one C(-), a run of C(-) becomes one
+    C(-), C(.), C(-) and C(_) are stripped from both ends, and the name is cut to 128 characters.
+    So no host name is a Jinja template or a host pattern on any ansible-core version (before 2.19,
+    ansible-core would run a lookup written into a host name), and no VPS is left out for its name.
+    The variables C(hostup_hostname) and C(hostup_name) keep HostUp's text as sent."
+  - "A name that two VPSes share stays with the lowest vmid; the others get C(-<vmid>) appended.
+    So does a name that something else in the inventory already has: a name of the controller
+    (C(localhost), C(127.0.0.1)), which would otherwise take every task delegated to C(localhost)
+    to the VPS; a group (C(all), C(ungrouped), C(hostup_vps), a group of O(groups) or
+    O(keyed_groups), a group of an inventory source parsed before this one), which a play's
+    C(hosts:) would then match; or a host of an inventory source parsed before this one. Whatever
+    had the name keeps it, with its variables (C(ansible_host) included) and groups; the VPS is a
+    host of its own, and a warning names both. C(hostup-<vmid>) is always the name of that VPS."
+  - "Inventory sources are parsed in the order given (C(-i static.yml -i hostup.yml)), the files
+    of an inventory directory in the order of their names; this plugin sees only the hosts and
+    groups of the sources parsed before it. A source parsed after it that names a host like a VPS
+    adds to that host: ansible merges the two, the later source's variables win, and the VPS's
+    C(ansible_host) stays wherever that source sets none. Put this plugin's source last."
   - Every host is in the group C(hostup_vps), the group the example playbooks target.
   - Only the host variables listed under O(hostvars_prefix) are set. The customer's name
     and company name, which HostUp's list carries, never become host variables and never
@@ -87,6 +104,10 @@ notes:
   - The cache key holds a one-way digest of O(api_url) and O(api_key), so one account's hosts
     are never served for another key or address; a cache entry this version did not write is
     read afresh.
+  - "HostUp's text in a warning or an error (a VPS's name, an error's C(message) and
+    C(requestId)) is shown with control and format characters escaped (ESC as C(\\x1b), a bidi
+    override as C(\\u202e)), and on one line, so it can neither move the cursor, colour, retitle
+    nor reorder what the terminal shows. Host variables are data and stay as HostUp sent them."
 """
 
 EXAMPLES = r"""
@@ -144,6 +165,7 @@ from ansible_collections.hostup.cloud.plugins.module_utils.client import (
     check_api_url,
     normalize_api_key,
 )
+from ansible_collections.hostup.cloud.plugins.module_utils.text import printable, safe_host_name
 from ansible_collections.hostup.cloud.plugins.module_utils.vps import read_services, read_vps_account
 
 FILE_NAMES = ("hostup.yml", "hostup.yaml")
@@ -197,7 +219,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             try:
                 vps_list = self._read_account(settings)
             except HostUpError as error:
-                raise AnsibleParserError("hostup.cloud.hostup: %s" % error.one_line())
+                raise AnsibleParserError("hostup.cloud.hostup: %s" % printable(error.one_line()))
             if use_cache:
                 self._cache[cache_key] = vps_list
         self._populate(vps_list)
@@ -244,7 +266,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         try:
             value = self.templar.template(value)
         except Exception as error:  # pylint: disable=broad-except
-            raise AnsibleParserError("hostup.cloud.hostup: %s could not be templated: %s" % (option, to_native(error)))
+            raise AnsibleParserError("hostup.cloud.hostup: %s could not be templated: %s"
+                                     % (option, printable(to_native(error))))
         return to_text(value) if value is not None else None
 
     # --- reading HostUp -----------------------------------------------------------
@@ -296,7 +319,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     def _populate(self, vps_list):
         prefix = self.get_option("hostvars_prefix")
         strict = self.get_option("strict")
-        names = _host_names(vps_list)
+        owner_of = self._name_owner()
+        names = _host_names(vps_list, owner_of)
+        added = {}
         for vps in vps_list:
             # HostUp's text is data, never a template: ansible-core 2.19 marks it so itself,
             # earlier versions would run a lookup that HostUp put in a product name.
@@ -304,15 +329,51 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                             if key in vps and (vps[key] is not None or key not in OPTIONAL_HOSTVARS))
             if vps.get("ip"):
                 hostvars["ansible_host"] = wrap_var(vps["ip"])
-            name = names[vps["vmid"]]
+            name, wanted, owner = names[vps["vmid"]]
             if not self._accepted(name, hostvars, strict):
                 continue
-            self.inventory.add_host(name, group=self.inventory.add_group(DEFAULT_GROUP))
-            for key, value in hostvars.items():
-                self.inventory.set_variable(name, key, value)
-            self._set_composite_vars(self.get_option("compose"), hostvars, name, strict=strict)
-            self._add_host_to_composed_groups(self.get_option("groups"), hostvars, name, strict=strict)
-            self._add_host_to_keyed_groups(self.get_option("keyed_groups"), hostvars, name, strict=strict)
+            if owner:
+                self._warn_renamed(vps, name, wanted, owner)
+            self._add_host(name, hostvars, strict)
+            added[vps["vmid"]] = (name, hostvars, vps)
+        # keyed_groups and groups may have made a group of a host's name only now.
+        for vmid, (name, hostvars, vps) in sorted(added.items()):
+            if name in self.inventory.groups:
+                self.inventory.remove_host(self.inventory.hosts[name])
+                renamed = name
+                while renamed in self.inventory.hosts or renamed in self.inventory.groups or owner_of(renamed):
+                    renamed = "%s-%d" % (renamed, vmid)
+                self._warn_renamed(vps, renamed, name, "a group of this inventory")
+                self._add_host(renamed, hostvars, strict)
+
+    def _name_owner(self):
+        """A function telling what, other than a VPS of this source, has a name already (None: nothing)."""
+        other_hosts = frozenset(self.inventory.hosts)  # the sources parsed before this one
+        groups = frozenset(self.inventory.groups) | frozenset(self.get_option("groups") or ())
+
+        def owner_of(name):
+            if name in C.LOCALHOST:
+                return "a name of the controller"
+            if name in other_hosts:
+                return "a host of another inventory source"
+            if name in groups or name in RESERVED_NAMES:
+                return "a group of this inventory"
+            return None
+        return owner_of
+
+    def _warn_renamed(self, vps, name, wanted, owner):
+        # One warning naming both: the VPS (as HostUp names it) and what already had the name.
+        self.display.warning(
+            "hostup.cloud.hostup: VPS %d (HostUp name %s) is host %s: %s is already %s, which keeps "
+            "its variables" % (vps["vmid"], printable(vps["hostname"] or vps["name"], limit=80), name, wanted, owner))
+
+    def _add_host(self, name, hostvars, strict):
+        self.inventory.add_host(name, group=self.inventory.add_group(DEFAULT_GROUP))
+        for key, value in hostvars.items():
+            self.inventory.set_variable(name, key, value)
+        self._set_composite_vars(self.get_option("compose"), hostvars, name, strict=strict)
+        self._add_host_to_composed_groups(self.get_option("groups"), hostvars, name, strict=strict)
+        self._add_host_to_keyed_groups(self.get_option("keyed_groups"), hostvars, name, strict=strict)
 
     def _accepted(self, name, hostvars, strict):
         for condition in self.get_option("filters"):
@@ -322,9 +383,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             except Exception as error:  # pylint: disable=broad-except
                 if strict:
                     raise AnsibleParserError("hostup.cloud.hostup: filters: %r failed for host %s: %s"
-                                             % (condition, name, to_native(error)))
+                                             % (condition, name, printable(to_native(error))))
                 self.display.vvv("hostup.cloud.hostup: filters: %r failed for host %s, left out: %s"
-                                 % (condition, name, to_native(error)))
+                                 % (condition, name, printable(to_native(error))))
                 return False
         return True
 
@@ -373,15 +434,27 @@ def _valid_cache_entry(entry):
     return entry
 
 
-def _host_names(vps_list):
-    """vmid -> a unique host name; a shared name stays with the lowest vmid, a reserved one gets -<vmid>."""
-    names, taken = {}, set(RESERVED_NAMES)
-    for vps in sorted(vps_list, key=lambda v: v["vmid"]):
-        name = vps["hostname"] or vps["name"] or "hostup-%d" % vps["vmid"]
-        while name in taken:
-            name = "%s-%d" % (name, vps["vmid"])
-        taken.add(name)
-        names[vps["vmid"]] = name
+# --- host names ----------------------------------------------------------------------------
+
+def _host_names(vps_list, owner_of):
+    """vmid -> (host name, the name HostUp's text gives, what else has that name or None).
+
+    The name HostUp's text gives is the safe form (module_utils/text.py) of the hostname,
+    else of the name (label), else hostup-<vmid>. VPSes without a name of their own are named
+    first, so hostup-<vmid> is always that VPS's name. A name that VPSes share stays with the
+    lowest vmid; the others, and a VPS whose name something else has (``owner_of``), get
+    -<vmid> appended until the name is free.
+    """
+    own = dict((vps["vmid"], safe_host_name(vps["hostname"]) or safe_host_name(vps["name"])) for vps in vps_list)
+    names, used = {}, {}
+    for vmid in sorted(own, key=lambda vmid: (own[vmid] is not None, vmid)):
+        wanted = own[vmid] or "hostup-%d" % vmid
+        owner = owner_of(wanted) or ("the name of VPS %d" % used[wanted] if wanted in used else None)
+        name = wanted
+        while name in used or owner_of(name):
+            name = "%s-%d" % (name, vmid)
+        used[name] = vmid
+        names[vmid] = (name, wanted, owner)
     return names
 
 

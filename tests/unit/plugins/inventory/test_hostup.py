@@ -8,6 +8,8 @@ __metaclass__ = type
 
 import json
 import os
+import re
+import unicodedata
 
 import pytest
 import yaml
@@ -92,13 +94,14 @@ def new_plugin():
     return plugin
 
 
-def parse(tmp_path, file_name="hostup.yml", **options):
+def parse(tmp_path, file_name="hostup.yml", into=None, **options):
+    """Parse an inventory file of ``options``, into ``into`` (the hosts of sources parsed before) or a new inventory."""
     config = dict({"plugin": NAME, "api_key": KEY}, **options)
     config = dict((key, value) for key, value in config.items() if value is not None)  # None: not in the file
     path = tmp_path / file_name
     path.write_text(json.dumps(config))
     plugin = new_plugin()
-    inventory = InventoryData()
+    inventory = InventoryData() if into is None else into
     plugin.parse(inventory, DataLoader(), str(path), cache=True)
     if options.get("cache"):
         plugin.update_cache_if_changed()  # as ansible's inventory manager does after parse
@@ -285,7 +288,8 @@ def test_a_vps_with_an_unusable_id_is_counted_in_a_warning_and_a_repeated_id_is_
 
 
 @pytest.mark.parametrize("hostname, host", [
-    ("localhost", "localhost-10001"), ("127.0.0.1", "127.0.0.1-10001"), ("::1", "::1-10001"),
+    ("localhost", "localhost-10001"), ("127.0.0.1", "127.0.0.1-10001"),
+    ("::1", "1"),  # ':' is not in a safe name, so ::1 is no name of the controller any more
     ("all", "all-10001"), ("ungrouped", "ungrouped-10001"), ("hostup_vps", "hostup_vps-10001"),
 ])
 def test_a_vps_is_never_named_like_the_controller_or_a_group_ansible_or_the_plugin_makes(
@@ -382,3 +386,119 @@ def test_text_from_hostup_is_never_templated_when_a_play_uses_it(conversation, t
     play_template = trust_as_template("{{ hostup_product_name }} {{ composed }}")  # as a playbook's text is
     rendered = Templar(DataLoader(), variables=variables).template(play_template)
     assert rendered == "{{ lookup('env', 'UNIT_NEVER_READ') }} {{ lookup('env', 'UNIT_NEVER_READ') }}"
+
+
+# --- HostUp's text is data: host names, other sources' hosts, the cache, printed text ------
+
+SAFE_NAME = re.compile(r"^[A-Za-z0-9._-]+$")
+
+
+def controls_in(text):
+    """The terminal control and format characters in ``text``."""
+    return [char for char in text if unicodedata.category(char) in ("Cc", "Cf", "Cs", "Zl", "Zp")]
+
+
+@pytest.mark.parametrize("domain, label, vps_name, host", [
+    ("{{ lookup('pipe', 'id > /tmp/x') }}", "", "", "lookup-pipe-id-tmp-x"),
+    ("", "{{ lookup('env', 'HOME') }}", "", "lookup-env-HOME"),
+    ("", "", "{% for x in range(9) %}{% endfor %}", "for-x-in-range-9-endfor"),
+    ("web-1\n[all]\nevil ansible_host=203.0.113.9", "", "", "web-1-all-evil-ansible_host-203.0.113.9"),
+    ("\x1b[2J\x1b]0;owned\x07web", "", "", "2J-0-owned-web"),
+    ("\u202egnp.exe", "", "", "gnp.exe"),
+    ("web\u200b-1.example", "", "", "web-1.example"),
+    ("Växjö Webshop", "", "", "Vaxjo-Webshop"),
+    ("{{ }}", "Shop", "", "Shop"),  # nothing left of the hostname: the label
+    ("", "", "{{ }}", "hostup-10001"),  # nothing left at all: hostup-<vmid>
+    ("x" * 10000, "", "", "x" * 128),
+    ("all:!localhost", "", "", "all-localhost"),
+])
+def test_host_names_are_reduced_to_ascii_letters_digits_dot_dash_and_underscore(
+        conversation, tmp_path, domain, label, vps_name, host):
+    conversation.expect("GET", LIST, reply=ok({"accounts": [account(10001, domain, label=label)]}))
+    conversation.expect("GET", "/api/vps-accounts/10001", reply=vps_account(10001, vps_name))
+    variables = hostvars(parse(tmp_path))
+    assert list(variables) == [host]
+    assert SAFE_NAME.match(host)
+    assert variables[host]["hostup_hostname"] == (domain.strip() or None)  # the variable stays as HostUp sent it
+
+
+def test_two_vpses_whose_names_reduce_to_one_get_the_vmid_suffix_and_a_warning(conversation, tmp_path, warnings):
+    conversation.expect("GET", LIST, reply=ok({"accounts": [
+        account(10002, "web 1"), account(10001, "web/1"), account(10003, "{{web-1}}")]}))
+    for vmid in (10001, 10002, 10003):
+        conversation.expect("GET", "/api/vps-accounts/%d" % vmid, reply=vps_account(vmid, ""))
+    names = dict((v["hostup_vmid"], name) for name, v in hostvars(parse(tmp_path)).items())
+    assert names == {10001: "web-1", 10002: "web-1-10002", 10003: "web-1-10003"}
+    assert warnings == [
+        "hostup.cloud.hostup: VPS 10002 (HostUp name web 1) is host web-1-10002: web-1 is already the name of "
+        "VPS 10001, which keeps its variables",
+        "hostup.cloud.hostup: VPS 10003 (HostUp name {{web-1}}) is host web-1-10003: web-1 is already the name of "
+        "VPS 10001, which keeps its variables"]
+
+
+def test_hostup_vmid_is_always_the_name_of_that_vps_whatever_another_is_called(conversation, tmp_path):
+    # VPS 10001 may not take the name VPS 10002 gets for want of one of its own.
+    conversation.expect("GET", LIST, reply=ok({"accounts": [account(10001, "hostup-10002"), account(10002, "")]}))
+    for vmid in (10001, 10002):
+        conversation.expect("GET", "/api/vps-accounts/%d" % vmid, reply=vps_account(vmid, ""))
+    names = dict((v["hostup_vmid"], name) for name, v in hostvars(parse(tmp_path)).items())
+    assert names == {10001: "hostup-10002-10001", 10002: "hostup-10002"}
+
+
+def static_source():
+    """An inventory as a static source parsed before this plugin's leaves it."""
+    inventory = InventoryData()
+    inventory.add_group("webservers")
+    inventory.add_host("db.example", group="webservers")
+    inventory.set_variable("db.example", "ansible_host", "10.0.0.5")
+    inventory.set_variable("db.example", "role", "database")
+    return inventory
+
+
+def test_a_vps_named_like_a_host_or_group_of_an_earlier_source_gets_a_suffix_and_one_warning(
+        conversation, tmp_path, warnings):
+    conversation.expect("GET", LIST, reply=ok({"accounts": [
+        account(10001, "db.example"), account(10002, "webservers"), account(10003, "db.example\u202e\u2066\x1b")]}))
+    for vmid in (10001, 10002, 10003):
+        conversation.expect("GET", "/api/vps-accounts/%d" % vmid, reply=vps_account(vmid, "", ip="192.0.2.66"))
+    inventory = parse(tmp_path, into=static_source())
+    static = inventory.hosts["db.example"]
+    assert static.vars["ansible_host"] == "10.0.0.5" and static.vars["role"] == "database"
+    assert "hostup_vmid" not in static.vars and "hostup_vps" not in [g.name for g in static.get_groups()]
+    assert sorted(h.name for h in inventory.groups["hostup_vps"].get_hosts()) == [
+        "db.example-10001", "db.example-10003", "webservers-10002"]
+    assert sorted(h.name for h in inventory.groups["webservers"].get_hosts()) == ["db.example"]
+    assert warnings == [
+        "hostup.cloud.hostup: VPS 10001 (HostUp name db.example) is host db.example-10001: db.example is already "
+        "a host of another inventory source, which keeps its variables",
+        "hostup.cloud.hostup: VPS 10002 (HostUp name webservers) is host webservers-10002: webservers is already "
+        "a group of this inventory, which keeps its variables",
+        "hostup.cloud.hostup: VPS 10003 (HostUp name db.example\\u202e\\u2066\\x1b) is host db.example-10003: "
+        "db.example is already a host of another inventory source, which keeps its variables"]
+
+
+def test_a_vps_named_like_a_group_this_inventory_makes_gets_a_suffix(conversation, tmp_path, warnings):
+    conversation.expect("GET", LIST, reply=ok({"accounts": [
+        account(10001, "web-1.example"), account(10002, "plan_1937"), account(10003, "big")]}))
+    for vmid in (10001, 10002, 10003):
+        conversation.expect("GET", "/api/vps-accounts/%d" % vmid, reply=vps_account(vmid, ""))
+    inventory = parse(tmp_path, keyed_groups=[{"key": "hostup_product_id", "prefix": "plan"}],
+                      groups={"big": "hostup_vmid == 10001"})
+    assert sorted(inventory.hosts) == ["big-10003", "plan_1937-10002", "web-1.example"]
+    assert groups(inventory)["plan_1937"] == ["big-10003", "plan_1937-10002", "web-1.example"]
+    assert groups(inventory)["big"] == ["web-1.example"]
+    assert [w.split(" is already ")[1] for w in warnings] == ["a group of this inventory, which keeps its variables"] * 2
+
+
+HOSTILE_MESSAGE = "Nekad\r\x1b[32mOK\x1b[0m \u202eKO\u202c\nbetald\x9b2K\x00"
+
+
+def test_terminal_controls_in_hostups_error_never_reach_the_inventory_error(conversation, tmp_path):
+    conversation.expect("GET", LIST, status=403, reply=api_error(
+        403, "FORBIDDEN\x1b[8m", HOSTILE_MESSAGE, request_id="rid-\x1b]0;fake title\x07\u2066"))
+    with pytest.raises(AnsibleParserError) as raised:
+        parse(tmp_path)
+    message = str(raised.value.message)
+    assert controls_in(message) == []
+    assert "Nekad \\x1b[32mOK\\x1b[0m \\u202eKO\\u202c betald\\x9b2K\\x00" in message
+    assert "(requestId rid-\\x1b]0;fake title\\x07\\u2066)" in message
