@@ -120,3 +120,30 @@ def test_terminal_controls_in_a_hostup_error_never_reach_the_terminal(ansible, s
     run = ansible.inventory(hostup_yml(ansible))
     assert "\x1b" not in run.output and "\r" not in run.output and "\u202e" not in run.output, run
     assert "Nekad \\x1b[2K\\x1b[32m[OK] inventory ready\\x1b[0m \\u202eKO\\u202c" in one_line(run.stderr), run
+
+
+def cache_options(ansible):
+    return {"cache": True, "cache_plugin": "ansible.builtin.jsonfile", "cache_connection": str(ansible.workdir / "cache")}
+
+
+def test_the_cache_file_is_private_and_a_forged_entry_is_read_afresh(ansible, sim):
+    source = hostup_yml(ansible, **cache_options(ansible))
+    first = ansible.inventory(source)
+    assert first.rc == 0, first
+    (path,) = (ansible.workdir / "cache").iterdir()
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+
+    # Someone edits the entry: the shape is right, the address is not an IP and the name is a template.
+    data = json.loads(path.read_text())
+    wrapped = isinstance(data, dict) and "__payload__" in data  # ansible-core 2.19 and later
+    entry = json.loads(data["__payload__"]) if wrapped else data
+    forged = [dict(vps, ip="evil.example", hostname="{{ lookup('pipe', 'id') }}") for vps in entry]
+    path.write_text(json.dumps(dict(data, __payload__=json.dumps(forged))) if wrapped else json.dumps(forged))
+    sim.clear_requests()
+    second = ansible.inventory(source)
+    assert second.rc == 0, second
+    assert second.results == first.results
+    assert sim.requests()  # HostUp was read afresh
+    assert re.search(r"the inventory cache entry is not what this plugin writes \(VPS 1 of \d+: ip is not an IP "
+                     r"address or null\), so it is not used; HostUp is read afresh", one_line(second.stderr)), second
+    assert oct(path.stat().st_mode & 0o777) == "0o600"

@@ -9,6 +9,7 @@ __metaclass__ = type
 import json
 import os
 import re
+import stat
 import unicodedata
 
 import pytest
@@ -488,6 +489,142 @@ def test_a_vps_named_like_a_group_this_inventory_makes_gets_a_suffix(conversatio
     assert groups(inventory)["plan_1937"] == ["big-10003", "plan_1937-10002", "web-1.example"]
     assert groups(inventory)["big"] == ["web-1.example"]
     assert [w.split(" is already ")[1] for w in warnings] == ["a group of this inventory, which keeps its variables"] * 2
+
+
+def rewrite_cache_entry(cache_dir, change):
+    """Change the one cached entry as someone editing the file would (in the format this ansible-core writes)."""
+    (name,) = os.listdir(str(cache_dir))
+    path = cache_dir / name
+    data = json.loads(path.read_text())
+    wrapped = isinstance(data, dict) and "__payload__" in data  # ansible-core 2.19 and later
+    entry = change(json.loads(data["__payload__"]) if wrapped else data)
+    text = json.dumps(entry)
+    path.write_text(json.dumps(dict(data, __payload__=text)) if wrapped else text)
+    return path
+
+
+def expect_web_1(conversation, **vps):
+    conversation.expect("GET", LIST, reply=ok({"accounts": [account(10001, "web-1.example")]}))
+    conversation.expect("GET", "/api/vps-accounts/10001", reply=vps_account(10001, "web-1", **vps))
+
+
+def forged(**fields):
+    def change(entry):
+        entry[0].update(fields)
+        return entry
+    return change
+
+
+@pytest.mark.parametrize("change, problem", [
+    (forged(ip="evil.example"), "VPS 1 of 1: ip is not an IP address or null"),
+    (forged(ip="192.0.2.7/24"), "VPS 1 of 1: ip is not an IP address or null"),
+    (forged(ip=3221225991), "VPS 1 of 1: ip is not an IP address or null"),
+    (forged(ip="2001:DB8::7"), "VPS 1 of 1: ip is not an IP address or null"),  # a read gives 2001:db8::7
+    (forged(vmid=0), "VPS 1 of 1: vmid is not a whole number from 1"),
+    (forged(vmid=True), "VPS 1 of 1: vmid is not a whole number from 1"),
+    (forged(vmid="10001"), "VPS 1 of 1: vmid is not a whole number from 1"),
+    (forged(price="NaN"), "VPS 1 of 1: price is not a finite number or null"),
+    (forged(price=float("inf")), "VPS 1 of 1: price is not a finite number or null"),
+    (forged(price="139.00"), "VPS 1 of 1: price is not a finite number or null"),
+    (forged(cpu=True), "VPS 1 of 1: cpu is not a finite number, text or null"),
+    (forged(ram="inf"), "VPS 1 of 1: ram is not a finite number, text or null"),
+    (forged(disk=10 ** 400), "VPS 1 of 1: disk is not a finite number, text or null"),
+    (forged(cycle="Monthly"), "VPS 1 of 1: cycle is not a lower-case billing cycle or null"),
+    (forged(hostname=" web-1.example"), "VPS 1 of 1: hostname is not text or null"),
+    (forged(name=""), "VPS 1 of 1: name is not text or null"),
+    (forged(os={"name": "Debian"}), "VPS 1 of 1: os is not text or null"),
+    (forged(product_id=1937), "VPS 1 of 1: product_id is not text or null"),
+    (forged(ansible_host="203.0.113.9"), "VPS 1 of 1: not a VPS with exactly the fields"),
+    (lambda entry: entry + entry, "VPS 2 of 2: vmid 10001 is listed twice"),
+    (lambda entry: {"hosts": entry}, "not a list of VPSes"),
+])
+def test_a_cache_entry_is_checked_as_a_fresh_read_and_a_bad_one_is_read_afresh_with_a_warning(
+        conversation, tmp_path, warnings, change, problem):
+    expect_web_1(conversation)
+    parse(tmp_path, **cached(tmp_path))
+    rewrite_cache_entry(tmp_path / "cache", change)
+    expect_web_1(conversation)
+    variables = hostvars(parse(tmp_path, **cached(tmp_path)))
+    assert variables["web-1.example"]["ansible_host"] == "192.0.2.10"
+    (warning,) = warnings
+    assert warning.startswith("hostup.cloud.hostup: the inventory cache entry is not what this plugin writes (%s"
+                              % problem)
+    assert warning.endswith("so it is not used; HostUp is read afresh")
+
+
+def test_host_names_from_the_cache_are_reduced_as_fresh_ones_are(conversation, tmp_path):
+    expect_web_1(conversation)
+    parse(tmp_path, **cached(tmp_path))
+    rewrite_cache_entry(tmp_path / "cache", forged(hostname="{{ lookup('pipe', 'id') }}", name="localhost"))
+    inventory = parse(tmp_path, **cached(tmp_path))  # a valid entry: served from the cache, no request
+    assert list(hostvars(inventory)) == ["lookup-pipe-id"]
+
+
+def test_what_a_fresh_read_caches_is_served_from_the_cache_as_it_was_read(conversation, tmp_path, warnings):
+    # Odd but valid values: the one check takes what it passed before, so cache and read cannot drift.
+    entry = account(10001, "web-1.example\x1b[31m", label="Webbutik \u202eåäö", cycle="Quarterly", total="")
+    conversation.expect("GET", LIST, reply=ok({"accounts": [entry]}))
+    conversation.expect("GET", "/api/vps-accounts/10001",
+                        reply=vps_account(10001, "", ip=" 2001:DB8::7 ", cpu="2 vCPU", ram=0.5, storage="40"))
+    fresh = hostvars(parse(tmp_path, **cached(tmp_path)))
+    assert fresh == hostvars(parse(tmp_path, **cached(tmp_path)))  # no request: the conversation is over
+    (variables,) = fresh.values()
+    assert (variables["hostup_cycle"], variables["hostup_ip"], variables["hostup_cpu"], variables["hostup_disk"]) == (
+        "quarterly", "2001:db8::7", "2 vCPU", 40)
+    assert variables["hostup_name"] == "Webbutik \u202eåäö"  # host variables are data and stay as sent
+    assert warnings == []
+
+
+def test_the_cache_file_is_readable_and_writable_by_its_owner_only(conversation, tmp_path):
+    expect_web_1(conversation)
+    parse(tmp_path, **cached(tmp_path))
+    (name,) = os.listdir(str(tmp_path / "cache"))
+    path = tmp_path / "cache" / name
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    path.chmod(0o644)  # as an earlier version left it
+    parse(tmp_path, **cached(tmp_path))  # a cache hit
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def other_user_owns(path):
+    os.chown(str(path), 4242, 4242)
+
+
+def others_may_write(path):
+    path.chmod(0o666)
+
+
+def a_link_to_another_file(path):
+    target = path.parent.parent / "elsewhere.json"
+    target.write_text(path.read_text())
+    path.unlink()
+    path.symlink_to(target)
+
+
+@pytest.mark.parametrize("tamper, problem", [
+    (others_may_write, "may be written by other users (mode 0666)"),
+    (a_link_to_another_file, "is not a regular file"),
+    pytest.param(other_user_owns, "belongs to another user (uid 4242)",
+                 marks=pytest.mark.skipif(os.geteuid() != 0, reason="only root can give a file away")),
+])
+def test_a_cache_file_another_user_could_have_written_is_not_used(conversation, tmp_path, warnings, tamper, problem):
+    expect_web_1(conversation)
+    parse(tmp_path, **cached(tmp_path))
+    path = rewrite_cache_entry(tmp_path / "cache", forged(ip="203.0.113.9"))  # valid, but not HostUp's
+    tamper(path)
+    expect_web_1(conversation)
+    assert hostvars(parse(tmp_path, **cached(tmp_path)))["web-1.example"]["ansible_host"] == "192.0.2.10"
+    assert warnings == ["hostup.cloud.hostup: the inventory cache file %s %s, so it is not used; HostUp is read "
+                        "afresh" % (path, problem)]
+
+
+def test_a_fresh_read_passes_the_same_checks_as_the_cache(conversation, tmp_path, warnings, monkeypatch):
+    def forged_read(client, vmid):
+        return {"name": "web-1", "ip": "evil.example", "os": None, "cpu": None, "ram": None, "disk": None}
+    monkeypatch.setattr(plugin_module, "read_vps_account", forged_read)
+    conversation.expect("GET", LIST, reply=ok({"accounts": [account(10001, "web-1.example")]}))
+    assert hostvars(parse(tmp_path)) == {}
+    assert warnings == ["hostup.cloud.hostup: VPS 10001 left out: ip is not an IP address or null"]
 
 
 HOSTILE_MESSAGE = "Nekad\r\x1b[32mOK\x1b[0m \u202eKO\u202c\nbetald\x9b2K\x00"
