@@ -59,6 +59,8 @@ def printable(text, one_line=True, limit=None):
         return ""
     if not isinstance(text, str):
         text = str(text)
+    if limit is not None:
+        text = text[:limit + 1]  # each character shows as one or more: the rest would be cut anyway
     shown = []
     for char in text:
         if one_line and char in LINE_BREAKS:

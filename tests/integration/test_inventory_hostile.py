@@ -10,6 +10,10 @@ templates a host name that looks like a template).
 
 Self-contained on purpose: nothing here depends on output formats that differ between
 ansible-core versions (warnings are matched on one line; ``--list`` values are unwrapped).
+In a version's venv, from the checkout (after ``make setup``)::
+
+    PYTHONPATH=.venv/collections <venv>/bin/python -m pytest -p no:cacheprovider -q \\
+        tests/integration/test_inventory_hostile.py
 """
 
 from __future__ import absolute_import, division, print_function

@@ -437,6 +437,17 @@ def test_two_vpses_whose_names_reduce_to_one_get_the_vmid_suffix_and_a_warning(c
         "VPS 10001, which keeps its variables"]
 
 
+def test_a_huge_name_gives_a_bounded_host_name_and_warning(conversation, tmp_path, warnings):
+    huge = "\x1b[2J" + "x" * 10000 + "\u202e"
+    conversation.expect("GET", LIST, reply=ok({"accounts": [account(10001, huge), account(10002, huge)]}))
+    for vmid in (10001, 10002):
+        conversation.expect("GET", "/api/vps-accounts/%d" % vmid, reply=vps_account(vmid, ""))
+    assert sorted(hostvars(parse(tmp_path))) == ["2J" + "x" * 126, "2J" + "x" * 126 + "-10002"]
+    (warning,) = warnings
+    assert len(warning) < 500 and controls_in(warning) == []
+    assert "(HostUp name \\x1b[2Jxxx" in warning
+
+
 def test_hostup_vmid_is_always_the_name_of_that_vps_whatever_another_is_called(conversation, tmp_path):
     # VPS 10001 may not take the name VPS 10002 gets for want of one of its own.
     conversation.expect("GET", LIST, reply=ok({"accounts": [account(10001, "hostup-10002"), account(10002, "")]}))

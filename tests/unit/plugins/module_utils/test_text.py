@@ -73,6 +73,11 @@ def test_printable_cuts_at_the_limit(sent, limit, shown):
     assert printable(sent, limit=limit) == shown
 
 
+def test_printable_with_a_limit_is_quick_on_a_whole_reply():
+    huge = "\x1b" * (16 * 1024 * 1024)  # a whole reply's worth
+    assert printable(huge, limit=80) == "\\x1b" * 19 + "\\..."
+
+
 @pytest.mark.parametrize("sent, name", [
     ("web-1.example.se", "web-1.example.se"),
     ("Webshop_2", "Webshop_2"),
