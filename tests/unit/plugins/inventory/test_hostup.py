@@ -8,6 +8,9 @@ __metaclass__ = type
 
 import json
 import os
+import re
+import stat
+import unicodedata
 
 import pytest
 import yaml
@@ -92,13 +95,14 @@ def new_plugin():
     return plugin
 
 
-def parse(tmp_path, file_name="hostup.yml", **options):
+def parse(tmp_path, file_name="hostup.yml", into=None, **options):
+    """Parse an inventory file of ``options``, into ``into`` (the hosts of sources parsed before) or a new inventory."""
     config = dict({"plugin": NAME, "api_key": KEY}, **options)
     config = dict((key, value) for key, value in config.items() if value is not None)  # None: not in the file
     path = tmp_path / file_name
     path.write_text(json.dumps(config))
     plugin = new_plugin()
-    inventory = InventoryData()
+    inventory = InventoryData() if into is None else into
     plugin.parse(inventory, DataLoader(), str(path), cache=True)
     if options.get("cache"):
         plugin.update_cache_if_changed()  # as ansible's inventory manager does after parse
@@ -285,7 +289,8 @@ def test_a_vps_with_an_unusable_id_is_counted_in_a_warning_and_a_repeated_id_is_
 
 
 @pytest.mark.parametrize("hostname, host", [
-    ("localhost", "localhost-10001"), ("127.0.0.1", "127.0.0.1-10001"), ("::1", "::1-10001"),
+    ("localhost", "localhost-10001"), ("127.0.0.1", "127.0.0.1-10001"),
+    ("::1", "1"),  # ':' is not in a safe name, so ::1 is no name of the controller any more
     ("all", "all-10001"), ("ungrouped", "ungrouped-10001"), ("hostup_vps", "hostup_vps-10001"),
 ])
 def test_a_vps_is_never_named_like_the_controller_or_a_group_ansible_or_the_plugin_makes(
@@ -382,3 +387,266 @@ def test_text_from_hostup_is_never_templated_when_a_play_uses_it(conversation, t
     play_template = trust_as_template("{{ hostup_product_name }} {{ composed }}")  # as a playbook's text is
     rendered = Templar(DataLoader(), variables=variables).template(play_template)
     assert rendered == "{{ lookup('env', 'UNIT_NEVER_READ') }} {{ lookup('env', 'UNIT_NEVER_READ') }}"
+
+
+# --- HostUp's text is data: host names, other sources' hosts, the cache, printed text ------
+
+SAFE_NAME = re.compile(r"^[A-Za-z0-9._-]+$")
+
+
+def controls_in(text):
+    """The terminal control and format characters in ``text``."""
+    return [char for char in text if unicodedata.category(char) in ("Cc", "Cf", "Cs", "Zl", "Zp")]
+
+
+@pytest.mark.parametrize("domain, label, vps_name, host", [
+    ("{{ lookup('pipe', 'id > /tmp/x') }}", "", "", "lookup-pipe-id-tmp-x"),
+    ("", "{{ lookup('env', 'HOME') }}", "", "lookup-env-HOME"),
+    ("", "", "{% for x in range(9) %}{% endfor %}", "for-x-in-range-9-endfor"),
+    ("web-1\n[all]\nevil ansible_host=203.0.113.9", "", "", "web-1-all-evil-ansible_host-203.0.113.9"),
+    ("\x1b[2J\x1b]0;owned\x07web", "", "", "2J-0-owned-web"),
+    ("\u202egnp.exe", "", "", "gnp.exe"),
+    ("web\u200b-1.example", "", "", "web-1.example"),
+    ("Växjö Webshop", "", "", "Vaxjo-Webshop"),
+    ("{{ }}", "Shop", "", "Shop"),  # nothing left of the hostname: the label
+    ("", "", "{{ }}", "hostup-10001"),  # nothing left at all: hostup-<vmid>
+    ("x" * 10000, "", "", "x" * 128),
+    ("all:!localhost", "", "", "all-localhost"),
+])
+def test_host_names_are_reduced_to_ascii_letters_digits_dot_dash_and_underscore(
+        conversation, tmp_path, domain, label, vps_name, host):
+    conversation.expect("GET", LIST, reply=ok({"accounts": [account(10001, domain, label=label)]}))
+    conversation.expect("GET", "/api/vps-accounts/10001", reply=vps_account(10001, vps_name))
+    variables = hostvars(parse(tmp_path))
+    assert list(variables) == [host]
+    assert SAFE_NAME.match(host)
+    assert variables[host]["hostup_hostname"] == (domain.strip() or None)  # the variable stays as HostUp sent it
+
+
+def test_two_vpses_whose_names_reduce_to_one_get_the_vmid_suffix_and_a_warning(conversation, tmp_path, warnings):
+    conversation.expect("GET", LIST, reply=ok({"accounts": [
+        account(10002, "web 1"), account(10001, "web/1"), account(10003, "{{web-1}}")]}))
+    for vmid in (10001, 10002, 10003):
+        conversation.expect("GET", "/api/vps-accounts/%d" % vmid, reply=vps_account(vmid, ""))
+    names = dict((v["hostup_vmid"], name) for name, v in hostvars(parse(tmp_path)).items())
+    assert names == {10001: "web-1", 10002: "web-1-10002", 10003: "web-1-10003"}
+    assert warnings == [
+        "hostup.cloud.hostup: VPS 10002 (HostUp name web 1) is host web-1-10002: web-1 is already the name of "
+        "VPS 10001, which keeps its variables",
+        "hostup.cloud.hostup: VPS 10003 (HostUp name {{web-1}}) is host web-1-10003: web-1 is already the name of "
+        "VPS 10001, which keeps its variables"]
+
+
+def test_a_huge_name_gives_a_bounded_host_name_and_warning(conversation, tmp_path, warnings):
+    huge = "\x1b[2J" + "x" * 10000 + "\u202e"
+    conversation.expect("GET", LIST, reply=ok({"accounts": [account(10001, huge), account(10002, huge)]}))
+    for vmid in (10001, 10002):
+        conversation.expect("GET", "/api/vps-accounts/%d" % vmid, reply=vps_account(vmid, ""))
+    assert sorted(hostvars(parse(tmp_path))) == ["2J" + "x" * 126, "2J" + "x" * 126 + "-10002"]
+    (warning,) = warnings
+    assert len(warning) < 500 and controls_in(warning) == []
+    assert "(HostUp name \\x1b[2Jxxx" in warning
+
+
+def test_hostup_vmid_is_always_the_name_of_that_vps_whatever_another_is_called(conversation, tmp_path):
+    # VPS 10001 may not take the name VPS 10002 gets for want of one of its own.
+    conversation.expect("GET", LIST, reply=ok({"accounts": [account(10001, "hostup-10002"), account(10002, "")]}))
+    for vmid in (10001, 10002):
+        conversation.expect("GET", "/api/vps-accounts/%d" % vmid, reply=vps_account(vmid, ""))
+    names = dict((v["hostup_vmid"], name) for name, v in hostvars(parse(tmp_path)).items())
+    assert names == {10001: "hostup-10002-10001", 10002: "hostup-10002"}
+
+
+def static_source():
+    """An inventory as a static source parsed before this plugin's leaves it."""
+    inventory = InventoryData()
+    inventory.add_group("webservers")
+    inventory.add_host("db.example", group="webservers")
+    inventory.set_variable("db.example", "ansible_host", "10.0.0.5")
+    inventory.set_variable("db.example", "role", "database")
+    return inventory
+
+
+def test_a_vps_named_like_a_host_or_group_of_an_earlier_source_gets_a_suffix_and_one_warning(
+        conversation, tmp_path, warnings):
+    conversation.expect("GET", LIST, reply=ok({"accounts": [
+        account(10001, "db.example"), account(10002, "webservers"), account(10003, "db.example\u202e\u2066\x1b")]}))
+    for vmid in (10001, 10002, 10003):
+        conversation.expect("GET", "/api/vps-accounts/%d" % vmid, reply=vps_account(vmid, "", ip="192.0.2.66"))
+    inventory = parse(tmp_path, into=static_source())
+    static = inventory.hosts["db.example"]
+    assert static.vars["ansible_host"] == "10.0.0.5" and static.vars["role"] == "database"
+    assert "hostup_vmid" not in static.vars and "hostup_vps" not in [g.name for g in static.get_groups()]
+    assert sorted(h.name for h in inventory.groups["hostup_vps"].get_hosts()) == [
+        "db.example-10001", "db.example-10003", "webservers-10002"]
+    assert sorted(h.name for h in inventory.groups["webservers"].get_hosts()) == ["db.example"]
+    assert warnings == [
+        "hostup.cloud.hostup: VPS 10001 (HostUp name db.example) is host db.example-10001: db.example is already "
+        "a host of another inventory source, which keeps its variables",
+        "hostup.cloud.hostup: VPS 10002 (HostUp name webservers) is host webservers-10002: webservers is already "
+        "a group of this inventory, which keeps its variables",
+        "hostup.cloud.hostup: VPS 10003 (HostUp name db.example\\u202e\\u2066\\x1b) is host db.example-10003: "
+        "db.example is already a host of another inventory source, which keeps its variables"]
+
+
+def test_a_vps_named_like_a_group_this_inventory_makes_gets_a_suffix(conversation, tmp_path, warnings):
+    conversation.expect("GET", LIST, reply=ok({"accounts": [
+        account(10001, "web-1.example"), account(10002, "plan_1937"), account(10003, "big")]}))
+    for vmid in (10001, 10002, 10003):
+        conversation.expect("GET", "/api/vps-accounts/%d" % vmid, reply=vps_account(vmid, ""))
+    inventory = parse(tmp_path, keyed_groups=[{"key": "hostup_product_id", "prefix": "plan"}],
+                      groups={"big": "hostup_vmid == 10001"})
+    assert sorted(inventory.hosts) == ["big-10003", "plan_1937-10002", "web-1.example"]
+    assert groups(inventory)["plan_1937"] == ["big-10003", "plan_1937-10002", "web-1.example"]
+    assert groups(inventory)["big"] == ["web-1.example"]
+    assert [w.split(" is already ")[1] for w in warnings] == ["a group of this inventory, which keeps its variables"] * 2
+
+
+def rewrite_cache_entry(cache_dir, change):
+    """Change the one cached entry as someone editing the file would (in the format this ansible-core writes)."""
+    (name,) = os.listdir(str(cache_dir))
+    path = cache_dir / name
+    data = json.loads(path.read_text())
+    wrapped = isinstance(data, dict) and "__payload__" in data  # ansible-core 2.19 and later
+    entry = change(json.loads(data["__payload__"]) if wrapped else data)
+    text = json.dumps(entry)
+    path.write_text(json.dumps(dict(data, __payload__=text)) if wrapped else text)
+    return path
+
+
+def expect_web_1(conversation, **vps):
+    conversation.expect("GET", LIST, reply=ok({"accounts": [account(10001, "web-1.example")]}))
+    conversation.expect("GET", "/api/vps-accounts/10001", reply=vps_account(10001, "web-1", **vps))
+
+
+def forged(**fields):
+    def change(entry):
+        entry[0].update(fields)
+        return entry
+    return change
+
+
+@pytest.mark.parametrize("change, problem", [
+    (forged(ip="evil.example"), "VPS 1 of 1: ip is not an IP address or null"),
+    (forged(ip="192.0.2.7/24"), "VPS 1 of 1: ip is not an IP address or null"),
+    (forged(ip=3221225991), "VPS 1 of 1: ip is not an IP address or null"),
+    (forged(ip="2001:DB8::7"), "VPS 1 of 1: ip is not an IP address or null"),  # a read gives 2001:db8::7
+    (forged(vmid=0), "VPS 1 of 1: vmid is not a whole number from 1"),
+    (forged(vmid=True), "VPS 1 of 1: vmid is not a whole number from 1"),
+    (forged(vmid="10001"), "VPS 1 of 1: vmid is not a whole number from 1"),
+    (forged(price="NaN"), "VPS 1 of 1: price is not a finite number or null"),
+    (forged(price=float("inf")), "VPS 1 of 1: price is not a finite number or null"),
+    (forged(price="139.00"), "VPS 1 of 1: price is not a finite number or null"),
+    (forged(cpu=True), "VPS 1 of 1: cpu is not a finite number, text or null"),
+    (forged(ram="inf"), "VPS 1 of 1: ram is not a finite number, text or null"),
+    (forged(disk=10 ** 400), "VPS 1 of 1: disk is not a finite number, text or null"),
+    (forged(cycle="Monthly"), "VPS 1 of 1: cycle is not a lower-case billing cycle or null"),
+    (forged(hostname=" web-1.example"), "VPS 1 of 1: hostname is not text or null"),
+    (forged(name=""), "VPS 1 of 1: name is not text or null"),
+    (forged(os={"name": "Debian"}), "VPS 1 of 1: os is not text or null"),
+    (forged(product_id=1937), "VPS 1 of 1: product_id is not text or null"),
+    (forged(ansible_host="203.0.113.9"), "VPS 1 of 1: not a VPS with exactly the fields"),
+    (lambda entry: entry + entry, "VPS 2 of 2: vmid 10001 is listed twice"),
+    (lambda entry: {"hosts": entry}, "not a list of VPSes"),
+])
+def test_a_cache_entry_is_checked_as_a_fresh_read_and_a_bad_one_is_read_afresh_with_a_warning(
+        conversation, tmp_path, warnings, change, problem):
+    expect_web_1(conversation)
+    parse(tmp_path, **cached(tmp_path))
+    rewrite_cache_entry(tmp_path / "cache", change)
+    expect_web_1(conversation)
+    variables = hostvars(parse(tmp_path, **cached(tmp_path)))
+    assert variables["web-1.example"]["ansible_host"] == "192.0.2.10"
+    (warning,) = warnings
+    assert warning.startswith("hostup.cloud.hostup: the inventory cache entry is not what this plugin writes (%s"
+                              % problem)
+    assert warning.endswith("so it is not used; HostUp is read afresh")
+
+
+def test_host_names_from_the_cache_are_reduced_as_fresh_ones_are(conversation, tmp_path):
+    expect_web_1(conversation)
+    parse(tmp_path, **cached(tmp_path))
+    rewrite_cache_entry(tmp_path / "cache", forged(hostname="{{ lookup('pipe', 'id') }}", name="localhost"))
+    inventory = parse(tmp_path, **cached(tmp_path))  # a valid entry: served from the cache, no request
+    assert list(hostvars(inventory)) == ["lookup-pipe-id"]
+
+
+def test_what_a_fresh_read_caches_is_served_from_the_cache_as_it_was_read(conversation, tmp_path, warnings):
+    # Odd but valid values: the one check takes what it passed before, so cache and read cannot drift.
+    entry = account(10001, "web-1.example\x1b[31m", label="Webbutik \u202eåäö", cycle="Quarterly", total="")
+    conversation.expect("GET", LIST, reply=ok({"accounts": [entry]}))
+    conversation.expect("GET", "/api/vps-accounts/10001",
+                        reply=vps_account(10001, "", ip=" 2001:DB8::7 ", cpu="2 vCPU", ram=0.5, storage="40"))
+    fresh = hostvars(parse(tmp_path, **cached(tmp_path)))
+    assert fresh == hostvars(parse(tmp_path, **cached(tmp_path)))  # no request: the conversation is over
+    (variables,) = fresh.values()
+    assert (variables["hostup_cycle"], variables["hostup_ip"], variables["hostup_cpu"], variables["hostup_disk"]) == (
+        "quarterly", "2001:db8::7", "2 vCPU", 40)
+    assert variables["hostup_name"] == "Webbutik \u202eåäö"  # host variables are data and stay as sent
+    assert warnings == []
+
+
+def test_the_cache_file_is_readable_and_writable_by_its_owner_only(conversation, tmp_path):
+    expect_web_1(conversation)
+    parse(tmp_path, **cached(tmp_path))
+    (name,) = os.listdir(str(tmp_path / "cache"))
+    path = tmp_path / "cache" / name
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    path.chmod(0o644)  # as an earlier version left it
+    parse(tmp_path, **cached(tmp_path))  # a cache hit
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def other_user_owns(path):
+    os.chown(str(path), 4242, 4242)
+
+
+def others_may_write(path):
+    path.chmod(0o666)
+
+
+def a_link_to_another_file(path):
+    target = path.parent.parent / "elsewhere.json"
+    target.write_text(path.read_text())
+    path.unlink()
+    path.symlink_to(target)
+
+
+@pytest.mark.parametrize("tamper, problem", [
+    (others_may_write, "may be written by other users (mode 0666)"),
+    (a_link_to_another_file, "is not a regular file"),
+    pytest.param(other_user_owns, "belongs to another user (uid 4242)",
+                 marks=pytest.mark.skipif(os.geteuid() != 0, reason="only root can give a file away")),
+])
+def test_a_cache_file_another_user_could_have_written_is_not_used(conversation, tmp_path, warnings, tamper, problem):
+    expect_web_1(conversation)
+    parse(tmp_path, **cached(tmp_path))
+    path = rewrite_cache_entry(tmp_path / "cache", forged(ip="203.0.113.9"))  # valid, but not HostUp's
+    tamper(path)
+    expect_web_1(conversation)
+    assert hostvars(parse(tmp_path, **cached(tmp_path)))["web-1.example"]["ansible_host"] == "192.0.2.10"
+    assert warnings == ["hostup.cloud.hostup: the inventory cache file %s %s, so it is not used; HostUp is read "
+                        "afresh" % (path, problem)]
+
+
+def test_a_fresh_read_passes_the_same_checks_as_the_cache(conversation, tmp_path, warnings, monkeypatch):
+    def forged_read(client, vmid):
+        return {"name": "web-1", "ip": "evil.example", "os": None, "cpu": None, "ram": None, "disk": None}
+    monkeypatch.setattr(plugin_module, "read_vps_account", forged_read)
+    conversation.expect("GET", LIST, reply=ok({"accounts": [account(10001, "web-1.example")]}))
+    assert hostvars(parse(tmp_path)) == {}
+    assert warnings == ["hostup.cloud.hostup: VPS 10001 left out: ip is not an IP address or null"]
+
+
+HOSTILE_MESSAGE = "Nekad\r\x1b[32mOK\x1b[0m \u202eKO\u202c\nbetald\x9b2K\x00"
+
+
+def test_terminal_controls_in_hostups_error_never_reach_the_inventory_error(conversation, tmp_path):
+    conversation.expect("GET", LIST, status=403, reply=api_error(
+        403, "FORBIDDEN\x1b[8m", HOSTILE_MESSAGE, request_id="rid-\x1b]0;fake title\x07\u2066"))
+    with pytest.raises(AnsibleParserError) as raised:
+        parse(tmp_path)
+    message = str(raised.value.message)
+    assert controls_in(message) == []
+    assert "Nekad \\x1b[32mOK\\x1b[0m \\u202eKO\\u202c betald\\x9b2K\\x00" in message
+    assert "(requestId rid-\\x1b]0;fake title\\x07\\u2066)" in message
