@@ -14,6 +14,8 @@ options:
   api_key:
     description:
       - HostUp API key, sent in the C(X-API-Key) header to the host of O(api_url) and nowhere else.
+      - Required; when it is set neither here nor in E(HOSTUP_API_KEY), the task fails before any
+        request saying so.
       - Surrounding whitespace is removed (a key from a YAML block scalar or a vault file ends with a
         line break). An empty key, or one with characters no HTTP header can carry, fails before any
         request.
@@ -23,7 +25,6 @@ options:
       - Set it once for every module with O(ignore:module_defaults) and the group
         C(group/hostup.cloud.all).
     type: str
-    required: true
   api_url:
     description:
       - Base URL of the HostUp API.

@@ -17,6 +17,9 @@ __metaclass__ = type
 
 MESSAGES = {
     # --- bad input, found before any request --------------------------------------
+    "option.api_key_missing": "api_key is not set: set the HOSTUP_API_KEY environment variable, or api_key (on "
+                              "the task, in module_defaults for group/hostup.cloud.all, or in the inventory file), "
+                              "to a HostUp API key",
     "option.api_key_empty": "api_key is empty: set api_key, or the HOSTUP_API_KEY environment variable, "
                             "to a HostUp API key",
     "option.api_key_unsendable": "api_key contains a character that an HTTP header cannot carry (a control "

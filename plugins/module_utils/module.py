@@ -33,8 +33,8 @@ from ansible_collections.hostup.cloud.plugins.module_utils.transport import (
 VMID_OPTION = dict(type="int", required=True)
 
 COMMON_ARGUMENT_SPEC = dict(
-    api_key=dict(type="str", required=True, no_log=True,
-                 fallback=(env_fallback, ["HOSTUP_API_KEY"])),
+    # required, but checked by check_connection_options, whose message names HOSTUP_API_KEY too
+    api_key=dict(type="str", no_log=True, fallback=(env_fallback, ["HOSTUP_API_KEY"])),
     api_url=dict(type="str", default=DEFAULT_API_URL,
                  fallback=(env_fallback, ["HOSTUP_API_URL"])),
     api_timeout=dict(type="int", default=30),

@@ -29,7 +29,9 @@ def normalize_api_key(api_key):
     HTTP header can carry. Raises ValueError with the reason code of what is
     wrong with the key (messages.py words it), never with the key.
     """
-    key = "" if api_key is None else str(api_key).strip()
+    if api_key is None:
+        raise ValueError("option.api_key_missing")
+    key = str(api_key).strip()
     if not key:
         raise ValueError("option.api_key_empty")
     if any(not _header_safe(char) for char in key):

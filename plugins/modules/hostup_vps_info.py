@@ -47,9 +47,9 @@ EXAMPLES = r"""
       | map(attribute='price') | first }}
 
 - name: Stop when an invoice is unpaid
-  ansible.builtin.assert:
-    that: web.billing.pending_invoice is none
-    fail_msg: "Invoice {{ web.billing.pending_invoice.invoice_id }} is unpaid"
+  ansible.builtin.fail:
+    msg: "Invoice {{ web.billing.pending_invoice.invoice_id }} is unpaid: pay it in the HostUp panel first"
+  when: web.billing.pending_invoice is not none
 """
 
 RETURN = r"""

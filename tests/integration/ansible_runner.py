@@ -70,7 +70,11 @@ class Run(object):
         return self.stdout + self.stderr + self.log
 
     def __repr__(self):
-        return "Run(rc=%s)\n--- stdout\n%s\n--- stderr\n%s" % (self.rc, self.stdout[-4000:], self.stderr[-2000:])
+        # a failing test shows why: every failure line in full, then the end of the output (the recap)
+        failures = [line[:3000] for line in self.output.splitlines()
+                    if any(mark in line for mark in ("fatal:", "FAILED!", "[ERROR]", "ERROR!", "Traceback"))]
+        return "Run(rc=%s)\n--- failures\n%s\n--- end of stdout\n%s\n--- end of stderr\n%s" % (
+            self.rc, "\n".join(failures), self.stdout[-3000:], self.stderr[-2000:])
 
 
 class Ansible(object):

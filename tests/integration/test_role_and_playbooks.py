@@ -8,6 +8,8 @@ __metaclass__ = type
 
 import os
 
+import pytest
+
 from ansible_collections.hostup.cloud.tests.paths import ROOT
 
 INVENTORY = os.path.join(ROOT, "demo", "inventory.yml")
@@ -52,11 +54,29 @@ def test_role_stops_over_budget_before_ordering(ansible, sim):
     assert sim.ordering_requests() == []
 
 
-def test_role_refuses_bad_variables_before_any_request(ansible, sim):
-    run = ansible.playbook([role(vmid="ten", package="1938")])
+@pytest.mark.parametrize("vmid", ["ten", 0, -3, "10001; rm -rf"])
+def test_role_refuses_a_bad_vmid_in_one_line_before_any_request(ansible, sim, vmid):
+    run = ansible.playbook([role(vmid=vmid, package="1938")])
     assert run.rc != 0
-    assert "vps_plan_vmid" in run.stdout
+    assert "vps_plan_vmid must be the VPS's id at HostUp, a whole number from 1; got %s" % vmid in run.stdout
+    assert "argument_spec_data" not in run.stdout
     assert sim.requests() == []
+
+
+@pytest.mark.parametrize("unpaid, shown", [
+    (False, "web-1.sim.example (vmid 10001): VPS SM, 2 CPU / 4 GB RAM / 40 GB disk, billed monthly (monthly 139.00, "
+            "annually 1390.00)"),
+    (True, "web-1.sim.example (vmid 10001): VPS SM, 2 CPU / 4 GB RAM / 40 GB disk, billed monthly; UNPAID INVOICE"),
+])
+def test_vps_report_shows_plan_and_billing_with_or_without_an_unpaid_invoice(ansible, sim, unpaid, shown):
+    if unpaid:
+        sim.leave_invoice_unpaid(10001)
+    run = ansible.playbook([], play={"ansible.builtin.import_playbook": "hostup.cloud.vps_report"},
+                           inventory=INVENTORY, args=["--limit", "web-1"])
+    assert run.rc == 0, run
+    assert shown in run.stdout, run.stdout
+    assert "()" not in run.stdout
+    assert sim.ordering_requests() == []
 
 
 def test_price_change_prints_a_cost_table_and_orders_nothing(ansible, sim):

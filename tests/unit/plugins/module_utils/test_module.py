@@ -33,6 +33,14 @@ def test_an_empty_key_fails_before_any_request_naming_api_key(conversation, caps
     assert conversation.sent == []
 
 
+def test_no_key_at_all_fails_in_one_line_naming_the_environment_variable(conversation, monkeypatch, capsys):
+    monkeypatch.delenv("HOSTUP_API_KEY", raising=False)
+    result = run_for_real({"vmid": 10001}, capsys)
+    assert result["failed"] is True and result["reason"] == "option.api_key_missing"
+    assert "HOSTUP_API_KEY" in result["msg"] and "missing required arguments" not in result["msg"]
+    assert conversation.sent == []
+
+
 def test_an_empty_hostup_api_key_variable_fails_before_any_request(conversation, monkeypatch, capsys):
     monkeypatch.setenv("HOSTUP_API_KEY", "")
     result = run_for_real({"vmid": 10001}, capsys)  # no api_key in the task: the variable is used

@@ -415,11 +415,13 @@ def test_the_key_is_sent_without_surrounding_whitespace(conversation, raw):
     assert conversation.sent[0]["headers"]["X-API-Key"] == KEY
 
 
-@pytest.mark.parametrize("raw", ["", " ", "\n", " \t\r\n ", None])
-def test_an_empty_key_is_refused_naming_where_it_comes_from(raw):
+@pytest.mark.parametrize("raw, reason", [("", "option.api_key_empty"), (" ", "option.api_key_empty"),
+                                         ("\n", "option.api_key_empty"), (" \t\r\n ", "option.api_key_empty"),
+                                         (None, "option.api_key_missing")])
+def test_an_empty_or_missing_key_is_refused(raw, reason):
     with pytest.raises(ValueError) as caught:
         normalize_api_key(raw)
-    assert str(caught.value) == "option.api_key_empty"
+    assert str(caught.value) == reason
 
 
 BAD_KEYS = ["first-half-7f3a\nsecond-half-9b1c", "key-with-nul-\x00-inside", "key-with-escape-\x1b[0m",
