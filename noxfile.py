@@ -3,12 +3,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Every check of hostup.cloud as a nox session: `nox -l` lists them, `make test` runs `nox -s test`.
 
-antsibull-nox adds the sessions of antsibull-nox.toml (lint, extra-checks, docs-check,
-ansible-lint). The sessions here run what needs another runner on a machine without a
-container engine: ansible-test sanity, pytest, the build, the ansible-core matrix,
-galaxy-importer and the execution environment's build context, the demo and the bench.
-Each session keeps its venv in .nox/ and installs into it again only when what it should
-hold changes, so a second run skips the installs.
+antsibull-nox adds the sessions of antsibull-nox.toml; the ones here run what needs another
+runner on a machine without a container engine. Each keeps its venv in .nox/.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -218,7 +214,7 @@ def test(session):
     if report.exists():
         report.unlink()
     stages = session.posargs or STAGES
-    start = time.monotonic()
+    start, started = time.monotonic(), time.time()
     session.run(sys.executable, "-m", "nox", "--stop-on-first-error", "--report", str(report), "-s", *stages,
                 success_codes=[0, 1], external=True)
     if not report.is_file():
@@ -234,9 +230,9 @@ def test(session):
     for result in results:
         name = result["signatures"][0] if result["signatures"] else result["name"]
         print("  %-20s %4ds  %s" % (name, result["duration"], result["result"]))
-    for summary in ("fault-matrix.txt", "matrix.txt"):
-        if (OUTPUT / summary).is_file():
-            print((OUTPUT / summary).read_text().splitlines()[0])
+    for summary in (OUTPUT / "fault-matrix.txt", OUTPUT / "matrix.txt"):
+        if summary.is_file() and summary.stat().st_mtime >= started:  # written by this run
+            print(summary.read_text().splitlines()[0])
     if failed:
         session.error("nox -s %s failed" % failed[0])
 
