@@ -173,7 +173,7 @@ def build_tarball(session, output):
     """Build the collection tarball into ``output`` and check it holds no generated file; its path."""
     shutil.rmtree(output, ignore_errors=True)
     session.run("ansible-galaxy", "collection", "build", "--output-path", str(output), "--force", silent=True)
-    tarball = built_tarball(output)
+    tarball = built_tarball(session, output)
     with tarfile.open(tarball) as archive:
         unwanted = [name for name in archive.getnames() if GENERATED.search(name)]
     if unwanted:
@@ -182,10 +182,11 @@ def build_tarball(session, output):
     return tarball
 
 
-def built_tarball(output=DIST):
+def built_tarball(session, output=DIST):
+    """The one tarball in ``output`` (build/dist: what `nox -s build` made)."""
     tarballs = list(output.glob("hostup-cloud-*.tar.gz"))
     if len(tarballs) != 1:
-        raise SystemExit("expected one hostup-cloud tarball in %s, found %s: run `nox -s build`" % (output, tarballs or "none"))
+        session.error("expected one hostup-cloud tarball in %s, found %s: run `nox -s build`" % (output, tarballs or "none"))
     return tarballs[0]
 
 
@@ -416,7 +417,7 @@ def matrix(session):
     python39 = ROOT / ".nox" / "py39-target" / "bin" / "python" if PYTHON39 else None
     start = time.monotonic()
     session.run(sys.executable, "-m", "nox", "--parallel", MATRIX_JOBS, "-s", *["matrix-leg(%s)" % v for v in versions],
-                env={"HOSTUP_TARBALL": str(built_tarball()), "HOSTUP_PYTHON39": str(python39 or "")},
+                env={"HOSTUP_TARBALL": str(built_tarball(session)), "HOSTUP_PYTHON39": str(python39 or "")},
                 success_codes=[0, 1], external=True)
 
     results = dict((v, (out / v / "result").read_text().strip() if (out / v / "result").is_file() else "did not finish")
@@ -576,7 +577,7 @@ def galaxy(session):
     No container runtime is needed: the EE context is created and checked, not built.
     """
     install(session, "-r", "tests/galaxy/requirements.txt")
-    tarball = built_tarball()
+    tarball = built_tarball(session)
     work = ROOT / "build" / "galaxy"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
