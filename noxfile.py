@@ -308,7 +308,9 @@ def install_pip_bootstrap(session, ansible_test):
     cache.mkdir(parents=True, exist_ok=True)
     for version in versions:
         if not (cache / ("pip-%s-py3-none-any.whl" % version)).is_file():
-            session.run("python", "-m", "pip", "download", "--quiet", "--no-deps", "pip==" + version, "-d", str(cache))
+            # nox's own pip: a venv that uv made has none
+            session.run(sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "pip==" + version, "-d", str(cache),
+                        external=True)
         script = cache / ("get_pip_%s.py" % version.replace(".", "_"))
         if not script.is_file() or "hostup.cloud" in script.read_text():
             script.write_text(PIP_BOOTSTRAP_STAND_IN)
