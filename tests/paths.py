@@ -8,7 +8,7 @@ __metaclass__ = type
 
 import os
 
-# realpath: this file is usually imported through the .venv/collections symlink tree.
+# realpath: this file is usually imported through the .nox/collections symlink tree.
 ROOT = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
 OUTPUT = os.path.join(ROOT, "tests", "output")
 
