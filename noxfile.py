@@ -493,7 +493,8 @@ class Leg(object):
 @nox.session(name="matrix-leg", default=False, allow_parallel=True)
 @nox.parametrize("core", CORE_VERSIONS, ids=CORE_VERSIONS)
 def matrix_leg(session, core):
-    """One version of the matrix (`nox -s matrix` runs them): ansible-doc, units, smoke.yml, playbooks, ad-hoc, inventory."""
+    """One version of the matrix (`nox -s matrix` runs them): ansible-doc, units, smoke.yml, playbooks, ad-hoc, inventory
+    (and its hostile names)."""
     tarball = os.environ.get("HOSTUP_TARBALL") or session.error("run through `nox -s matrix`, which builds the tarball")
     python39 = os.environ.get("HOSTUP_PYTHON39")
     leg = Leg(session, core)
@@ -513,6 +514,10 @@ def matrix_leg(session, core):
         leg.step("adhoc", lambda: checks.check_adhoc_info(
             leg.run("adhoc", "ansible", "localhost", "-m", "hostup.cloud.hostup_vps_info", "-a", "vmid=10002")))
         leg.step("inventory-plugin", lambda: inventory_plugin(leg))
+        # HostUp's names and cache entries never run as templates: ansible-core before 2.19 would run them
+        leg.step("inventory-hostile", lambda: leg.run(
+            "inventory-hostile", "python", "-m", "pytest", "-p", "no:cacheprovider", "-q",
+            "tests/integration/test_inventory_hostile.py", PYTHONPATH=str(collections_tree())))
     (leg.work / "result").write_text("ok\n")
     # CPU time too: on a shared machine the wall time says little about a CI runner's.
     times = os.times()

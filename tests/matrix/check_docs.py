@@ -68,8 +68,12 @@ def problems_of_plugin(doc_type, entry):
     if doc_type == "module":
         if not entry.get("return"):
             problems.append("no RETURN")
-        if not (doc.get("options") or {}).get("api_key", {}).get("required"):
-            problems.append("api_key is not documented as required")
+        api_key = (doc.get("options") or {}).get("api_key") or {}
+        # not required by the argument spec (the module names HOSTUP_API_KEY when it is missing), so the
+        # description must say it is required and where else it comes from
+        if "HOSTUP_API_KEY" not in " ".join(api_key.get("description") or []) or "Required" not in " ".join(
+                api_key.get("description") or []):
+            problems.append("api_key is not documented as required, with its environment variable")
     if doc_type == "inventory" and "plugin" not in (doc.get("options") or {}):
         problems.append("no plugin option")
     return problems
