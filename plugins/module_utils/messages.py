@@ -56,6 +56,10 @@ MESSAGES = {
     "transport.broken": "the connection to {base_url} broke before HostUp answered",
     "transport.not_made": "the request could not be made: {detail}",
     "transport.too_large": "HostUp's reply is larger than {mib} MiB, so it was not read",
+    "transport.cut_short": "HostUp's reply broke off after {received} bytes ({detail})",
+    "transport.encoding": "HostUp's reply is encoded as {encoding!r}, which is not read (only {accepted} is "
+                          "asked for)",
+    "transport.undecodable": "HostUp's reply is not valid {encoding} ({detail})",
     "transport.redirect": "HostUp answered with a redirect to {where}, which is not followed: the API key is "
                           "sent to the host of api_url only",
     "transport.rate_limited_no_wait": "{message} (HostUp asked to wait {wait:.0f} s; rate_limit_wait is 0, so "

@@ -12,11 +12,15 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import os
+import subprocess
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from ansible_collections.hostup.cloud.tests.bombs import bomb, encoded, gzip_member
 from ansible_collections.hostup.cloud.tests.leaks import leaks
 
 KEY = "Hostile-Echo-Key-7Qx2"  # upper and lower case letters: echoes in another case must be masked too
@@ -164,6 +168,94 @@ def test_endless_nested_and_overflowing_replies_end_in_one_line(ansible, servers
     assert len(flood.seen) == 1  # a reply too large is no accident: not asked for again
     assert "malformed or truncated JSON body" in run.results["nested"]["msg"]
     assert [request["target"] for request in huge_wait.seen][:2] == ["/api/vm/10001/details"] * 2
+
+
+# --- the size of a reply, as sent and as decoded, whatever urllib3 is installed -------------------
+
+def chunked_without_end(stream):
+    piece = b" " * (1024 * 1024)
+    try:
+        while True:
+            stream.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+    except OSError:
+        pass
+
+
+def chunk_size_line_without_end(stream, mib=512):
+    # a chunk-size line that never ends: urllib3 1.26 read it whole into memory
+    digits = b"1" * (1024 * 1024)
+    try:
+        for _ in range(mib):
+            stream.write(digits)
+    except OSError:
+        pass
+
+
+def shorter_than_said(stream):
+    stream.write(json.dumps({"success": True, "requestId": "r", "data": {"id": "forged"}}).encode())
+
+
+# issue 17: 1.8 KB that inflate to 1 GiB (64 whole gzip members of 16 MiB, in gzip again)
+GZIP_GZIP_BOMB = (200, {"Content-Encoding": "gzip, gzip"}, encoded(gzip_member() * 64, "gzip"))
+ENDLESS_CHUNK_LINE = (200, {"Transfer-Encoding": "chunked", "Connection": "close"}, chunk_size_line_without_end)
+
+
+def test_bombs_and_broken_bodies_end_in_one_line(ansible, servers):
+    hostile = {
+        "gzip_bomb": servers(replies=[GZIP_GZIP_BOMB]),
+        "deflate_bomb": servers(replies=[(200, {"Content-Encoding": "deflate"}, bomb("raw-deflate", 1024))]),
+        "brotli": servers(replies=[(200, {"Content-Encoding": "br"}, b"\x8b\x02\x80{}\x03")]),
+        "chunked": servers(replies=[(200, {"Transfer-Encoding": "chunked", "Connection": "close"},
+                                     chunked_without_end)]),
+        "chunk_line": servers(replies=[ENDLESS_CHUNK_LINE]),
+        "short": servers(replies=[(200, {"Content-Length": "900", "Connection": "close"}, shorter_than_said)]),
+    }
+    run = ansible.playbook([failed_task("hostup_vps_info", {"vmid": 10001, "api_url": server.url}, name)
+                            for name, server in sorted(hostile.items())], api_key=KEY)
+    assert run.rc == 0, run
+    assert "Traceback" not in run.output, run.output[run.output.find("Traceback") - 3000:][:6000]
+    messages = dict((name, run.results[name]["msg"]) for name in hostile)
+    for name in ("gzip_bomb", "deflate_bomb", "chunked"):
+        assert "HTTP 200: HostUp's reply is larger than 16 MiB" in messages[name], messages[name]
+        assert len(hostile[name].seen) == 1
+    assert "HostUp's reply is encoded as 'br', which is not read (only gzip, deflate is asked for)" \
+        in messages["brotli"]
+    for name in ("chunk_line", "short"):  # the network, maybe: asked again, then reported
+        assert "HTTP 200: HostUp's reply broke off after" in messages[name], messages[name]
+        assert len(hostile[name].seen) == 3
+    assert "forged" not in json.dumps(run.results["short"])
+    assert all(seen["headers"].get("Accept-Encoding") == "gzip, deflate"
+               for server in hostile.values() for seen in server.seen)
+
+
+CLIENT_PEAK_RSS = """
+import json, resource, sys
+from ansible_collections.hostup.cloud.plugins.module_utils.errors import HostUpError
+from ansible_collections.hostup.cloud.plugins.module_utils.transport import HostUpClient
+import urllib3
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+try:
+    HostUpClient(sys.argv[1], "rss-probe-key", timeout=120).get("/api/vm/10001/details")
+    reason = None
+except HostUpError as error:
+    reason = error.reason
+grew = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+print(json.dumps({"reason": reason, "grew_mib": grew // 1024, "urllib3": urllib3.__version__}))
+"""
+
+
+@pytest.mark.parametrize("reply, reason", [(GZIP_GZIP_BOMB, "transport.too_large"),
+                                           (ENDLESS_CHUNK_LINE, "transport.cut_short")],
+                         ids=["gzip, gzip bomb", "endless chunk-size line"])
+def test_a_bomb_grows_the_process_by_little_more_than_the_cap(ansible, servers, reply, reason):
+    # the client in a process of its own, with the urllib3 installed here: with urllib3 1.26
+    # the bomb took 2 GiB and the endless line all it was sent
+    hostile = servers(replies=[reply])
+    probe = subprocess.run([sys.executable, "-c", CLIENT_PEAK_RSS, hostile.url], check=True, timeout=300,
+                           env=dict(os.environ, PYTHONPATH=ansible.collections_path),
+                           stdout=subprocess.PIPE, universal_newlines=True)
+    measured = json.loads(probe.stdout)
+    assert measured["reason"] == reason and measured["grew_mib"] < 80, measured
 
 
 # --- a careless user -----------------------------------------------------------------------------
