@@ -9,11 +9,19 @@ PRIVATE to this collection: names here may change in any release.
 A failed task returns the code as ``reason`` beside ``msg``, so playbooks and
 tests branch on the code, never on the wording; grep a message's words here to
 find the code, and the code to find where it is raised. Templates use
-str.format fields; values from HostUp reach them already masked and printable.
+str.format fields. Every value is shown through ``printable()`` (text.py) as it is
+filled in: HostUp's text reaches a message (``msg``, a warning, an error) only this
+way, so no control character, escape sequence or line break from HostUp reaches a
+terminal or a log, whichever message quotes it. Values from HostUp arrive masked
+for the key (transport.py).
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
+
+import string
+
+from ansible_collections.hostup.cloud.plugins.module_utils.text import printable
 
 MESSAGES = {
     # --- bad input, found before any request --------------------------------------
@@ -160,6 +168,16 @@ MESSAGES = {
 }
 
 
+class _PrintableFields(string.Formatter):
+    """str.format, with each field shown by printable() once it is formatted (after !r and :spec)."""
+
+    def format_field(self, value, format_spec):
+        return printable(super(_PrintableFields, self).format_field(value, format_spec))
+
+
+_FORMATTER = _PrintableFields()
+
+
 def render(reason, **values):
-    """The message of ``reason`` with ``values`` filled in."""
-    return MESSAGES[reason].format(**values)
+    """The message of ``reason`` with ``values`` filled in, each shown by printable() on one line."""
+    return _FORMATTER.format(MESSAGES[reason], **values)

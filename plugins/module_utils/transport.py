@@ -31,6 +31,7 @@ import http.client
 import ipaddress
 import json
 import random
+import re
 import threading
 import time
 import traceback
@@ -628,10 +629,27 @@ class _Inflater(object):
 
 
 def _json_or_none(content):
+    """The parsed JSON body, every lone surrogate in it read as U+FFFD; None when it is no JSON."""
     try:
-        return json.loads(content.decode("utf-8"))
+        return _without_lone_surrogates(json.loads(content.decode("utf-8")))
     except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: [[[[...]]]] nested too deep
         return None
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _without_lone_surrogates(value):
+    # JSON may write half a surrogate pair ("\ud800"), which no UTF-8 text holds: ansible-core
+    # 2.19 refuses a module result with one in it, and the task's result (an order's outcome
+    # too) is lost. json.loads joins whole pairs, so every surrogate left is a lone one.
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_without_lone_surrogates(item) for item in value]
+    if isinstance(value, dict):
+        return dict((_without_lone_surrogates(key), _without_lone_surrogates(item)) for key, item in value.items())
+    return value
 
 
 def _shortened(message):

@@ -141,6 +141,66 @@ def test_a_key_echoed_in_every_field_and_case_appears_nowhere(ansible, servers):
     assert all(request["headers"]["X-API-Key"] == KEY for request in hostile.seen)  # it did get the key
 
 
+# --- HostUp's text is data: nothing in it acts on the terminal ----------------------------------------
+
+# a forged result line, a cleared line, colours, a window title, a right-to-left override,
+# a C1 control sequence introducer, a line separator, DEL, a zero-width space
+FORGED = "Nekad\r\n\x1b[2K\x1b[32mok: [web-1] => paid\x1b[0m\n\u202eKO\u202c \x9b31m\u2028x\x7f\u200b"
+FORGED_SHOWN = ("Nekad  \\x1b[2K\\x1b[32mok: [web-1] => paid\\x1b[0m \\u202eKO\\u202c \\x9b31m x\\x7f\\u200b")
+TITLE = "E\x1b]0;pwned\x07"
+RAW_CONTROLS = ("\x1b", "\r", "\x07", "\x7f", "\x9b", "\u202e", "\u202c", "\u2028", "\u200b")
+
+
+def raw_controls(text):
+    return [char for char in RAW_CONTROLS if char in text]
+
+
+def forged_lines(text):
+    return [line for line in text.splitlines() if line.lstrip().startswith("ok: [web-1]")]
+
+
+def test_hostile_text_from_hostup_reaches_the_output_only_escaped(ansible, sim, servers):
+    error_reply = {"error": "Bad Request", "message": FORGED, "code": TITLE, "requestId": "r\r\x1b[1A\u202e",
+                   "existing_invoice": False, "invoice_status": "\u202ePaid"}
+    hostile = {
+        "error": servers(replies=[(400, {}, error_reply)]),
+        "rate_limited": servers(replies=[(429, {"Retry-After": "30"}, {"message": FORGED, "code": TITLE})]),
+        "success_false": servers(replies=[(200, {}, {"success": False, "message": FORGED, "requestId": "r2"})]),
+        # a lone surrogate (valid JSON, no valid UTF-8) failed the task on ansible-core 2.19, losing its
+        # result: it is read as U+FFFD, the character for text that cannot be read
+        "surrogate": servers(replies=[(400, {}, b'{"message": "half \\ud800 a pair", "code": "X\\udfff",'
+                                                b' "requestId": "r-\\ud83d"}')]),
+    }
+    sim.add_fault("order", "patch", vmid=10001, times=None, skip=True, data={"success": False, "message": FORGED})
+    sim.add_fault("estimate", "patch", vmid=10002, times=None, data={"prorated": FORGED})
+    tasks = [failed_task("hostup_vps_info", {"vmid": 10001, "api_url": server.url, "rate_limit_wait": 0}, name)
+             for name, server in sorted(hostile.items())]
+    tasks += [failed_task("hostup_vps_upgrade", {"vmid": 10001, "package": "1938"}, "ordered"),
+              failed_task("hostup_vps_upgrade", {"vmid": 10002, "package": "1938"}, "estimated")]
+    for verbosity in (0, 3):
+        run = ansible.playbook(tasks, verbosity=verbosity)
+        assert run.rc == 0, run
+        assert "Traceback" not in run.output, run.output[run.output.find("Traceback") - 3000:][:6000]
+        assert raw_controls(run.output) == [] and forged_lines(run.output) == [], run
+        results = run.results
+        for name in ("error", "rate_limited", "success_false", "ordered"):
+            assert FORGED_SHOWN in results[name]["msg"], (name, results[name]["msg"])
+        assert "(prorated Nekad  \\x1b[2K\\x1b[32mok: [web)" in results["estimated"]["msg"]  # quoted cut short
+        assert "HTTP 400 E\\x1b]0;pwned\\x07: " in results["error"]["msg"]
+        assert "(requestId r \\x1b[1A\\u202e)" in results["error"]["msg"]
+        assert "half \ufffd a pair" in results["surrogate"]["msg"] and "X\ufffd" in results["surrogate"]["msg"]
+        # api_error is data: HostUp's text as sent, but nothing in it a terminal acts on where JSON does not escape it
+        api_error = results["error"]["api_error"]
+        assert api_error["message"] == ("Nekad\r\n\x1b[2K\x1b[32mok: [web-1] => paid\x1b[0m\n\\u202eKO\\u202c "
+                                        "\\x9b31m\\u2028x\\x7f\\u200b")
+        assert api_error["code"] == TITLE and api_error["request_id"] == "r\r\x1b[1A\\u202e"
+        assert api_error["details"] == {"existing_invoice": False, "invoice_status": "\\u202ePaid"}
+        assert results["error"]["request_ids"] == ["r\r\x1b[1A\\u202e"]
+        assert results["surrogate"]["api_error"]["message"] == "half \ufffd a pair"
+        assert results["surrogate"]["request_ids"] == ["r-\ufffd"]
+    assert len(sim.requests("order")) == 2  # one a run; the estimate over budget ordered nothing
+
+
 # --- what a hostile server sends must not crash the transport -------------------------------------
 
 def endless(stream):
