@@ -11,6 +11,8 @@ the key left for another host, came back out, or the transport crashed.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import base64
+import binascii
 import json
 import os
 import subprocess
@@ -139,6 +141,68 @@ def test_a_key_echoed_in_every_field_and_case_appears_nowhere(ansible, servers):
     assert "HTTP 401" in inventory.stderr
     assert leaks(run.output + json.dumps(run.results) + inventory.output, key_forms_in_any_case(KEY)) == []
     assert all(request["headers"]["X-API-Key"] == KEY for request in hostile.seen)  # it did get the key
+
+
+def encoded_echoes(key):
+    """The key as a server may echo it encoded: name -> the text it sends."""
+    raw = key.encode()
+    return {
+        "base64": base64.b64encode(raw).decode(),
+        "urlsafe base64 in basic auth": base64.urlsafe_b64encode(b"user:" + raw).decode(),
+        "base64 with more after": base64.b64encode(raw + b":x").decode(),
+        "hex": binascii.hexlify(raw).decode(),
+        "HEX": binascii.hexlify(raw).decode().upper(),
+        "fully %-encoded": "".join("%%%02X" % byte for byte in raw),
+        "fully %-encoded, lower case": "".join("%%%02x" % byte for byte in raw),
+    }
+
+
+def key_only_parts(key):
+    """Pieces of each encoded echo that depend on the key's bytes alone: none may be seen anywhere."""
+    raw = key.encode()
+    parts = [binascii.hexlify(raw).decode(), "".join("%%%02X" % byte for byte in raw)]
+    for offset in range(3):  # base64 of the key after 0, 1 or 2 other bytes: skip the mixed characters
+        encoded = base64.b64encode(b"\0" * offset + raw).decode()
+        parts.append(encoded[4:-4])
+        parts.append(encoded[4:-4].replace("+", "-").replace("/", "_"))
+    return parts + [part.upper() for part in parts] + [part.lower() for part in parts]
+
+
+def test_a_key_echoed_encoded_in_message_code_and_request_id_appears_nowhere(ansible, servers):
+    echoes = encoded_echoes(KEY)
+    replies = [(401, {}, {"error": "Unauthorized", "message": "Invalid key %s (%s)" % (text, name),
+                          "code": "K_" + text, "requestId": text})
+               for name, text in sorted(echoes.items())]
+    hostile = servers(replies=replies)
+    env = {"HOSTUP_API_URL": hostile.url}
+    run = ansible.playbook([failed_task("hostup_vps_info", {"vmid": 10001}, "info_%d" % number)
+                            for number in range(len(replies))], api_key=KEY, env=env, verbosity=4)
+    assert run.rc == 0, run
+    inventory = ansible.inventory(hostup_yml(ansible), api_key=KEY, env=env, args=("--graph", "-vvv"))
+    shown = run.output + json.dumps(run.results) + inventory.output
+    for number, name in enumerate(sorted(echoes)):
+        message = run.results["info_%d" % number]["msg"]
+        assert "HTTP 401 K_" in message and "(%s)" % name in message and "********" in message, message
+    assert [part for part in key_only_parts(KEY) if part in shown] == []
+    assert leaks(shown, key_forms_in_any_case(KEY)) == []
+
+
+# ANSIBLE_DEBUG=1 prints every module's arguments, no_log or not (ansible-core's behaviour,
+# which the README states beside the advice to use HOSTUP_API_KEY).
+DEBUG_ARGUMENT_LINE = "done with _execute_module (hostup.cloud.hostup_vps_info, {'api_key': '%s'"
+
+
+def test_ansible_debug_shows_a_key_given_as_module_argument_and_not_one_from_hostup_api_key(ansible, servers):
+    hostile = servers(replies=[(401, {}, {"message": "Invalid key %s" % KEY, "requestId": KEY})])
+    task = failed_task("hostup_vps_info", {"vmid": 10001, "api_url": hostile.url}, "info")
+    from_environment = ansible.playbook([task], api_key=KEY, env={"ANSIBLE_DEBUG": "1"})
+    assert from_environment.rc == 0, from_environment
+    assert "_execute_module (hostup.cloud.hostup_vps_info" in from_environment.output  # debug output is on
+    assert leaks(from_environment.output + json.dumps(from_environment.results), key_forms_in_any_case(KEY)) == []
+    as_argument = dict(task, **{"hostup.cloud.hostup_vps_info": dict(task["hostup.cloud.hostup_vps_info"], api_key=KEY)})
+    from_argument = ansible.playbook([as_argument], api_key=None, env={"ANSIBLE_DEBUG": "1"})
+    assert from_argument.rc == 0, from_argument
+    assert DEBUG_ARGUMENT_LINE % KEY in from_argument.output  # if this fails, update the README's key section
 
 
 # --- HostUp's text is data: nothing in it acts on the terminal ----------------------------------------
