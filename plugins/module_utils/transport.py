@@ -93,6 +93,9 @@ ACCEPT_ENCODING = "gzip, deflate"
 GZIP_CODINGS = ("gzip", "x-gzip")
 # "gzip, gzip" is decoded (within the cap), a third layer is no honest reply.
 MAX_CONTENT_CODINGS = 2
+# gzip allows members one after another; 16 MiB of empty 20-byte members would cost
+# seconds of CPU to go through, so a layer of more members than this is refused.
+MAX_GZIP_MEMBERS = 64
 # The most of HostUp's message an error line quotes.
 MAX_MESSAGE_CHARS = 1000
 
@@ -601,6 +604,9 @@ class _Inflater(object):
                 if self._members and data[:2] != b"\x1f\x8b":
                     self._ended = True  # not another gzip member (zero padding): not part of the body
                     break
+                if self._members >= MAX_GZIP_MEMBERS:
+                    raise UnreadableReply(self._status, "transport.undecodable", encoding=self._coding,
+                                          detail="more than %d gzip members" % MAX_GZIP_MEMBERS)
                 self._zlib = self._decompressor(data)
             try:
                 # one byte more than may be given tells "too large" from "just fits"

@@ -308,6 +308,15 @@ def test_a_body_that_is_not_what_its_encoding_says_is_unreadable_not_malformed(s
     assert error.reason == "transport.undecodable" and "not valid gzip" in error.one_line()
 
 
+def test_a_flood_of_empty_gzip_members_is_refused_after_a_few(sleeps):
+    # 16 MiB of empty 20-byte members inflate to nothing, but took seconds of CPU to go through
+    raw = RawBody(encoded(b"", "gzip") * 800000, encoded=True)
+    session = ScriptedSession(raw_reply(raw, headers={"Content-Encoding": "gzip"}))
+    error = failure(lambda: client_of(session).get(DETAILS))
+    assert error.reason == "transport.undecodable" and "more than 64 gzip members" in error.one_line()
+    assert raw.read_bytes <= 64 * 1024 and raw.closed
+
+
 def test_only_gzip_and_deflate_are_asked_for(conversation):
     # requests asks for br and zstd too when a library for them happens to be installed
     conversation.expect("GET", DETAILS, reply=ok({"id": "10001"}))
