@@ -196,12 +196,13 @@ def debug_argument_lines(output, key):
 
 def test_ansible_debug_shows_a_key_given_as_module_argument_and_not_one_from_hostup_api_key(ansible, servers):
     hostile = servers(replies=[(401, {}, {"message": "Invalid key %s" % KEY, "requestId": KEY})])
-    task = failed_task("hostup_vps_info", {"vmid": 10001, "api_url": hostile.url}, "info")
+    options = {"vmid": 10001, "api_url": hostile.url}
+    task = failed_task("hostup_vps_info", options, "info")
     from_environment = ansible.playbook([task], api_key=KEY, env={"ANSIBLE_DEBUG": "1"})
     assert from_environment.rc == 0, from_environment
     assert "_execute_module (hostup.cloud.hostup_vps_info" in from_environment.output  # debug output is on
     assert leaks(from_environment.output + json.dumps(from_environment.results), key_forms_in_any_case(KEY)) == []
-    as_argument = dict(task, **{"hostup.cloud.hostup_vps_info": dict(task["hostup.cloud.hostup_vps_info"], api_key=KEY)})
+    as_argument = failed_task("hostup_vps_info", dict(options, api_key=KEY), "info")
     from_argument = ansible.playbook([as_argument], api_key=None, env={"ANSIBLE_DEBUG": "1"})
     assert from_argument.rc == 0, from_argument
     assert debug_argument_lines(from_argument.output, KEY) != []  # if this fails, update the README's key section
@@ -311,7 +312,7 @@ def chunk_size_line_without_end(stream, mib=512):
     # a chunk-size line that never ends: urllib3 1.26 read it whole into memory
     digits = b"1" * (1024 * 1024)
     try:
-        for _ in range(mib):
+        for _megabyte in range(mib):
             stream.write(digits)
     except OSError:
         pass
