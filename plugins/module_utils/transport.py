@@ -2,7 +2,7 @@
 # Copyright: hostup.cloud contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""HTTP to HostUp: the session, the deadline, the size cap, redirects, proxies and retries by kind of call.
+"""HTTP to HostUp: the session, the deadline, the size cap and encodings, redirects, proxies and retries.
 
 PRIVATE to this collection: names here may change in any release.
 
@@ -18,7 +18,8 @@ Every module and plugin talks to HostUp through HostUpClient. It knows three kin
 
 The key goes to the host of api_url and nowhere else: no redirect is followed,
 plain-http (loopback) calls never go through a proxy, and everything read from
-a reply is masked for the key. What HostUp's calls mean is not known here
+a reply is masked for the key. A reply is read as sent and decoded here (gzip,
+deflate), never more than MAX_REPLY_BYTES of it, whatever urllib3 is installed. What HostUp's calls mean is not known here
 (vps.py, quote.py and ordering.py know it).
 """
 
