@@ -39,7 +39,11 @@ class HostUpError(Exception):
         self.reached_server = reached_server
 
     def one_line(self, hint=None):
-        """The error as a single line: what failed, what HostUp said, what to do."""
+        """The error as a single line: what failed, what HostUp said, what to do.
+
+        HostUp's ``message``, ``code`` and ``requestId`` are shown by printable() as
+        render() fills them in: escaped, on one line.
+        """
         status = ""
         if self.status is not None:
             status = ": HTTP %s%s" % (self.status, " %s" % self.code if self.code else "")
@@ -53,7 +57,7 @@ class HostUpError(Exception):
         return self.one_line()
 
     def to_dict(self):
-        """The structured form returned beside ``msg`` as ``api_error``."""
+        """The structured form returned beside ``msg`` as ``api_error``: HostUp's text as sent, as data."""
         return {
             "method": self.method,
             "path": self.path,

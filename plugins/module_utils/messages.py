@@ -9,11 +9,19 @@ PRIVATE to this collection: names here may change in any release.
 A failed task returns the code as ``reason`` beside ``msg``, so playbooks and
 tests branch on the code, never on the wording; grep a message's words here to
 find the code, and the code to find where it is raised. Templates use
-str.format fields; values from HostUp reach them already masked and printable.
+str.format fields. Every value is shown through ``printable()`` (text.py) as it is
+filled in: HostUp's text reaches a message (``msg``, a warning, an error) only this
+way, so no control character, escape sequence or line break from HostUp reaches a
+terminal or a log, whichever message quotes it. Values from HostUp arrive masked
+for the key (transport.py).
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
+
+import string
+
+from ansible_collections.hostup.cloud.plugins.module_utils.text import printable
 
 MESSAGES = {
     # --- bad input, found before any request --------------------------------------
@@ -59,6 +67,10 @@ MESSAGES = {
     "transport.broken": "the connection to {base_url} broke before HostUp answered",
     "transport.not_made": "the request could not be made: {detail}",
     "transport.too_large": "HostUp's reply is larger than {mib} MiB, so it was not read",
+    "transport.cut_short": "HostUp's reply broke off after {received} bytes ({detail})",
+    "transport.encoding": "HostUp's reply is encoded as {encoding!r}, which is not read (only {accepted} is "
+                          "asked for)",
+    "transport.undecodable": "HostUp's reply is not valid {encoding} ({detail})",
     "transport.redirect": "HostUp answered with a redirect to {where}, which is not followed: the API key is "
                           "sent to the host of api_url only",
     "transport.rate_limited_no_wait": "{message} (HostUp asked to wait {wait:.0f} s; rate_limit_wait is 0, so "
@@ -159,6 +171,16 @@ MESSAGES = {
 }
 
 
+class _PrintableFields(string.Formatter):
+    """str.format, with each field shown by printable() once it is formatted (after !r and :spec)."""
+
+    def format_field(self, value, format_spec):
+        return printable(super(_PrintableFields, self).format_field(value, format_spec))
+
+
+_FORMATTER = _PrintableFields()
+
+
 def render(reason, **values):
-    """The message of ``reason`` with ``values`` filled in."""
-    return MESSAGES[reason].format(**values)
+    """The message of ``reason`` with ``values`` filled in, each shown by printable() on one line."""
+    return _FORMATTER.format(MESSAGES[reason], **values)

@@ -10,6 +10,11 @@ It owns the common options (documented once in the ``hostup.cloud.api`` doc
 fragment), checks them before any request, builds the client, runs the
 module's body and turns what it returns, or the error it raises, into the
 task's result, which always carries the task's HostUp requestIds.
+
+A result is data: HostUp's text in it (``api_error``, ``request_ids``, what
+HostUp said about an order) stays as sent, made JSON-safe here, once, on the way
+out (json_safe in text.py). ``msg`` and warnings are messages, whose HostUp
+values render() has already shown escaped.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -21,6 +26,7 @@ from ansible_collections.hostup.cloud.plugins.module_utils.errors import BadOpti
 from ansible_collections.hostup.cloud.plugins.module_utils.messages import render
 from ansible_collections.hostup.cloud.plugins.module_utils.outcome import MAY_HAVE_ORDERED, Outcome
 from ansible_collections.hostup.cloud.plugins.module_utils.secrets import secret_forms
+from ansible_collections.hostup.cloud.plugins.module_utils.text import json_safe
 from ansible_collections.hostup.cloud.plugins.module_utils.transport import (
     DEFAULT_API_URL,
     DEFAULT_RATE_LIMIT_WAIT,
@@ -135,7 +141,8 @@ class HostUpModule(object):
     def exit(self, changed, diff=None, **result):
         if diff is not None and self.diff_mode:
             result["diff"] = diff
-        self.module.exit_json(changed=changed, request_ids=self.request_ids(), **result)
+        result.update(changed=changed, request_ids=self.request_ids())
+        self.module.exit_json(**json_safe(result))
 
     def _fail(self, result, status=None):
         if self.outcome is not None:
@@ -143,4 +150,5 @@ class HostUpModule(object):
             result["outcome"] = dict(self.outcome)
             # an order that may have been placed is a change, whatever else failed
             result["changed"] = self.outcome["status"] in MAY_HAVE_ORDERED
-        self.module.fail_json(request_ids=self.request_ids(), **result)
+        result["request_ids"] = self.request_ids()
+        self.module.fail_json(**json_safe(result))

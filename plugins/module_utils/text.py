@@ -13,6 +13,10 @@ collection reads; so can a hostile or broken server in every ``message`` and
 ``printable(text)``
     for every HostUp string that reaches a terminal or a log (warnings, errors, tables):
     no control character, escape sequence or invisible reordering reaches the screen.
+``json_safe(value)``
+    for HostUp's text kept as data in a module's result (``api_error``, ``request_ids``,
+    what HostUp said about an order): as sent, but with nothing a terminal acts on left
+    where the JSON Ansible prints does not escape it.
 ``safe_host_name(text)``
     for a host name made from HostUp's text: a short name of ASCII letters, digits,
     ``.``, ``-`` and ``_``, which no ansible-core version takes for a template or a
@@ -84,6 +88,36 @@ def _escape(char):
     if code < 0x10000:
         return "\\u%04x" % code
     return "\\U%08x" % code
+
+
+# Characters that json.dumps(ensure_ascii=False), the way Ansible prints a result, writes
+# as they are and a terminal acts on: C1 controls and DEL, and the format, surrogate and
+# separator categories above. C0 controls (ESC, CR, newline) are not among them: JSON
+# writes them as \u001b, \r, \n.
+_UNESCAPED_BY_JSON = frozenset(("Cf", "Cs", "Zl", "Zp"))
+
+
+def json_safe(value):
+    """``value`` (text, or a list or dict holding text) as data that is safe to print as JSON.
+
+    Text stays as HostUp sent it, newlines, tabs and ESC included (JSON escapes them, and a
+    playbook reading the data gets them back), except the characters JSON leaves as they
+    are and a terminal would act on: DEL and C1 controls (``\x9b``), bidi embeddings,
+    overrides and isolates (``\u202e``), zero-width and other format characters, the line
+    and paragraph separators, and a lone surrogate (which UTF-8 cannot carry at all:
+    ansible-core 2.19 refuses a module result holding one). Each is written as its escape,
+    the way ``printable()`` writes it. Other values are returned as they are.
+    """
+    if isinstance(value, str):
+        if value.isascii() and "\x7f" not in value:
+            return value
+        return "".join(_escape(char) if 0x7f <= ord(char) <= 0x9f or unicodedata.category(char) in
+                       _UNESCAPED_BY_JSON else char for char in value)
+    if isinstance(value, list):
+        return [json_safe(item) for item in value]
+    if isinstance(value, dict):
+        return dict((json_safe(key), json_safe(item)) for key, item in value.items())
+    return value
 
 
 # --- host names -----------------------------------------------------------------

@@ -11,12 +11,18 @@ the key left for another host, came back out, or the transport crashed.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import base64
+import binascii
 import json
+import os
+import subprocess
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from ansible_collections.hostup.cloud.tests.bombs import bomb, encoded, gzip_member
 from ansible_collections.hostup.cloud.tests.leaks import leaks
 
 KEY = "Hostile-Echo-Key-7Qx2"  # upper and lower case letters: echoes in another case must be masked too
@@ -137,6 +143,131 @@ def test_a_key_echoed_in_every_field_and_case_appears_nowhere(ansible, servers):
     assert all(request["headers"]["X-API-Key"] == KEY for request in hostile.seen)  # it did get the key
 
 
+def encoded_echoes(key):
+    """The key as a server may echo it encoded: name -> the text it sends."""
+    raw = key.encode()
+    return {
+        "base64": base64.b64encode(raw).decode(),
+        "urlsafe base64 in basic auth": base64.urlsafe_b64encode(b"user:" + raw).decode(),
+        "base64 with more after": base64.b64encode(raw + b":x").decode(),
+        "hex": binascii.hexlify(raw).decode(),
+        "HEX": binascii.hexlify(raw).decode().upper(),
+        "fully %-encoded": "".join("%%%02X" % byte for byte in raw),
+        "fully %-encoded, lower case": "".join("%%%02x" % byte for byte in raw),
+    }
+
+
+def key_only_parts(key):
+    """Pieces of each encoded echo that depend on the key's bytes alone: none may be seen anywhere."""
+    raw = key.encode()
+    parts = [binascii.hexlify(raw).decode(), "".join("%%%02X" % byte for byte in raw)]
+    for offset in range(3):  # base64 of the key after 0, 1 or 2 other bytes: skip the mixed characters
+        encoded = base64.b64encode(b"\0" * offset + raw).decode()
+        parts.append(encoded[4:-4])
+        parts.append(encoded[4:-4].replace("+", "-").replace("/", "_"))
+    return parts + [part.upper() for part in parts] + [part.lower() for part in parts]
+
+
+def test_a_key_echoed_encoded_in_message_code_and_request_id_appears_nowhere(ansible, servers):
+    echoes = encoded_echoes(KEY)
+    replies = [(401, {}, {"error": "Unauthorized", "message": "Invalid key %s (%s)" % (text, name),
+                          "code": "K_" + text, "requestId": text})
+               for name, text in sorted(echoes.items())]
+    hostile = servers(replies=replies)
+    env = {"HOSTUP_API_URL": hostile.url}
+    run = ansible.playbook([failed_task("hostup_vps_info", {"vmid": 10001}, "info_%d" % number)
+                            for number in range(len(replies))], api_key=KEY, env=env, verbosity=4)
+    assert run.rc == 0, run
+    inventory = ansible.inventory(hostup_yml(ansible), api_key=KEY, env=env, args=("--graph", "-vvv"))
+    shown = run.output + json.dumps(run.results) + inventory.output
+    for number, name in enumerate(sorted(echoes)):
+        message = run.results["info_%d" % number]["msg"]
+        assert "HTTP 401 K_" in message and "(%s)" % name in message and "********" in message, message
+    assert [part for part in key_only_parts(KEY) if part in shown] == []
+    assert leaks(shown, key_forms_in_any_case(KEY)) == []
+
+
+# ANSIBLE_DEBUG=1 prints every module's arguments, no_log or not (ansible-core's behaviour,
+# which the README states beside the advice to use HOSTUP_API_KEY).
+def debug_argument_lines(output, key):
+    return [line for line in output.splitlines()
+            if "_execute_module (hostup.cloud.hostup_vps_info, {" in line and "'api_key': '%s'" % key in line]
+
+
+def test_ansible_debug_shows_a_key_given_as_module_argument_and_not_one_from_hostup_api_key(ansible, servers):
+    hostile = servers(replies=[(401, {}, {"message": "Invalid key %s" % KEY, "requestId": KEY})])
+    options = {"vmid": 10001, "api_url": hostile.url}
+    task = failed_task("hostup_vps_info", options, "info")
+    from_environment = ansible.playbook([task], api_key=KEY, env={"ANSIBLE_DEBUG": "1"})
+    assert from_environment.rc == 0, from_environment
+    assert "_execute_module (hostup.cloud.hostup_vps_info" in from_environment.output  # debug output is on
+    assert leaks(from_environment.output + json.dumps(from_environment.results), key_forms_in_any_case(KEY)) == []
+    as_argument = failed_task("hostup_vps_info", dict(options, api_key=KEY), "info")
+    from_argument = ansible.playbook([as_argument], api_key=None, env={"ANSIBLE_DEBUG": "1"})
+    assert from_argument.rc == 0, from_argument
+    assert debug_argument_lines(from_argument.output, KEY) != []  # if this fails, update the README's key section
+
+
+# --- HostUp's text is data: nothing in it acts on the terminal ----------------------------------------
+
+# a forged result line, a cleared line, colours, a window title, a right-to-left override,
+# a C1 control sequence introducer, a line separator, DEL, a zero-width space
+FORGED = "Nekad\r\n\x1b[2K\x1b[32mok: [web-1] => paid\x1b[0m\n\u202eKO\u202c \x9b31m\u2028x\x7f\u200b"
+FORGED_SHOWN = ("Nekad  \\x1b[2K\\x1b[32mok: [web-1] => paid\\x1b[0m \\u202eKO\\u202c \\x9b31m x\\x7f\\u200b")
+TITLE = "E\x1b]0;pwned\x07"
+RAW_CONTROLS = ("\x1b", "\r", "\x07", "\x7f", "\x9b", "\u202e", "\u202c", "\u2028", "\u200b")
+
+
+def raw_controls(text):
+    return [char for char in RAW_CONTROLS if char in text]
+
+
+def forged_lines(text):
+    return [line for line in text.splitlines() if line.lstrip().startswith("ok: [web-1]")]
+
+
+def test_hostile_text_from_hostup_reaches_the_output_only_escaped(ansible, sim, servers):
+    error_reply = {"error": "Bad Request", "message": FORGED, "code": TITLE, "requestId": "r\r\x1b[1A\u202e",
+                   "existing_invoice": False, "invoice_status": "\u202ePaid"}
+    hostile = {
+        "error": servers(replies=[(400, {}, error_reply)]),
+        "rate_limited": servers(replies=[(429, {"Retry-After": "30"}, {"message": FORGED, "code": TITLE})]),
+        "success_false": servers(replies=[(200, {}, {"success": False, "message": FORGED, "requestId": "r2"})]),
+        # a lone surrogate (valid JSON, no valid UTF-8) failed the task on ansible-core 2.19, losing its
+        # result: it is read as U+FFFD, the character for text that cannot be read
+        "surrogate": servers(replies=[(400, {}, b'{"message": "half \\ud800 a pair", "code": "X\\udfff",'
+                                                b' "requestId": "r-\\ud83d"}')]),
+    }
+    sim.add_fault("order", "patch", vmid=10001, times=None, skip=True, data={"success": False, "message": FORGED})
+    sim.add_fault("estimate", "patch", vmid=10002, times=None, data={"prorated": FORGED})
+    tasks = [failed_task("hostup_vps_info", {"vmid": 10001, "api_url": server.url, "rate_limit_wait": 0}, name)
+             for name, server in sorted(hostile.items())]
+    tasks += [failed_task("hostup_vps_upgrade", {"vmid": 10001, "package": "1938"}, "ordered"),
+              failed_task("hostup_vps_upgrade", {"vmid": 10002, "package": "1938"}, "estimated")]
+    for verbosity in (0, 3):
+        run = ansible.playbook(tasks, verbosity=verbosity)
+        assert run.rc == 0, run
+        assert "Traceback" not in run.output, run.output[run.output.find("Traceback") - 3000:][:6000]
+        assert raw_controls(run.output) == [] and forged_lines(run.output) == [], run
+        results = run.results
+        for name in ("error", "rate_limited", "success_false", "ordered"):
+            assert FORGED_SHOWN in results[name]["msg"], (name, results[name]["msg"])
+        assert "(prorated Nekad  \\x1b[2K\\x1b[32mok: [web)" in results["estimated"]["msg"]  # quoted cut short
+        assert "HTTP 400 E\\x1b]0;pwned\\x07: " in results["error"]["msg"]
+        assert "(requestId r \\x1b[1A\\u202e)" in results["error"]["msg"]
+        assert "half \ufffd a pair" in results["surrogate"]["msg"] and "X\ufffd" in results["surrogate"]["msg"]
+        # api_error is data: HostUp's text as sent, but nothing in it a terminal acts on where JSON does not escape it
+        api_error = results["error"]["api_error"]
+        assert api_error["message"] == ("Nekad\r\n\x1b[2K\x1b[32mok: [web-1] => paid\x1b[0m\n\\u202eKO\\u202c "
+                                        "\\x9b31m\\u2028x\\x7f\\u200b")
+        assert api_error["code"] == TITLE and api_error["request_id"] == "r\r\x1b[1A\\u202e"
+        assert api_error["details"] == {"existing_invoice": False, "invoice_status": "\\u202ePaid"}
+        assert results["error"]["request_ids"] == ["r\r\x1b[1A\\u202e"]
+        assert results["surrogate"]["api_error"]["message"] == "half \ufffd a pair"
+        assert results["surrogate"]["request_ids"] == ["r-\ufffd"]
+    assert len(sim.requests("order")) == 2  # one a run; the estimate over budget ordered nothing
+
+
 # --- what a hostile server sends must not crash the transport -------------------------------------
 
 def endless(stream):
@@ -164,6 +295,94 @@ def test_endless_nested_and_overflowing_replies_end_in_one_line(ansible, servers
     assert len(flood.seen) == 1  # a reply too large is no accident: not asked for again
     assert "malformed or truncated JSON body" in run.results["nested"]["msg"]
     assert [request["target"] for request in huge_wait.seen][:2] == ["/api/vm/10001/details"] * 2
+
+
+# --- the size of a reply, as sent and as decoded, whatever urllib3 is installed -------------------
+
+def chunked_without_end(stream):
+    piece = b" " * (1024 * 1024)
+    try:
+        while True:
+            stream.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+    except OSError:
+        pass
+
+
+def chunk_size_line_without_end(stream, mib=512):
+    # a chunk-size line that never ends: urllib3 1.26 read it whole into memory
+    digits = b"1" * (1024 * 1024)
+    try:
+        for _megabyte in range(mib):
+            stream.write(digits)
+    except OSError:
+        pass
+
+
+def shorter_than_said(stream):
+    stream.write(json.dumps({"success": True, "requestId": "r", "data": {"id": "forged"}}).encode())
+
+
+# issue 17: 1.8 KB that inflate to 1 GiB (64 whole gzip members of 16 MiB, in gzip again)
+GZIP_GZIP_BOMB = (200, {"Content-Encoding": "gzip, gzip"}, encoded(gzip_member() * 64, "gzip"))
+ENDLESS_CHUNK_LINE = (200, {"Transfer-Encoding": "chunked", "Connection": "close"}, chunk_size_line_without_end)
+
+
+def test_bombs_and_broken_bodies_end_in_one_line(ansible, servers):
+    hostile = {
+        "gzip_bomb": servers(replies=[GZIP_GZIP_BOMB]),
+        "deflate_bomb": servers(replies=[(200, {"Content-Encoding": "deflate"}, bomb("raw-deflate", 1024))]),
+        "brotli": servers(replies=[(200, {"Content-Encoding": "br"}, b"\x8b\x02\x80{}\x03")]),
+        "chunked": servers(replies=[(200, {"Transfer-Encoding": "chunked", "Connection": "close"},
+                                     chunked_without_end)]),
+        "chunk_line": servers(replies=[ENDLESS_CHUNK_LINE]),
+        "short": servers(replies=[(200, {"Content-Length": "900", "Connection": "close"}, shorter_than_said)]),
+    }
+    run = ansible.playbook([failed_task("hostup_vps_info", {"vmid": 10001, "api_url": server.url}, name)
+                            for name, server in sorted(hostile.items())], api_key=KEY)
+    assert run.rc == 0, run
+    assert "Traceback" not in run.output, run.output[run.output.find("Traceback") - 3000:][:6000]
+    messages = dict((name, run.results[name]["msg"]) for name in hostile)
+    for name in ("gzip_bomb", "deflate_bomb", "chunked"):
+        assert "HTTP 200: HostUp's reply is larger than 16 MiB" in messages[name], messages[name]
+        assert len(hostile[name].seen) == 1
+    assert "HostUp's reply is encoded as 'br', which is not read (only gzip, deflate is asked for)" \
+        in messages["brotli"]
+    for name in ("chunk_line", "short"):  # the network, maybe: asked again, then reported
+        assert "HTTP 200: HostUp's reply broke off after" in messages[name], messages[name]
+        assert len(hostile[name].seen) == 3
+    assert "forged" not in json.dumps(run.results["short"])
+    assert all(seen["headers"].get("Accept-Encoding") == "gzip, deflate"
+               for server in hostile.values() for seen in server.seen)
+
+
+CLIENT_PEAK_RSS = """
+import json, resource, sys
+from ansible_collections.hostup.cloud.plugins.module_utils.errors import HostUpError
+from ansible_collections.hostup.cloud.plugins.module_utils.transport import HostUpClient
+import urllib3
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+try:
+    HostUpClient(sys.argv[1], "rss-probe-key", timeout=120).get("/api/vm/10001/details")
+    reason = None
+except HostUpError as error:
+    reason = error.reason
+grew = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+print(json.dumps({"reason": reason, "grew_mib": grew // 1024, "urllib3": urllib3.__version__}))
+"""
+
+
+@pytest.mark.parametrize("reply, reason", [(GZIP_GZIP_BOMB, "transport.too_large"),
+                                           (ENDLESS_CHUNK_LINE, "transport.cut_short")],
+                         ids=["gzip, gzip bomb", "endless chunk-size line"])
+def test_a_bomb_grows_the_process_by_little_more_than_the_cap(ansible, servers, reply, reason):
+    # the client in a process of its own, with the urllib3 installed here: with urllib3 1.26
+    # the bomb took 2 GiB and the endless line all it was sent
+    hostile = servers(replies=[reply])
+    probe = subprocess.run([sys.executable, "-c", CLIENT_PEAK_RSS, hostile.url], check=True, timeout=300,
+                           env=dict(os.environ, PYTHONPATH=ansible.collections_path),
+                           stdout=subprocess.PIPE, universal_newlines=True)
+    measured = json.loads(probe.stdout)
+    assert measured["reason"] == reason and measured["grew_mib"] < 80, measured
 
 
 # --- a careless user -----------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import contextlib
+import io
 import json
 
 from requests.structures import CaseInsensitiveDict
@@ -55,12 +56,9 @@ class FakeResponse(object):
         if isinstance(body, str):
             body = body.encode("utf-8")
         self.content = body
+        self.raw = io.BytesIO(body)  # the body as sent: the client reads it from here
         self.headers = CaseInsensitiveDict(headers or {})
         self.closed = False
-
-    def iter_content(self, chunk_size=1):
-        for start in range(0, len(self.content), chunk_size):
-            yield self.content[start:start + chunk_size]
 
     def close(self):
         self.closed = True

@@ -83,3 +83,30 @@ def test_bad_common_options_fail_before_any_request(conversation, option, value,
     result, failed = run_module(hostup_vps_info, {"vmid": 10001, option: value})
     assert failed and words in result["msg"]
     assert conversation.sent == []
+
+
+# --- a result is data: HostUp's text stays as sent, but nothing in it acts on a terminal ------------
+
+BIDI_ESC = "\u202eKO\u202c \x1b[2K\x9b\u2028"
+
+
+def test_hostup_text_in_a_failed_result_is_escaped_in_msg_and_json_safe_in_api_error(conversation, capsys):
+    conversation.expect("GET", DETAILS, status=400, reply={"message": "bad\n" + BIDI_ESC, "code": "C\u202e",
+                                                           "requestId": "r\u202e\x1b"})
+    result = run_for_real({"vmid": 10001, "api_key": KEY}, capsys)
+    assert result["msg"] == ("GET %s failed: HTTP 400 C\\u202e: bad \\u202eKO\\u202c \\x1b[2K\\x9b  "
+                             "(requestId r\\u202e\\x1b)" % DETAILS)
+    assert result["api_error"]["message"] == "bad\n\\u202eKO\\u202c \x1b[2K\\x9b\\u2028"
+    assert result["api_error"]["code"] == "C\\u202e" and result["api_error"]["request_id"] == "r\\u202e\x1b"
+    assert result["request_ids"] == ["r\\u202e\x1b"]
+
+
+def test_hostup_text_in_a_result_is_json_safe_and_a_lone_surrogate_is_no_crash(conversation, capsys):
+    reply = details()
+    reply["data"]["hostname"] = "web\u202e-1 \ud800"
+    reply["requestId"] = "r-\udfff"
+    conversation.expect("GET", DETAILS, reply=reply)
+    conversation.expect("GET", BILLING, reply=billing())
+    result = run_for_real({"vmid": 10001, "api_key": KEY}, capsys)
+    assert result["vps"]["hostname"] == "web\\u202e-1 \ufffd"
+    assert result["request_ids"][0] == "r-\ufffd"

@@ -6,11 +6,17 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import json
 import unicodedata
 
 import pytest
 
-from ansible_collections.hostup.cloud.plugins.module_utils.text import MAX_HOST_NAME, printable, safe_host_name
+from ansible_collections.hostup.cloud.plugins.module_utils.text import (
+    MAX_HOST_NAME,
+    json_safe,
+    printable,
+    safe_host_name,
+)
 
 
 @pytest.mark.parametrize("sent, shown", [
@@ -111,3 +117,30 @@ def test_every_safe_host_name_is_in_the_safe_set_whatever_it_was_made_of():
         name = safe_host_name(every[start:start + 5000], limit=100000)
         assert name is None or (set(name) <= safe and name[0] not in ".-_" and name[-1] not in ".-_"
                                 and "--" not in name)
+
+
+# --- json_safe: HostUp's text as data in a result ------------------------------------------
+
+@pytest.mark.parametrize("sent, kept", [
+    ("Växjö naïve ✓ 🚀 e\u0301", "Växjö naïve ✓ 🚀 e\u0301"),
+    # JSON escapes these as it writes them (\n, \r, \u001b): kept as sent, for a playbook to read back
+    ("a\r\nb\tc\x1b[31m\x07\x00", "a\r\nb\tc\x1b[31m\x07\x00"),
+    # JSON leaves these as they are and a terminal acts on them: escaped
+    ("del\x7f c1\x85\x9b", "del\\x7f c1\\x85\\x9b"),
+    ("\u202eKO\u202c \u2066x\u2069 zw\u200b bom\ufeff", "\\u202eKO\\u202c \\u2066x\\u2069 zw\\u200b bom\\ufeff"),
+    ("ls\u2028ps\u2029", "ls\\u2028ps\\u2029"), ("half\ud800", "half\\ud800"), ("tag\U000e0041", "tag\\U000e0041"),
+])
+def test_json_safe_keeps_text_and_escapes_what_json_leaves_raw_for_a_terminal(sent, kept):
+    assert json_safe(sent) == kept
+
+
+def test_json_safe_goes_through_lists_and_dicts_and_leaves_other_values():
+    value = {"m\u202e": ["\u202e", 1, None, True, {"x": "\x9b"}], "n": 2.5}
+    assert json_safe(value) == {"m\\u202e": ["\\u202e", 1, None, True, {"x": "\\x9b"}], "n": 2.5}
+
+
+def test_json_safe_text_as_ansible_prints_it_holds_nothing_a_terminal_acts_on():
+    every = "".join(chr(code) for code in range(0x110000))
+    printed = json.dumps(json_safe(every), ensure_ascii=False)  # as Ansible's callbacks print results
+    acting = set(char for char in printed if unicodedata.category(char) in ("Cc", "Cf", "Cs", "Zl", "Zp"))
+    assert acting == set()

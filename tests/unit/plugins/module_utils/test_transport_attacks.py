@@ -10,15 +10,21 @@ form, or the transport crashed or grew without bound.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import io
 import json
 import threading
+import tracemalloc
 
 import pytest
+import requests
+import urllib3
 from requests.structures import CaseInsensitiveDict
 
 from ansible_collections.hostup.cloud.plugins.module_utils import transport as client_module
 from ansible_collections.hostup.cloud.plugins.module_utils.errors import HostUpError
+from ansible_collections.hostup.cloud.plugins.module_utils.ordering import order_failure
 from ansible_collections.hostup.cloud.plugins.module_utils.transport import HostUpClient, requested_wait
+from ansible_collections.hostup.cloud.tests.bombs import bomb, encoded, gzip_member
 from ansible_collections.hostup.cloud.tests.leaks import leaks
 from ansible_collections.hostup.cloud.tests.unit.plugins.module_utils.test_transport import api_url_problem
 from ansible_collections.hostup.cloud.tests.unit.helpers import API, api_error, ok
@@ -135,43 +141,257 @@ def test_a_missing_ca_bundle_is_one_line_naming_it_and_not_tried_again(conversat
     assert caught.value.reached_server is False
 
 
-class EndlessResponse(object):
-    """A 200 whose body never ends, as fast as the network goes."""
+# --- the size of a reply: as sent and as decoded, whatever urllib3 is installed ----------------
 
-    status_code = 200
-    headers = CaseInsensitiveDict({"Content-Type": "application/json"})
+class RawBody(object):
+    """A urllib3 response's body, which the client must read as sent (``decode_content=False``).
 
-    def __init__(self):
-        self.read = 0
+    Decoding is urllib3's, and urllib3 1.26 inflates each piece it reads at once, without
+    bound: a body with a Content-Encoding that is left to urllib3 fails the test. ``piece``:
+    the most one read returns; ``then``: raised once the data is read (a connection that broke).
+    """
+
+    def __init__(self, data=b"", encoded=False, endless=False, piece=None, then=None):
+        self._data = data
+        self._at = 0
+        self._encoded = encoded
+        self._endless = endless
+        self._piece = piece
+        self._then = then
+        self.read_bytes = 0
         self.closed = False
 
-    def iter_content(self, chunk_size=1):
-        while not self.closed:
-            self.read += chunk_size
-            yield b" " * chunk_size
+    def stream(self, amt=2 ** 16, decode_content=None):  # what requests' iter_content reads through
+        while True:
+            chunk = self.read(amt, decode_content=decode_content)
+            if not chunk:
+                return
+            yield chunk
+
+    def read(self, amt=None, decode_content=None):
+        assert not (self._encoded and decode_content is not False), (
+            "the body was left to urllib3 to decode, which urllib3 1.26 does without bound")
+        amt = min(amt, self._piece or amt)
+        if self._endless and not self.closed:
+            chunk = b" " * amt
+        else:
+            chunk = self._data[self._at:self._at + amt]
+            self._at += len(chunk)
+            if not chunk and self._then is not None:
+                raise self._then
+        self.read_bytes += len(chunk)
+        return chunk
 
     def close(self):
         self.closed = True
 
 
-class EndlessSession(object):
-    def __init__(self):
+def raw_reply(raw, status=200, headers=None):
+    """A requests.Response whose body is ``raw``, as requests hands one over with stream=True."""
+    response = requests.Response()
+    response.status_code = status
+    response.headers = CaseInsensitiveDict(dict({"Content-Type": "application/json"}, **(headers or {})))
+    response.raw = raw
+    return response
+
+
+class ScriptedSession(object):
+    """Answers each request with the next of ``replies``."""
+
+    def __init__(self, *replies):
         self.headers = {}
-        self.responses = []
+        self.replies = list(replies)
+        self.sent = []
 
     def request(self, method, url, **kwargs):
         assert kwargs.get("stream") is True
-        self.responses.append(EndlessResponse())
-        return self.responses[-1]
+        self.sent.append((method, url))
+        return self.replies.pop(0)
+
+
+def client_of(session):
+    return HostUpClient(API, MIXED_KEY, session_factory=lambda: session)
+
+
+def failure(call):
+    with pytest.raises(HostUpError) as caught:
+        call()
+    return caught.value
 
 
 def test_an_endless_reply_is_cut_at_the_size_limit_and_not_read_again(sleeps):
-    session = EndlessSession()
-    with pytest.raises(HostUpError) as caught:
-        HostUpClient(API, MIXED_KEY, session_factory=lambda: session).get(DETAILS)
-    assert "larger than" in caught.value.one_line()
-    assert len(session.responses) == 1 and session.responses[0].closed
-    assert session.responses[0].read <= client_module.MAX_REPLY_BYTES + 1024 * 1024
+    raw = RawBody(endless=True)
+    session = ScriptedSession(raw_reply(raw))
+    error = failure(lambda: client_of(session).get(DETAILS))
+    assert "larger than" in error.one_line()
+    assert len(session.sent) == 1 and raw.closed
+    assert raw.read_bytes <= client_module.MAX_REPLY_BYTES + 1024 * 1024
+
+
+BOMBS = {
+    # Content-Encoding: the body (1 GiB of spaces when inflated, unless said otherwise)
+    "gzip": lambda: bomb("gzip", 1024),
+    "x-gzip": lambda: bomb("x-gzip", 1024),
+    "deflate": lambda: bomb("deflate", 1024),
+    "deflate (raw)": lambda: bomb("raw-deflate", 1024),
+    "gzip, gzip": lambda: encoded(bomb("gzip", 1024), "gzip"),  # issue 17: 1.8 KB
+    "deflate, gzip": lambda: encoded(bomb("deflate", 1024), "gzip"),
+    "gzip (two whole members of 16 MiB)": lambda: gzip_member() * 2,
+}
+
+
+@pytest.mark.parametrize("label", sorted(BOMBS))
+def test_a_compression_bomb_is_inflated_no_further_than_the_cap(sleeps, label):
+    body = BOMBS[label]()
+    raw = RawBody(body, encoded=True)
+    session = ScriptedSession(raw_reply(raw, headers={"Content-Encoding": label.split(" (")[0]}))
+    tracemalloc.start()
+    try:
+        error = failure(lambda: client_of(session).get(DETAILS))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert (error.reason, error.status) == ("transport.too_large", 200), error.one_line()
+    assert "larger than 16 MiB" in error.one_line()
+    assert len(session.sent) == 1 and raw.closed
+    # the body and the piece that went over: about twice the cap, never the bomb
+    assert peak < 3 * client_module.MAX_REPLY_BYTES, peak
+
+
+JSON_REPLY = json.dumps(ok({"id": "10001", "label": "web \u00e5"})).encode("utf-8")
+
+
+def two_gzip_members(data):
+    half = len(data) // 2
+    return encoded(data[:half], "gzip") + encoded(data[half:], "gzip")
+
+
+ENCODED_REPLIES = [
+    ("gzip", lambda data: encoded(data, "gzip")),
+    ("x-gzip", lambda data: encoded(data, "x-gzip")),
+    ("GZIP", lambda data: encoded(data, "gzip")),
+    ("deflate", lambda data: encoded(data, "deflate")),
+    ("deflate", lambda data: encoded(data, "raw-deflate")),
+    ("identity", lambda data: data),
+    ("", lambda data: data),
+    (" gzip , identity ", lambda data: encoded(data, "gzip")),
+    ("deflate, gzip", lambda data: encoded(encoded(data, "deflate"), "gzip")),
+    ("gzip", two_gzip_members),
+    ("gzip", lambda data: encoded(data, "gzip") + b"\0" * 16),  # zero padding after the member
+]
+
+
+@pytest.mark.parametrize("piece", [1, None], ids=["a byte at a time", "whole"])
+@pytest.mark.parametrize("content_encoding, encode", ENCODED_REPLIES,
+                         ids=["%d-%s" % (n, e[0].strip() or "none") for n, e in enumerate(ENCODED_REPLIES)])
+def test_a_reply_in_each_encoding_asked_for_reads_as_sent(sleeps, content_encoding, encode, piece):
+    raw = RawBody(encode(JSON_REPLY), encoded=bool(content_encoding.strip()), piece=piece)
+    session = ScriptedSession(raw_reply(raw, headers={"Content-Encoding": content_encoding}))
+    assert client_of(session).get(DETAILS) == {"id": "10001", "label": "web \u00e5"}
+
+
+@pytest.mark.parametrize("content_encoding", ["br", "zstd", "compress", "gzip, br", "aes128gcm",
+                                              "gzip, gzip, gzip", "\x1b[2J"])
+def test_an_encoding_not_asked_for_is_refused_unread_and_not_asked_again(sleeps, content_encoding):
+    raw = RawBody(b"\x28\xb5\x2f\xfd" * 100, encoded=True)
+    session = ScriptedSession(raw_reply(raw, headers={"Content-Encoding": content_encoding}))
+    error = failure(lambda: client_of(session).get(DETAILS))
+    assert (error.reason, error.status, error.reached_server) == ("transport.encoding", 200, True)
+    assert "only gzip, deflate is asked for" in error.one_line() and "\x1b" not in error.one_line()
+    assert raw.read_bytes == 0 and raw.closed and len(session.sent) == 1
+
+
+def test_a_body_that_is_not_what_its_encoding_says_is_unreadable_not_malformed(sleeps):
+    raw = RawBody(b"{\"success\": true}", encoded=True)
+    session = ScriptedSession(raw_reply(raw, headers={"Content-Encoding": "gzip"}))
+    error = failure(lambda: client_of(session).get(DETAILS))
+    assert error.reason == "transport.undecodable" and "not valid gzip" in error.one_line()
+
+
+def test_a_flood_of_empty_gzip_members_is_refused_after_a_few(sleeps):
+    # 16 MiB of empty 20-byte members inflate to nothing, but took seconds of CPU to go through
+    raw = RawBody(encoded(b"", "gzip") * 800000, encoded=True)
+    session = ScriptedSession(raw_reply(raw, headers={"Content-Encoding": "gzip"}))
+    error = failure(lambda: client_of(session).get(DETAILS))
+    assert error.reason == "transport.undecodable" and "more than 64 gzip members" in error.one_line()
+    assert raw.read_bytes <= 64 * 1024 and raw.closed
+
+
+def test_only_gzip_and_deflate_are_asked_for(conversation):
+    # requests asks for br and zstd too when a library for them happens to be installed
+    conversation.expect("GET", DETAILS, reply=ok({"id": "10001"}))
+    HostUpClient(API, MIXED_KEY).get(DETAILS)
+    assert conversation.sent[0]["headers"]["Accept-Encoding"] == "gzip, deflate"
+
+
+def test_a_content_length_over_the_cap_is_refused_before_reading(sleeps):
+    raw = RawBody(endless=True)
+    session = ScriptedSession(raw_reply(raw, headers={"Content-Length": str(10 ** 12)}))
+    error = failure(lambda: client_of(session).get(DETAILS))
+    assert error.reason == "transport.too_large" and raw.read_bytes == 0 and raw.closed
+
+
+FORGED = json.dumps(ok({"id": "forged"})).encode()
+
+
+def cut_short_reply():
+    """A whole JSON body, but fewer bytes than its Content-Length: the connection ended early."""
+    return raw_reply(RawBody(FORGED), headers={"Content-Length": str(len(FORGED) + 100)})
+
+
+def broken_reply():
+    return raw_reply(RawBody(FORGED[:10], then=urllib3.exceptions.ProtocolError(
+        "Connection broken: IncompleteRead(10 bytes read, 90 more expected)")))
+
+
+@pytest.mark.parametrize("broken", [cut_short_reply, broken_reply], ids=["content-length lie", "connection broke"])
+def test_a_reply_cut_short_is_asked_again_by_a_read(sleeps, broken):
+    whole = raw_reply(RawBody(json.dumps(ok({"id": "10001"})).encode()))
+    session = ScriptedSession(broken(), whole)
+    assert client_of(session).get(DETAILS) == {"id": "10001"}
+    assert len(session.sent) == 2
+
+
+@pytest.mark.parametrize("broken", [cut_short_reply, broken_reply], ids=["content-length lie", "connection broke"])
+def test_an_order_whose_reply_was_cut_short_may_have_been_placed(sleeps, broken):
+    session = ScriptedSession(broken())
+    error = failure(lambda: client_of(session).order("/api/vm/10001/upgrade", {"send": True}))
+    # HostUp answered 200 and the order may stand: never "refused, nothing was ordered"
+    assert (error.reason, error.status, error.reached_server) == ("transport.cut_short", 200, True)
+    assert "broke off after" in error.one_line()
+    assert order_failure(error, "the order")[0] == "order.unknown"
+    assert len(session.sent) == 1
+
+
+class Urllib3Adapter(requests.adapters.HTTPAdapter):
+    """Answers every request with a urllib3 response over ``body``: the installed urllib3 reads it."""
+
+    def __init__(self, body, headers):
+        super(Urllib3Adapter, self).__init__()
+        self.body = body
+        self.reply_headers = headers
+
+    def send(self, request, **kwargs):  # pylint: disable=arguments-differ
+        reply = urllib3.HTTPResponse(body=io.BytesIO(self.body), headers=self.reply_headers, status=200,
+                                     preload_content=False, decode_content=True)
+        return self.build_response(request, reply)
+
+
+def test_a_bomb_read_through_the_installed_urllib3_stays_within_the_cap(sleeps):
+    # urllib3 1.26 (requirements.txt allows it) inflated "gzip, gzip" to all it held at once
+    def session():
+        made = requests.Session()
+        made.mount("https://", Urllib3Adapter(encoded(gzip_member() * 16, "gzip"),  # 256 MiB
+                                              {"Content-Type": "application/json", "Content-Encoding": "gzip, gzip"}))
+        return made
+    tracemalloc.start()
+    try:
+        error = failure(lambda: HostUpClient(API, MIXED_KEY, session_factory=session).get(DETAILS))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert error.reason == "transport.too_large", error.one_line()
+    assert peak < 3 * client_module.MAX_REPLY_BYTES, (urllib3.__version__, peak)
 
 
 # --- a careless user: numbers Python cannot wait for ---------------------------------------
