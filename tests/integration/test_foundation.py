@@ -60,7 +60,8 @@ def test_the_environment_supplies_key_and_url(ansible, sim):
 def test_a_missing_key_fails_before_any_request(ansible, sim):
     run = ansible.playbook([INFO], api_key=None)
     assert run.rc != 0
-    assert "missing required arguments: api_key" in run.output
+    assert "api_key is not set: set the HOSTUP_API_KEY environment variable" in run.output
+    assert "missing required arguments" not in run.output
     assert sim.requests() == []
 
 
