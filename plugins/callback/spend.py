@@ -249,7 +249,7 @@ def make_row(host, module, outcome, args, check, status=None):
     row.update((key, outcome.get(key) if outcome.get(key) in tuple(CYCLES_PER_YEAR) else None) for key in CYCLES)
     row.update((key, outcome[key] if isinstance(outcome.get(key), str) and shape.match(outcome[key]) else None)
                for key, shape in SHAPES.items())
-    if check and checked is None:
+    if check and real == MAY and checked is None:
         note += " (check mode: nothing ordered)"
     elif row["counted_as"] == MAY and status != "unknown":
         note += ": MAY HAVE BEEN ORDERED"
