@@ -351,8 +351,8 @@ def change_text(row):
              if row[name + "_after"] not in (None, row[name + "_before"])]
     parts += ["resources " + ", ".join("%s%s=%s" % (o["id"] or "?", " %s" % o["name"] if o["name"] else "",
                                                     printable(o["value"])) for o in row["options"])] if row["options"] else []
-    # nothing changes: say what was asked for
-    parts = parts or ["%s %s" % (name, row[name + "_after"]) for name in ("package", "cycle") if row[name + "_after"]]
+    # nothing changes: say what it is
+    parts = parts or ["%s %s" % (name, row[name + "_after"]) for name in ("package", "cycle") if row[name + "_after"]][:1]
     return "; ".join(parts) or "-"
 
 

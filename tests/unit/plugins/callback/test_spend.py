@@ -61,7 +61,7 @@ def test_a_run_of_every_kind_of_outcome_prints_rows_and_totals_that_agree(tmp_pa
         "",
         "host    vmid  change                                       due now  recurring                currency  "
         "what happened",
-        "db-1   10003  package 1938; cycle annually                       -  2890.00/yr               SEK       "
+        "db-1   10003  package 1938                                       -  2890.00/yr               SEK       "
         "no change",
         "shop   10004  package 1937 -> 1938                               -  139.00/mo -> ?           SEK       "
         "not ordered: an unpaid invoice at HostUp",
