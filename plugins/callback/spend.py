@@ -11,21 +11,20 @@ type: aggregate
 short_description: Tell what a playbook run ordered and priced at HostUp, per host and in total
 version_added: 0.2.0
 description:
-  - After the recap, a table of what the run's M(hostup.cloud.hostup_vps_upgrade) and
-    M(hostup.cloud.hostup_vps_billing_cycle) tasks ordered and priced, one row per host and change (each loop
-    item and C(until) attempt; a check-mode estimate and the order of its draft, as in the role
-    R(hostup.cloud.vps_plan,ansible_collections.hostup.cloud.vps_plan_role), are one row), with totals per currency.
+  - "After the recap, a table of what the run's M(hostup.cloud.hostup_vps_upgrade) and
+    M(hostup.cloud.hostup_vps_billing_cycle) tasks ordered and priced: one row per host and change (each loop item
+    and C(until) attempt; a check-mode estimate and the order of its draft, as in
+    R(hostup.cloud.vps_plan,ansible_collections.hostup.cloud.vps_plan_role), are one row), and totals per currency."
   - "It never says less than was ordered. Rows come from RV(hostup.cloud.hostup_vps_upgrade#module:outcome) alone
-    and the task's own C(vmid), C(package), C(cycle), C(resources); C(changed_when), C(failed_when) and
-    C(ignore_errors) change nothing. A result hidden by C(no_log), a task that ended without an outcome (C(timeout),
-    an async limit, a crash, an unreachable host) and an async task never awaited are rows that say so and, in a
-    real (not check mode) run, count as C(MAY HAVE BEEN ORDERED), like the outcome V(unknown)."
-  - "Totals per currency of C(Ordered), C(MAY HAVE BEEN ORDERED) and C(Priced, not ordered) (check mode, over
-    budget): due now, and the recurring cost of the changed VPSes per year (monthly times 12) before and after.
-    Unknown amounts stay unknown, never zero; a negative due now is shown, never subtracted; when HostUp's order
-    reply gives another total than the estimate, the row shows both, the larger is counted and the report warns.
-    A V(pending) order (placed earlier, not shown by HostUp yet) is shown, not counted."
-  - Host names and option names and values are shown and written without control characters.
+    and the task's own C(vmid), C(package), C(cycle), C(resources), whatever C(changed_when), C(failed_when) or
+    C(ignore_errors) say. A result hidden by C(no_log), a task ended without an outcome (C(timeout), an async limit,
+    a crash, an unreachable host) and an async task never awaited are rows that say so and, in a real (not check
+    mode) run, count as C(MAY HAVE BEEN ORDERED), as the outcome V(unknown) does."
+  - "Totals of C(Ordered), C(MAY HAVE BEEN ORDERED) and C(Priced, not ordered) (check mode, over budget): due now,
+    and the recurring cost of the changed VPSes a year (monthly times 12) before and after. Unknown amounts stay
+    unknown; a negative due now is shown, never subtracted; an order reply with another total than the estimate
+    is shown beside it, the larger counted, with a warning. V(pending) orders (placed earlier) are not counted.
+    Host names and option names and values are shown without control characters."
 author:
   - hostup.cloud maintainers (@hostup-cloud)
 requirements:
@@ -35,16 +34,15 @@ options:
     description:
       - Also write the report as JSON to this file (mode C(0600), replaced atomically) when the playbook starts,
         as tasks of these modules start and end, and at the end. A killed run leaves C(complete) false and its
-        running tasks as rows with C(status) V(running). If the file cannot be written, a warning names it and the
-        old file is removed, never left to pass for this run's report (the warning says if that failed too).
+        running tasks as rows with C(status) V(running). A file that cannot be written is removed, never left to
+        pass for this run's report, and the run ends with a warning naming it.
       - "Format (C(format_version) 2): C(complete), C(check_mode), C(rows), C(totals), C(notes). A row has C(host),
         C(vmid), C(module), C(status) (the outcome's, or V(hidden), V(no_result), V(not_awaited), V(running)),
-        C(counted_as) (V(ordered), V(may_have_been_ordered), V(priced) or null), C(note) (the last column) and the
-        outcome's C(currency), C(due_now), C(order_total), C(recurring_before), C(recurring_after), C(cycle_before),
-        C(cycle_after), C(package_before), C(package_after), C(options) (C(id), C(name), C(value)), C(draft_id),
-        C(order_id), C(invoice_id), C(placed_at). A total has C(counted_as), C(currency), C(changes), C(due_now),
-        C(due_now_unknown), C(recurring_before_per_year), C(recurring_after_per_year), C(recurring_unknown)
-        (changes without that amount). Unknown is null; so is a sum too large for a number, and C(notes) says so."
+        C(counted_as) (V(ordered), V(may_have_been_ordered), V(priced) or null), C(note) (the last column) and every
+        other key of RV(hostup.cloud.hostup_vps_upgrade#module:outcome) (an option also has its C(name)). A total
+        has C(counted_as), C(currency), C(changes), C(due_now), C(due_now_unknown), C(recurring_before_per_year),
+        C(recurring_after_per_year), C(recurring_unknown) (changes without that amount). Unknown is null; so is a
+        sum too large for a number, and C(notes) says so."
     type: path
     env:
       - name: HOSTUP_SPEND_REPORT
@@ -69,6 +67,9 @@ from ansible_collections.hostup.cloud.plugins.module_utils.text import printable
 from ansible_collections.hostup.cloud.plugins.module_utils.vps import CYCLES_PER_YEAR
 
 MODULES = ("hostup.cloud.hostup_vps_upgrade", "hostup.cloud.hostup_vps_billing_cycle")
+# every name a task of these modules can run under (the play's collections keyword, ansible.legacy)
+NAMES = dict((prefix + name[len(cut):], name) for name in MODULES for cut, prefix in (
+    ("", ""), ("hostup.cloud.", ""), ("hostup.cloud.", "ansible.legacy."), ("hostup.cloud.", "ansible.builtin.")))
 MAY = "may_have_been_ordered"
 # status: (counted as in a real run, in check mode, note)
 STATUS = {
@@ -90,7 +91,6 @@ AMOUNTS = ("due_now", "order_total", "recurring_before", "recurring_after")
 IDS = ("package_before", "package_after", "order_id", "invoice_id")
 CYCLES = ("cycle_before", "cycle_after")
 SHAPES = {"currency": re.compile(r"^[A-Z]{3}$"), "placed_at": re.compile(r"^[0-9]{4}-[0-9-]{5}T[0-9:]{8}Z$")}
-COLUMNS = ("host", "vmid", "change", "due now", "recurring", "currency", "what happened")
 
 
 class CallbackModule(CallbackBase):
@@ -101,7 +101,7 @@ class CallbackModule(CallbackBase):
 
     def __init__(self, display=None):
         super(CallbackModule, self).__init__(display=display)
-        self._rows = []
+        self._rows = {}  # 0, 1, ... -> row, in the order of the run
         self._running = {}  # (host, task uuid) -> {"task"; "items" once loop items came}
         self._jobs = {}  # (host, async job id) -> index of its "not_awaited" row
 
@@ -122,15 +122,13 @@ class CallbackModule(CallbackBase):
     def v2_runner_retry(self, result):  # each attempt of an until loop ran the module
         self._collect(result, "retry")
 
-    def v2_runner_on_unreachable(self, result):
-        self._collect(result, "final", status="no_result")
-
     def v2_runner_on_skipped(self, result):
         self._running.pop(_key(result), None)
 
-    v2_runner_on_failed, v2_runner_item_on_failed = v2_runner_on_ok, v2_runner_item_on_ok
+    v2_runner_on_failed = v2_runner_on_unreachable = v2_runner_on_ok
+    v2_runner_item_on_failed = v2_runner_item_on_ok
 
-    def _collect(self, result, kind, status=None):
+    def _collect(self, result, kind):
         (host, uuid), task, data = _key(result), _part(result, "task"), _part(result, "result")
         data = data if isinstance(data, dict) else {}
         running = (self._running.pop if kind == "final" else self._running.get)((host, uuid), None) or {}
@@ -139,28 +137,24 @@ class CallbackModule(CallbackBase):
         if module:
             if data.get("skipped") or running["items"] and kind == "final":
                 return  # skipped, or a loop's summary: its items were rows
-            args, check = task_args(result, task), check_mode(result, task)
+            args, check = task_args(result, task)
         elif job in self._jobs and data.get("finished"):  # async_status brought an async task's result
             index = self._jobs.pop(job)
             module, args, check = (self._rows[index][key] for key in ("module", "_args", "_check"))
         else:
             return
-        if "censored" in data:
-            status = "hidden"
-        elif index is None and data.get("started") and not data.get("finished") and "ansible_job_id" in data:
+        status = "hidden" if "censored" in data else "no_result" if data.get("unreachable") else None
+        if index is None and data.get("started") and not data.get("finished") and "ansible_job_id" in data:
             status, self._jobs[job] = "not_awaited", len(self._rows)
         try:
             row = make_row(host, module, None if status else data.get("outcome"), args, check, status)
         except Exception:  # pylint: disable=broad-except
             row = make_row(host, module, None, {}, check, "no_result")  # never lose a row to a bug here
-        for n, old in enumerate(self._rows):  # the order of a draft replaces its check-mode estimate
+        for n, old in self._rows.items():  # the order of a draft replaces its check-mode estimate
             if index is None and row["draft_id"] and old["status"] == "priced" and \
                     [old[k] for k in ("host", "vmid", "draft_id")] == [row[k] for k in ("host", "vmid", "draft_id")]:
                 index = n
-        if index is None:
-            self._rows.append(row)
-        else:
-            self._rows[index] = row
+        self._rows[len(self._rows) if index is None else index] = row
         self._write(complete=False)
 
     def v2_playbook_on_stats(self, stats):
@@ -169,9 +163,9 @@ class CallbackModule(CallbackBase):
             self._display.display(render(report))
 
     def report(self, complete=True):
-        rows = [dict((k, v) for k, v in row.items() if not k.startswith("_")) for row in self._rows]
-        rows += [make_row(host, module_name(r["task"]), None, task_args(None, r["task"]), check_mode(None, r["task"]),
-                          "running") for (host, _uuid), r in ([] if complete else self._running.items())]
+        rows = [dict((k, v) for k, v in row.items() if not k.startswith("_")) for row in self._rows.values()]
+        rows += [make_row(host, module_name(r["task"]), None, *task_args(None, r["task"]), status="running")
+                 for (host, _uuid), r in ([] if complete else self._running.items())]
         rows.sort(key=lambda row: row["host"])  # stable: in the order of the run per host
         notes = []
         return {"format_version": 2, "complete": complete, "check_mode": bool(context.CLIARGS.get("check")),
@@ -184,10 +178,10 @@ class CallbackModule(CallbackBase):
             if path:
                 write_private_json(path, report)
         except (OSError, TypeError, ValueError) as error:
-            left = "no older report is left there"
             try:
                 if os.path.lexists(path):
                     os.unlink(path)
+                left = "no older report is left there"
             except OSError:
                 left = "the file there could not be removed and is NOT this run's report"
             if warn:
@@ -203,32 +197,22 @@ def _part(result, name):
 
 
 def _key(result):
+    """(host name, task uuid) of a result."""
     return to_text(_part(result, "host").get_name()), getattr(_part(result, "task"), "_uuid", None)
 
 
 def module_name(task):
     """The FQCN of this collection's ordering module a task runs, or None."""
-    for name in (getattr(task, "resolved_action", None), getattr(task, "action", None)):
-        name = re.sub(r"^ansible\.(legacy|builtin)\.", "", to_text(name or ""))
-        name = name if "." in name else "hostup.cloud." + name
-        if name in MODULES:
-            return name
-    return None
-
-
-def check_mode(result, task):
-    """The task's own check_mode (templated) decides, else --check."""
-    for value in ((_part(result, "task_fields") or {}).get("check_mode"), getattr(task, "check_mode", None)):
-        if isinstance(value, bool):
-            return value
-    return bool(context.CLIARGS.get("check"))
+    names = [NAMES.get(to_text(getattr(task, key, None) or "")) for key in ("resolved_action", "action")]
+    return ([name for name in names if name] + [None])[0]
 
 
 def task_args(result, task):
-    """The task's options after templating (only vmid, package, cycle and resources are read)."""
-    args = (_part(result, "task_fields") or {}).get("args")
-    args = args if isinstance(args, dict) else getattr(task, "args", None)
-    return args if isinstance(args, dict) else {}
+    """The task's options after templating (only vmid, package, cycle, resources are read), and its check mode."""
+    fields = _part(result, "task_fields") or {}
+    args = fields.get("args") if isinstance(fields.get("args"), dict) else getattr(task, "args", None)
+    check = [v for v in (fields.get("check_mode"), getattr(task, "check_mode", None)) if isinstance(v, bool)]
+    return args if isinstance(args, dict) else {}, (check + [bool(context.CLIARGS.get("check"))])[0]
 
 
 def make_row(host, module, outcome, args, check, status=None):
@@ -243,7 +227,8 @@ def make_row(host, module, outcome, args, check, status=None):
     row = dict(host=printable(host, limit=80), vmid=positive_int(args.get("vmid")), module=module, status=status,
                counted_as=checked if check else real, _args=args, _check=check,
                draft_id=positive_int(outcome.get("draft_id")),
-               options=[_option(o) for o in outcome.get("options") or [] if isinstance(o, dict)])
+               options=[dict(id=ident(o.get("id")), name=printable(o.get("name"), limit=60) or None,
+                             value=_value(o.get("value"))) for o in outcome.get("options") or [] if isinstance(o, dict)])
     row.update((key, money(outcome.get(key))) for key in AMOUNTS)
     row.update((key, ident(outcome.get(key))) for key in IDS)
     row.update((key, outcome.get(key) if outcome.get(key) in tuple(CYCLES_PER_YEAR) else None) for key in CYCLES)
@@ -260,14 +245,13 @@ def make_row(host, module, outcome, args, check, status=None):
     return row
 
 
+def _value(value):
+    """An option's value: a whole number as it is, anything else as text without control characters."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else printable(value, limit=60)
+
+
 def differs(row):
     return None not in (row["order_total"], row["due_now"]) and abs(row["order_total"] - row["due_now"]) >= 0.005
-
-
-def _option(option):
-    value = option.get("value")
-    return {"id": ident(option.get("id")), "name": printable(option.get("name"), limit=60) or None,
-            "value": value if isinstance(value, int) and not isinstance(value, bool) else printable(value, limit=60)}
 
 
 def add_up(rows, notes):
@@ -312,18 +296,15 @@ def render(report):
     if report["check_mode"]:
         title = "HostUp spend (--check, but tasks with check_mode: false ordered)" if ordered else \
             "HostUp spend (--check): priced only"
-    table = [COLUMNS] + [cells(row) for row in rows]
-    widths = [max(len(line[i]) for line in table) for i in range(len(COLUMNS))]
+    table = [("host", "vmid", "change", "due now", "recurring", "currency", "what happened")] + [cells(r) for r in rows]
+    widths = [max(len(line[i]) for line in table) for i in range(7)]
     lines = [title, ""] + ["  ".join(cell.rjust(widths[i]) if i in (1, 3) else cell.ljust(widths[i])
                                      for i, cell in enumerate(line)).rstrip() for line in table] + [""]
-    for total in report["totals"]:
-        changes = total["changes"]
-        before, after = (_sum(total["recurring_%s_per_year" % side], total["recurring_unknown"], changes, "/yr")
-                         for side in ("before", "after"))
-        lines.append("%s, %s (%s): due now %s%s; recurring %s%s" % (
-            BASES[total["counted_as"]], total["currency"] or "currency unknown", _changes(changes),
-            _sum(total["due_now"], total["due_now_unknown"], changes, ""), _unknown_for(total["due_now_unknown"], changes),
-            "unknown" if before == "unknown" else before + " -> " + after, _unknown_for(total["recurring_unknown"], changes)))
+    for t in report["totals"]:
+        lines.append("%s, %s (%s): due now %s; recurring %s" % (
+            BASES[t["counted_as"]], t["currency"] or "currency unknown", _changes(t["changes"]),
+            _sum(t, [t["due_now"]], t["due_now_unknown"]),
+            _sum(t, [t["recurring_before_per_year"], t["recurring_after_per_year"]], t["recurring_unknown"], "/yr")))
     if not ordered:
         lines.append("This run ordered nothing%s." % (" (check mode)" if report["check_mode"] else ""))
     counted = [row for row in rows if row["counted_as"]]
@@ -341,7 +322,8 @@ def render(report):
 
 def cells(row):
     due = _amount(row["due_now"]) + (" (reply %s)" % _amount(row["order_total"]) if differs(row) else "")
-    before, after = (_priced(row["recurring_" + side], row["cycle_" + side]) for side in ("before", "after"))
+    before, after = ("?" if row["recurring_" + side] is None else _amount(row["recurring_" + side]) + {
+        "monthly": "/mo", "annually": "/yr"}.get(row["cycle_" + side], "") for side in ("before", "after"))
     return (row["host"], str(row["vmid"] or "-"), change_text(row), due,
             after if before == after else "%s -> %s" % (before, after), row["currency"] or "-", row["note"])
 
@@ -356,20 +338,16 @@ def change_text(row):
     return "; ".join(parts) or "-"
 
 
-def _priced(amount, cycle):
-    return "?" if amount is None else _amount(amount) + {"monthly": "/mo", "annually": "/yr"}.get(cycle, "")
-
-
 def _amount(amount):
     return "-" if amount is None else "%.2f" % amount if abs(amount) < 1e15 else "%.3e" % amount
 
 
-def _sum(amount, unknown, changes, suffix):
-    return "unknown" if unknown >= changes else "too large" if amount is None else _amount(amount) + suffix
-
-
-def _unknown_for(unknown, changes):
-    return " (unknown for %s)" % _changes(unknown) if 0 < unknown < changes else ""
+def _sum(total, amounts, unknown, suffix=""):
+    """A total's amount (or before -> after), and for how many changes it is unknown."""
+    if unknown >= total["changes"]:
+        return "unknown"
+    text = " -> ".join("too large" if amount is None else _amount(amount) + suffix for amount in amounts)
+    return text + (" (unknown for %s)" % _changes(unknown) if unknown else "")
 
 
 def _changes(count):
@@ -380,14 +358,12 @@ def write_private_json(path, report):
     """Replace ``path`` with the report at once, readable by its owner only."""
     text = json.dumps(report, indent=2, sort_keys=True, allow_nan=False) + "\n"
     handle, temporary = tempfile.mkstemp(prefix=".hostup-spend-", suffix=".json", dir=os.path.dirname(os.path.abspath(path)))
-    try:
+    try:  # mkstemp makes the file 0600
         with os.fdopen(handle, "w") as stream:
             stream.write(text)
             stream.flush()
             os.fsync(stream.fileno())
-        os.chmod(temporary, 0o600)
         os.replace(temporary, path)
     except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
+        os.unlink(temporary)
         raise
