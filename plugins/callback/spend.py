@@ -164,8 +164,9 @@ class CallbackModule(CallbackBase):
 
     def report(self, complete=True):
         rows = [dict((k, v) for k, v in row.items() if not k.startswith("_")) for row in self._rows.values()]
-        rows += [make_row(host, module_name(r["task"]), None, *task_args(None, r["task"]), status="running")
-                 for (host, _uuid), r in ([] if complete else self._running.items())]
+        # a task started and never ended: running as the report is written, or (at the end) ended without a result
+        rows += [make_row(host, module_name(r["task"]), None, *task_args(None, r["task"]),
+                          status="no_result" if complete else "running") for (host, _uuid), r in self._running.items()]
         rows.sort(key=lambda row: row["host"])  # stable: in the order of the run per host
         notes = []
         return {"format_version": 2, "complete": complete, "check_mode": bool(context.CLIARGS.get("check")),

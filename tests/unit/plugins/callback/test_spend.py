@@ -283,13 +283,22 @@ def test_a_killed_run_leaves_an_incomplete_report_that_names_the_running_task(tm
     play = Play(str(path))
     assert read(path) == {"format_version": 2, "complete": False, "check_mode": False, "rows": [], "totals": [],
                           "notes": []}
-    play.ok("web-1", task(), {"outcome": outcome()}).start("web-2", task(vmid=10002))  # and then: kill -9
+    second = task(vmid=10002)
+    play.ok("web-1", task(), {"outcome": outcome()}).start("web-2", second)  # and then: kill -9
     report = read(path)
     assert report["complete"] is False
     assert [(r["host"], r["status"], r["counted_as"]) for r in report["rows"]] == [
         ("web-1", "ordered", "ordered"), ("web-2", "running", MAY)]
-    play.end()
-    assert read(path)["complete"] is True and [r["status"] for r in read(path)["rows"]] == ["ordered"]
+    play.event("on_ok", "web-2", second, {"outcome": outcome(draft_id=5258)}).end()  # had it not been killed
+    assert read(path)["complete"] is True and [r["status"] for r in read(path)["rows"]] == ["ordered", "ordered"]
+
+
+def test_a_task_that_never_ended_when_the_run_ends_may_have_ordered():
+    # e.g. Ctrl-C, should an ansible-core ever end the run's callbacks after it
+    play = Play().ok("web-1", task(), {"outcome": outcome()}).start("web-2", task(vmid=10002)).end()
+    assert [(r["host"], r["status"], r["counted_as"]) for r in play.report()["rows"]] == [
+        ("web-1", "ordered", "ordered"), ("web-2", "no_result", MAY)]
+    assert play.lines[-1].startswith("Check HostUp")
 
 
 def broken_json(*args, **kwargs):
