@@ -177,7 +177,7 @@ class CallbackModule(CallbackBase):
         report, path = self.report(complete), self.get_option("report_file")
         try:
             if path:
-                write_private_json(path, report)
+                write_private_json(path, report, sync=complete)
         except (OSError, TypeError, ValueError) as error:
             try:
                 if os.path.lexists(path):
@@ -355,15 +355,16 @@ def _changes(count):
     return "%d change%s" % (count, "" if count == 1 else "s")
 
 
-def write_private_json(path, report):
-    """Replace ``path`` with the report at once, readable by its owner only."""
+def write_private_json(path, report, sync=True):
+    """Replace ``path`` with the report at once, readable by its owner only (on disk before it returns: ``sync``)."""
     text = json.dumps(report, indent=2, sort_keys=True, allow_nan=False) + "\n"
     handle, temporary = tempfile.mkstemp(prefix=".hostup-spend-", suffix=".json", dir=os.path.dirname(os.path.abspath(path)))
     try:  # mkstemp makes the file 0600
         with os.fdopen(handle, "w") as stream:
             stream.write(text)
             stream.flush()
-            os.fsync(stream.fileno())
+            if sync:  # a killed run's report survives in the page cache; the final one is synced
+                os.fsync(stream.fileno())
         os.replace(temporary, path)
     except BaseException:
         os.unlink(temporary)
