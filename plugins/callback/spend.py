@@ -122,7 +122,7 @@ class CallbackModule(CallbackBase):
     def v2_runner_retry(self, result):  # each attempt of an until loop ran the module
         self._collect(result, "retry")
 
-    def v2_runner_on_skipped(self, result):
+    def v2_runner_on_skipped(self, result):  # no row: the event says it, not the result
         self._running.pop(_key(result), None)
 
     v2_runner_on_failed = v2_runner_on_unreachable = v2_runner_on_ok
@@ -135,8 +135,8 @@ class CallbackModule(CallbackBase):
         running["items"] = running.get("items") or kind == "item"
         job, module, index = (host, to_text(data.get("ansible_job_id"))), module_name(task), None
         if module:
-            if data.get("skipped") or running["items"] and kind == "final":
-                return  # skipped, or a loop's summary: its items were rows
+            if running["items"] and kind == "final":
+                return  # a loop's summary: its items were rows
             args, check = task_args(result, task)
         elif job in self._jobs and data.get("finished"):  # async_status brought an async task's result
             index = self._jobs.pop(job)
@@ -293,10 +293,8 @@ def _per_year(row, side):
 def render(report):
     rows = report["rows"]
     ordered = [row for row in rows if row["counted_as"] in ("ordered", MAY)]
-    title = "HostUp spend: what this run ordered and priced"
-    if report["check_mode"]:
-        title = "HostUp spend (--check, but tasks with check_mode: false ordered)" if ordered else \
-            "HostUp spend (--check): priced only"
+    title = "HostUp spend: what this run ordered and priced" if not report["check_mode"] else \
+        "HostUp spend (--check, but tasks with check_mode: false ordered)" if ordered else "HostUp spend (--check): priced only"
     table = [("host", "vmid", "change", "due now", "recurring", "currency", "what happened")] + [cells(r) for r in rows]
     widths = [max(len(line[i]) for line in table) for i in range(7)]
     lines = [title, ""] + ["  ".join(cell.rjust(widths[i]) if i in (1, 3) else cell.ljust(widths[i])
