@@ -8,66 +8,41 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 name: spend
 type: aggregate
-short_description: Tell what a playbook run priced and ordered at HostUp, per host and in total
+short_description: Tell what a playbook run ordered and priced at HostUp, per host and in total
 version_added: 0.2.0
 description:
-  - At the end of a playbook run, after the recap, prints one table of what the run's
-    M(hostup.cloud.hostup_vps_upgrade) and M(hostup.cloud.hostup_vps_billing_cycle) tasks priced
-    and ordered, and totals per currency. The tasks may be plain tasks or tasks of a role
-    (R(hostup.cloud.vps_plan,ansible_collections.hostup.cloud.vps_plan_role)) included or imported.
-  - "One row per host and change: the host, the VPS's vmid, what changed (package, billing cycle,
-    the ids of the resources), the amount due now, the recurring price before and after (per
-    month C(/mo) or per year C(/yr)), the currency, and the order and invoice ids or why nothing
-    was ordered: C(no change), C(priced only) (check mode), C(over budget), C(unpaid invoice
-    <id>) or C(failed) (with HostUp's HTTP status and error code when HostUp refused)."
-  - A change first priced in check mode and then ordered as that same estimate (the same host,
-    vmid and estimate draft id, as the role does) is one row; the later result wins, and its
-    amounts are counted once.
-  - "The totals add up, per currency, the amount due now and the change of the recurring price
-    per billing cycle (monthly and annual separately) of the changes this run ordered. Changes
-    priced in check mode are totalled separately as C(priced only). Changes not ordered (no change,
-    over budget, unpaid invoice, failed) are listed but not totalled."
-  - "Under C(--check) the report says that everything was priced only and nothing was ordered, unless
-    a task with C(check_mode: false) ordered: then its header counts those orders."
-  - "What a row says comes from the module's result, not from the task's flags. A task's C(changed_when)
-    or C(failed_when) does not hide an order that was placed; each attempt of an C(until) loop counts;
-    an C(async) task's result is read from its C(async_status) task (until then the row says it was
-    started, not awaited)."
-  - The normal output is not changed. The report is printed after it, only when the run had
-    a task of these modules. Runs whose standard output must stay machine-readable (a JSON
-    stdout callback) can read the report from O(report_file) instead.
-  - The report is built only from named fields of the modules' results (RV(hostup.cloud.hostup_vps_upgrade#module:estimate),
-    RV(hostup.cloud.hostup_vps_upgrade#module:order), RV(hostup.cloud.hostup_vps_upgrade#module:vps),
-    the billing cycles and prices, C(pending_invoice), the status and code of C(api_error)) and the
-    task's own C(vmid), C(package), C(cycle) and C(resources) options (resource ids only). Nothing
-    is taken from C(invocation), no failure message is copied, and the API key is never read.
-  - O(report_file) writes the same report as JSON, replacing the file atomically, readable only
-    by its owner (mode C(0600)).
-  - "The JSON format (C(format_version) 1) is an object with C(check_mode) (true for a C(--check)
-    run), C(rows), C(totals) and C(unpriced) (how many ordered or priced changes came without
-    amounts). Amounts are numbers in the row's currency, or null when the module's result did not
-    carry them."
-  - "Each of C(rows) has C(host), C(vmid), C(module), C(change) (C(package) and C(cycle) each null
-    or C({before, after}); C(resources), a list of option ids), C(outcome) (one of V(ordered),
-    V(priced), V(no_change), V(over_budget), V(unpaid_invoice), V(failed), or V(unknown) for an async
-    task not awaited), C(note) (the table's
-    last column), C(currency), C(due_now), C(credits), C(recurring) (C(before), C(after),
-    C(cycle_before), C(cycle_after)), C(recurring_change) (billing cycle name to the change of the
-    recurring price; null when a price is unknown or nothing was ordered or priced), C(draft_id),
-    C(order_id), C(invoice_id), C(pending_invoice_id), C(applied), C(api_status) and C(api_code)."
-  - "Each of C(totals) has C(basis) (V(ordered) or V(priced)), C(currency), C(changes), C(due_now),
-    C(recurring_change) (billing cycle name to amount) and C(recurring_unknown) (how many of the
-    changes lack a recurring price before or after)."
+  - "After the recap, a table of what the run's M(hostup.cloud.hostup_vps_upgrade) and
+    M(hostup.cloud.hostup_vps_billing_cycle) tasks ordered and priced: one row per host and change (each loop item
+    and C(until) attempt; a check-mode estimate and the order of its draft, as in
+    R(hostup.cloud.vps_plan,ansible_collections.hostup.cloud.vps_plan_role), are one row), and totals per currency."
+  - "It never says less than was ordered. Rows come from RV(hostup.cloud.hostup_vps_upgrade#module:outcome) alone
+    and the task's own C(vmid), C(package), C(cycle), C(resources), whatever C(changed_when), C(failed_when) or
+    C(ignore_errors) say. A result hidden by C(no_log), a task ended without an outcome (C(timeout), an async limit,
+    a crash, an unreachable host) and an async task never awaited are rows that say so and, in a real (not check
+    mode) run, count as C(MAY HAVE BEEN ORDERED), as the outcome V(unknown) does."
+  - "Totals of C(Ordered), C(MAY HAVE BEEN ORDERED) and C(Priced, not ordered) (check mode, over budget): due now,
+    and the recurring cost of the changed VPSes a year (monthly times 12) before and after. Unknown amounts stay
+    unknown; a negative due now is shown, never subtracted; an order reply with another total than the estimate
+    is shown beside it, the larger counted, with a warning. V(pending) orders (placed earlier) are not counted.
+    Host names and option names and values are shown without control characters."
 author:
   - hostup.cloud maintainers (@hostup-cloud)
 requirements:
-  - Enabled in C(ansible.cfg) (C(callbacks_enabled = hostup.cloud.spend) in the C([defaults])
-    section) or with the environment variable E(ANSIBLE_CALLBACKS_ENABLED=hostup.cloud.spend).
+  - C(callbacks_enabled = hostup.cloud.spend) in C(ansible.cfg), or E(ANSIBLE_CALLBACKS_ENABLED=hostup.cloud.spend).
 options:
   report_file:
     description:
-      - Also write the report as JSON to this file (see the description for its format).
-      - Written at the end of every playbook run, also when no HostUp change was priced (then with no rows).
+      - Also write the report as JSON to this file (mode C(0600), replaced atomically) when the playbook starts,
+        as tasks of these modules start and end, and at the end. A killed run leaves C(complete) false and its
+        running tasks as rows with C(status) V(running). A file that cannot be written is removed, never left to
+        pass for this run's report, and the run ends with a warning naming it.
+      - "Format (C(format_version) 2): C(complete), C(check_mode), C(rows), C(totals), C(notes). A row has C(host),
+        C(vmid), C(module), C(status) (the outcome's, or V(hidden), V(no_result), V(not_awaited), V(running)),
+        C(counted_as) (V(ordered), V(may_have_been_ordered), V(priced) or null), C(note) (the last column) and every
+        other key of RV(hostup.cloud.hostup_vps_upgrade#module:outcome) (an option also has its C(name)). A total
+        has C(counted_as), C(currency), C(changes), C(due_now), C(due_now_unknown), C(recurring_before_per_year),
+        C(recurring_after_per_year), C(recurring_unknown) (changes without that amount). Unknown is null; so is a
+        sum too large for a number, and C(notes) says so."
     type: path
     env:
       - name: HOSTUP_SPEND_REPORT
@@ -86,18 +61,36 @@ from ansible import context
 from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.callback import CallbackBase
 
-from ansible_collections.hostup.cloud.plugins.module_utils.vps import CYCLE_NAMES
+from ansible_collections.hostup.cloud.plugins.module_utils.numbers import ident, money, positive_int
+from ansible_collections.hostup.cloud.plugins.module_utils.outcome import STATUSES
+from ansible_collections.hostup.cloud.plugins.module_utils.text import printable
+from ansible_collections.hostup.cloud.plugins.module_utils.vps import CYCLES_PER_YEAR
 
 MODULES = ("hostup.cloud.hostup_vps_upgrade", "hostup.cloud.hostup_vps_billing_cycle")
-FORMAT_VERSION = 1
-CYCLE_SUFFIX = {"monthly": "/mo", "annually": "/yr"}
-# What is printed or written is checked against these shapes, so that nothing but
-# ids, names of cycles and codes can come out of a result, whatever it holds.
-DIGITS = re.compile(r"^[0-9]{1,20}$")
-WORD = re.compile(r"^[a-z]{1,20}$")
-CURRENCY = re.compile(r"^[A-Z]{3}$")
-ERROR_CODE = re.compile(r"^[A-Z][A-Z0-9_]{0,60}$")
-COLUMNS = ("host", "vmid", "change", "due now", "recurring", "currency", "order / why nothing was ordered")
+# every name a task of these modules can run under (the play's collections keyword, ansible.legacy)
+NAMES = dict((prefix + name[len(cut):], name) for name in MODULES for cut, prefix in (
+    ("", ""), ("hostup.cloud.", ""), ("hostup.cloud.", "ansible.legacy."), ("hostup.cloud.", "ansible.builtin.")))
+MAY = "may_have_been_ordered"
+# status: (counted as in a real run, in check mode, note)
+STATUS = {
+    "ordered": ("ordered", "ordered", "ordered"),
+    "unknown": (MAY, MAY, "MAY HAVE BEEN ORDERED: the ordering call was sent, its answer is unknown"),
+    "priced": ("priced", "priced", "priced only, nothing ordered"),
+    "over_budget": ("priced", "priced", "over budget, nothing ordered"),
+    "no_change": (None, None, "no change"),
+    "pending": (None, None, "pending: an earlier order HostUp does not show yet, not counted"),
+    "blocked": (None, None, "not ordered: an unpaid invoice at HostUp"),
+    "refused": (None, None, "not ordered: refused, or stopped before ordering"),
+    "hidden": (MAY, None, "hidden by no_log"),
+    "no_result": (MAY, None, "no outcome: killed, timed out, crashed or unreachable"),
+    "not_awaited": (MAY, None, "started in the background (async), never awaited"),
+    "running": (MAY, None, "still running when this was written"),
+}
+BASES = {"ordered": "Ordered", MAY: "MAY HAVE BEEN ORDERED", "priced": "Priced, not ordered"}
+AMOUNTS = ("due_now", "order_total", "recurring_before", "recurring_after")
+IDS = ("package_before", "package_after", "order_id", "invoice_id")
+CYCLES = ("cycle_before", "cycle_after")
+SHAPES = {"currency": re.compile(r"^[A-Z]{3}$"), "placed_at": re.compile(r"^[0-9]{4}-[0-9-]{5}T[0-9:]{8}Z$")}
 
 
 class CallbackModule(CallbackBase):
@@ -108,459 +101,269 @@ class CallbackModule(CallbackBase):
 
     def __init__(self, display=None):
         super(CallbackModule, self).__init__(display=display)
-        self._rows = {}
-        self._seen = 0
-        self._priced = {}  # (module, vmid, draft id) -> the slot of the row that priced that draft
-        self._jobs = {}  # (host, async job id) -> (module, task options, slot of its "started" row)
+        self._rows = {}  # 0, 1, ... -> row, in the order of the run
+        self._running = {}  # (host, task uuid) -> {"task"; "items" once loop items came}
+        self._jobs = {}  # (host, async job id) -> index of its "not_awaited" row
 
-    # --- collecting -----------------------------------------------------------
+    def v2_playbook_on_start(self, playbook):
+        self._write(complete=False)
 
-    def v2_runner_on_ok(self, result):
-        self._collect(result, failed=False)
+    def v2_runner_on_start(self, host, task):
+        if module_name(task):
+            self._running[(to_text(host.get_name()), task._uuid)] = {"task": task}
+            self._write(complete=False)
 
-    def v2_runner_on_failed(self, result, ignore_errors=False):
-        self._collect(result, failed=True)
+    def v2_runner_on_ok(self, result, ignore_errors=False):
+        self._collect(result, "final")
 
     def v2_runner_item_on_ok(self, result):
-        self._collect(result, failed=False, item=True)
+        self._collect(result, "item")
 
-    def v2_runner_item_on_failed(self, result):
-        self._collect(result, failed=True, item=True)
+    def v2_runner_retry(self, result):  # each attempt of an until loop ran the module
+        self._collect(result, "retry")
 
-    def v2_runner_retry(self, result):
-        # every attempt of an ``until`` loop ran the module: an early attempt may have ordered
-        data = _part(result, "result")
-        self._collect(result, failed=isinstance(data, dict) and bool(data.get("failed")), item=True)
+    def v2_runner_on_skipped(self, result):  # no row: the event says it, not the result
+        self._running.pop(_key(result), None)
 
-    def _collect(self, result, failed, item=False):
-        task = _part(result, "task")
-        data = _part(result, "result")
-        if not isinstance(data, dict) or data.get("skipped"):
+    v2_runner_on_failed = v2_runner_on_unreachable = v2_runner_on_ok
+    v2_runner_item_on_failed = v2_runner_item_on_ok
+
+    def _collect(self, result, kind):
+        (host, uuid), task, data = _key(result), _part(result, "task"), _part(result, "result")
+        data = data if isinstance(data, dict) else {}
+        running = (self._running.pop if kind == "final" else self._running.get)((host, uuid), None) or {}
+        running["items"] = running.get("items") or kind == "item"
+        job, module, index = (host, to_text(data.get("ansible_job_id"))), module_name(task), None
+        if module:
+            if running["items"] and kind == "final":
+                return  # a loop's summary: its items were rows
+            args, check = task_args(result, task)
+        elif job in self._jobs and data.get("finished"):  # async_status brought an async task's result
+            index = self._jobs.pop(job)
+            module, args, check = (self._rows[index][key] for key in ("module", "_args", "_check"))
+        else:
             return
-        host = to_text(_part(result, "host").get_name())
-        module = module_name(task)
-        args = task_args(result, task)
-        job = (host, to_text(data.get("ansible_job_id"))) if data.get("ansible_job_id") is not None else None
-        slot = None
-        if module is None:
-            if job not in self._jobs or not data.get("finished"):
-                return
-            # async_status brought the result of an async task of one of the modules
-            module, args, slot = self._jobs.pop(job)
-        if not item and isinstance(data.get("results"), list):
-            return  # a loop: its items came one by one
-        failed = module_failed(data, failed)
-        row = build_row(host, module, args, data, failed, check_mode(result, task))
-        self._seen += 1
-        if job is not None and data.get("started") and not data.get("finished"):
-            row.update(outcome="unknown", note="started in the background (async), not awaited")
-            self._jobs[job] = (module, args, self._seen)
-        slot = self._slot(row, slot)
-        self._rows[slot] = dict(row, _order=slot)
-
-    def _slot(self, row, slot):
-        """Where the row goes: a new one, or the row of the estimate this result ordered (the later wins)."""
-        slot = slot or self._seen
-        if row["draft_id"] is None:
-            return slot
-        draft = (row["module"], row["vmid"], row["draft_id"])
-        if row["outcome"] == "priced":
-            self._priced[draft] = slot
-            return slot
-        # a check-mode estimate and the order of that same draft are one change; two orders
-        # are two changes, even when a server gives the same draft id twice
-        return self._priced.pop(draft, slot)
-
-    # --- reporting ------------------------------------------------------------
+        status = "hidden" if "censored" in data else "no_result" if data.get("unreachable") else None
+        if index is None and data.get("started") and not data.get("finished") and "ansible_job_id" in data:
+            status, self._jobs[job] = "not_awaited", len(self._rows)
+        try:
+            row = make_row(host, module, None if status else data.get("outcome"), args, check, status)
+        except Exception:  # pylint: disable=broad-except
+            row = make_row(host, module, None, {}, check, "no_result")  # never lose a row to a bug here
+        for n, old in self._rows.items():  # the order of a draft replaces its check-mode estimate
+            if index is None and row["draft_id"] and old["status"] == "priced" and \
+                    [old[k] for k in ("host", "vmid", "draft_id")] == [row[k] for k in ("host", "vmid", "draft_id")]:
+                index = n
+        self._rows[len(self._rows) if index is None else index] = row
+        self._write(complete=False)
 
     def v2_playbook_on_stats(self, stats):
-        report = self.report()
+        report = self._write(complete=True, warn=True)
         if report["rows"]:
-            self._display.display(render_table(report))
-        path = self.get_option("report_file")
-        if path:
-            try:
-                write_private_json(path, report)
-            except (IOError, OSError) as error:
-                self._display.warning("hostup.cloud.spend could not write %s: %s" % (path, to_text(error)))
+            self._display.display(render(report))
 
-    def report(self):
-        rows = sorted(self._rows.values(), key=lambda r: (r["host"], r["_order"]))
-        rows = [dict((k, v) for k, v in row.items() if k != "_order") for row in rows]
-        totals, unpriced = add_up(rows)
-        return {"format_version": FORMAT_VERSION, "check_mode": bool(context.CLIARGS.get("check")),
-                "rows": rows, "totals": totals, "unpriced": unpriced}
+    def report(self, complete=True):
+        rows = [dict((k, v) for k, v in row.items() if not k.startswith("_")) for row in self._rows.values()]
+        # a task started and never ended: running as the report is written, or (at the end) ended without a result
+        rows += [make_row(host, module_name(r["task"]), None, *task_args(None, r["task"]),
+                          status="no_result" if complete else "running") for (host, _uuid), r in self._running.items()]
+        rows.sort(key=lambda row: row["host"])  # stable: in the order of the run per host
+        notes = []
+        return {"format_version": 2, "complete": complete, "check_mode": bool(context.CLIARGS.get("check")),
+                "rows": rows, "totals": add_up(rows, notes), "notes": notes}
+
+    def _write(self, complete, warn=False):
+        """Write the report as it stands; when that fails, the old file goes (the end of the run warns)."""
+        report, path = self.report(complete), self.get_option("report_file")
+        try:
+            if path:
+                write_private_json(path, report, sync=complete)
+        except (OSError, TypeError, ValueError) as error:
+            try:
+                if os.path.lexists(path):
+                    os.unlink(path)
+                left = "no older report is left there"
+            except OSError:
+                left = "the file there could not be removed and is NOT this run's report"
+            if warn:
+                self._display.warning("hostup.cloud.spend could not write its report %s (%s); %s"
+                                      % (printable(path), printable(error), left))
+        return report
 
 
 def _part(result, name):
-    """ansible-core 2.19 names them result.task/host/result, older ones _task/_host/_result."""
-    value = getattr(result, name, None)
+    """ansible-core 2.19 names them result.task/host/result/task_fields, older ones with a leading _."""
+    value = getattr(result, name, None) if result is not None else None
     return value if value is not None and not callable(value) else getattr(result, "_" + name, None)
 
 
+def _key(result):
+    """(host name, task uuid) of a result."""
+    return to_text(_part(result, "host").get_name()), getattr(_part(result, "task"), "_uuid", None)
+
+
 def module_name(task):
-    """The FQCN of this collection's ordering module a task ran, or None."""
-    if task is None:
-        return None
-    for name in (getattr(task, "resolved_action", None), getattr(task, "action", None)):
-        if not name:
-            continue
-        name = to_text(name)
-        for prefix in ("ansible.legacy.", "ansible.builtin."):
-            if name.startswith(prefix):
-                name = name[len(prefix):]
-        if "." not in name:
-            name = "hostup.cloud." + name
-        if name in MODULES:
-            return name
-    return None
-
-
-def check_mode(result, task):
-    """Whether the task ran in check mode: its own check_mode (templated) decides, else --check."""
-    fields = _part(result, "task_fields")
-    for value in (fields.get("check_mode") if isinstance(fields, dict) else None, getattr(task, "check_mode", None)):
-        if isinstance(value, bool):
-            return value
-    return bool(context.CLIARGS.get("check"))
-
-
-def module_failed(data, failed):
-    """Whether the module failed; failed_when replaces the task's verdict, not what the module did."""
-    if "failed_when_result" not in data:
-        return failed
-    # the modules report ``applied`` on success only (and after a placed order that did not show)
-    return "api_error" in data or "pending_invoice" in data or "applied" not in data
+    """The FQCN of this collection's ordering module a task runs, or None."""
+    names = [NAMES.get(to_text(getattr(task, key, None) or "")) for key in ("resolved_action", "action")]
+    return ([name for name in names if name] + [None])[0]
 
 
 def task_args(result, task):
-    """The task's options after templating; only vmid/package/cycle/resources/draft_id are read."""
+    """The task's options after templating (only vmid, package, cycle, resources are read), and its check mode."""
     fields = _part(result, "task_fields") or {}
-    args = fields.get("args") if isinstance(fields, dict) else None
-    if not isinstance(args, dict):
-        args = getattr(task, "args", None)
-    return args if isinstance(args, dict) else {}
+    args = fields.get("args") if isinstance(fields.get("args"), dict) else getattr(task, "args", None)
+    check = [v for v in (fields.get("check_mode"), getattr(task, "check_mode", None)) if isinstance(v, bool)]
+    return args if isinstance(args, dict) else {}, (check + [bool(context.CLIARGS.get("check"))])[0]
 
 
-# --- one row ---------------------------------------------------------------------
-
-def build_row(host, module, args, data, failed, check):
-    upgrade = module.endswith("_upgrade")
-    estimate = data.get("estimate") if isinstance(data.get("estimate"), dict) else {}
-    vps = data.get("vps") if isinstance(data.get("vps"), dict) else {}
-    order = data.get("order") if isinstance(data.get("order"), dict) else None
-    vmid = _int(vps.get("vmid")) or _int(args.get("vmid"))
-
-    if upgrade:
-        cycle_before = _word(vps.get("cycle"))
-        cycle_asked = _word(args.get("cycle"))
-        cycle_after = cycle_asked or cycle_before
-        package_asked = _digits(args.get("package"))
-        package = _pair(_digits(vps.get("product_id")), package_asked) if package_asked else None
-        # option ids written as YAML numbers (2232: 120) are ints
-        resources = sorted((_digits(k) for k in args["resources"] if _digits(k)), key=int) \
-            if isinstance(args.get("resources"), dict) else []
-        before = _money(vps.get("price"))
-    else:
-        cycle_before = _word(data.get("previous_cycle"))
-        cycle_after = cycle_asked = _word(data.get("cycle")) or _word(args.get("cycle"))
-        package, resources = None, []
-        before = _money(data.get("previous_price"))
-        if before is None:
-            before = _diff_price(data)
-    after = _money(estimate.get("recurring"))
-    if after is None and not upgrade:
-        after = _money(data.get("price"))
-    happened = what_happened(data, failed, check, upgrade, order)
-    if happened == "no_change":  # the price stays as it is: whichever of the two is known
-        before = after = before if before is not None else after
-
-    row = {
-        "host": host,
-        "vmid": vmid,
-        "module": module,
-        "change": {"package": package, "cycle": _pair(cycle_before, cycle_after) if cycle_asked else None,
-                   "resources": resources},
-        "outcome": None,
-        "note": None,
-        "currency": _match(CURRENCY, estimate.get("currency")),
-        "due_now": _due_now(estimate),
-        "credits": _money(estimate.get("credits")),
-        "recurring": {"before": before, "after": after, "cycle_before": cycle_before, "cycle_after": cycle_after},
-        "recurring_change": None,
-        "draft_id": _int(estimate.get("draft_id")),
-        "order_id": _digits(order.get("order_id")) if order else None,
-        "invoice_id": _digits(order.get("invoice_id")) if order else None,
-        "pending_invoice_id": None,
-        "applied": data.get("applied") if isinstance(data.get("applied"), bool) else None,
-        "api_status": None,
-        "api_code": None,
-    }
-    row["outcome"], row["note"] = outcome(row, data, happened, upgrade)
-    if row["outcome"] in ("ordered", "priced"):
-        row["recurring_change"] = recurring_change(row["recurring"])
+def make_row(host, module, outcome, args, check, status=None):
+    """A row from the module's outcome; without one, from the task's own options, ``status`` saying why."""
+    if not isinstance(outcome, dict):
+        status = status or "no_result"
+        resources = args.get("resources") if isinstance(args.get("resources"), dict) else {}
+        outcome = {"package_after": args.get("package"), "cycle_after": args.get("cycle"),
+                   "options": [{"id": key, "value": value} for key, value in resources.items()]}
+    status = status or (outcome["status"] if outcome.get("status") in STATUSES else "unknown")
+    real, checked, note = STATUS[status]
+    row = dict(host=printable(host, limit=80), vmid=positive_int(args.get("vmid")), module=module, status=status,
+               counted_as=checked if check else real, _args=args, _check=check,
+               draft_id=positive_int(outcome.get("draft_id")),
+               options=[dict(id=ident(o.get("id")), name=printable(o.get("name"), limit=60) or None,
+                             value=_value(o.get("value"))) for o in outcome.get("options") or [] if isinstance(o, dict)])
+    row.update((key, money(outcome.get(key))) for key in AMOUNTS)
+    row.update((key, ident(outcome.get(key))) for key in IDS)
+    row.update((key, outcome.get(key) if outcome.get(key) in tuple(CYCLES_PER_YEAR) else None) for key in CYCLES)
+    row.update((key, outcome[key] if isinstance(outcome.get(key), str) and shape.match(outcome[key]) else None)
+               for key, shape in SHAPES.items())
+    if check and real == MAY and checked is None:
+        note += " (check mode: nothing ordered)"
+    elif row["counted_as"] == MAY and status != "unknown":
+        note += ": MAY HAVE BEEN ORDERED"
+    said = ["%s %s" % (name, row[name + "_id"]) for name in ("order", "invoice") if row[name + "_id"]]
+    said += ["placed " + row["placed_at"]] if row["placed_at"] and status in ("pending", "unknown") else []
+    row["note"] = note + (" (%s)" % ", ".join(said) if said else "") + (
+        "; WARNING: HostUp's order reply says %s" % _amount(row["order_total"]) if differs(row) else "")
     return row
 
 
-def what_happened(data, failed, check, upgrade, order):
-    """"ordered", "priced", "no_change" or "failed", from what the module returned.
-
-    A play's changed_when and failed_when change the task's flags, not what HostUp was
-    asked to do: an order placed is an order whatever the flags say.
-    """
-    cycles = (_word(data.get("previous_cycle")), _word(data.get("cycle")))
-    switched = cycles[0] != cycles[1] if None not in cycles else None
-    if upgrade and isinstance(order, dict) and (not failed or "applied" in data):
-        return "ordered"  # a failed task with ``applied`` failed after the order, waiting for HostUp
-    if not upgrade and not check and (switched if not failed else "applied" in data):
-        return "ordered"
-    if failed:
-        return "failed"
-    if upgrade and isinstance(data.get("applied"), bool):
-        return "priced" if data["applied"] is False and isinstance(data.get("estimate"), dict) else "no_change"
-    if not upgrade and switched is not None:
-        return "priced" if switched else "no_change"
-    if not data.get("changed"):
-        return "no_change"
-    return "priced" if upgrade or check else "ordered"
+def _value(value):
+    """An option's value: a whole number as it is, anything else as text without control characters."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else printable(value, limit=60)
 
 
-def outcome(row, data, happened, upgrade):
-    """(outcome, note): what happened to the change, in a word and as the table says it."""
-    if happened == "failed":
-        pending = data.get("pending_invoice")
-        api_error = data.get("api_error") if isinstance(data.get("api_error"), dict) else {}
-        if data.get("reason") == "order.over_budget":
-            return "over_budget", "not ordered: over budget"
-        if isinstance(pending, dict):
-            row["pending_invoice_id"] = _digits(pending.get("invoice_id"))
-            return "unpaid_invoice", "not ordered: unpaid invoice %s" % (row["pending_invoice_id"] or "(id unknown)")
-        row["api_status"] = _int(api_error.get("status"))
-        row["api_code"] = _match(ERROR_CODE, api_error.get("code"))
-        details = " ".join(part for part in ("HTTP %s" % row["api_status"] if row["api_status"] else None,
-                                             row["api_code"]) if part)
-        note = "failed: " + details if details else "failed"
-        if ordering_call_failed(api_error, upgrade, row) and not refused(row["api_status"]):
-            note += " (outcome unknown)"
-        return "failed", note
-    if happened == "no_change":
-        return "no_change", "no change"
-    if happened == "priced":
-        return "priced", "priced only (check mode)"
-    if not upgrade:
-        note = "switched"
-    elif row["order_id"]:
-        note = "order %s, %s" % (row["order_id"], "invoice %s" % row["invoice_id"] if row["invoice_id"] else "no invoice")
-    else:
-        note = "ordered (no order id)"
-    if row["applied"] is False:
-        note += ", not applied yet"
-    if data.get("failed") and "failed_when_result" not in data:
-        note += " (the task failed after ordering)"
-    return "ordered", note
+def differs(row):
+    return None not in (row["order_total"], row["due_now"]) and abs(row["order_total"] - row["due_now"]) >= 0.005
 
 
-def ordering_call_failed(api_error, upgrade, row):
-    """An upgrade fails on its order only after an estimate; a cycle switch has one POST."""
-    if api_error.get("method") != "POST":
-        return False
-    return row["draft_id"] is not None if upgrade else True
-
-
-def refused(status):
-    """HostUp answered 4xx: the call was refused and did nothing (as the modules' errors say)."""
-    return status is not None and 400 <= status < 500
-
-
-def recurring_change(recurring):
-    """The change of the recurring price per billing cycle, or None when a price is unknown."""
-    before, after = recurring["before"], recurring["after"]
-    if before is None or after is None or not recurring["cycle_before"] or not recurring["cycle_after"]:
-        return None
-    if recurring["cycle_before"] == recurring["cycle_after"]:
-        return {recurring["cycle_after"]: round(after - before, 2)}
-    return {recurring["cycle_before"]: round(-before, 2), recurring["cycle_after"]: round(after, 2)}
-
-
-def _due_now(estimate):
-    """What the budget compared: ``due_now`` (a setup fee included), else the prorated amount."""
-    due_now = _money(estimate.get("due_now"))
-    return due_now if due_now is not None else _money(estimate.get("prorated"))
-
-
-def _diff_price(data):
-    """The price before a billing-cycle switch, from its diff, where the result has no previous_price."""
-    diff = data.get("diff") if isinstance(data.get("diff"), dict) else {}
-    before = diff.get("before") if isinstance(diff.get("before"), dict) else {}
-    return _money(before.get("price"))
-
-
-def _pair(before, after):
-    if before is None and after is None:
-        return None
-    return {"before": before, "after": after if after is not None else before}
-
-
-def _money(value):
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    if not math.isfinite(value):
-        return None
-    return round(float(value), 2)
-
-
-def _int(value):
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    text = to_text(value) if value is not None else ""
-    return int(text) if DIGITS.match(text) else None
-
-
-def _digits(value):
-    return _match(DIGITS, value if not isinstance(value, bool) else None)
-
-
-def _word(value):
-    return _match(WORD, value)
-
-
-def _match(pattern, value):
-    if value is None or isinstance(value, (dict, list)):
-        return None
-    text = to_text(value)
-    return text if pattern.match(text) else None
-
-
-# --- totals ----------------------------------------------------------------------
-
-def add_up(rows):
-    """Totals per (basis, currency) of the ordered and the priced changes; and how many had no amounts."""
-    totals, unpriced = {}, 0
-    for row in rows:
-        if row["outcome"] not in ("ordered", "priced"):
-            continue
-        if row["currency"] is None or row["due_now"] is None:
-            unpriced += 1
-            continue
-        total = totals.setdefault((row["outcome"], row["currency"]), {
-            "basis": row["outcome"], "currency": row["currency"], "changes": 0, "due_now": 0.0,
-            "recurring_change": {}, "recurring_unknown": 0})
-        due_now = round(total["due_now"] + row["due_now"], 2)
-        recurring = dict((cycle, round(total["recurring_change"].get(cycle, 0.0) + amount, 2))
-                         for cycle, amount in (row["recurring_change"] or {}).items())
-        if not all(math.isfinite(amount) for amount in [due_now] + list(recurring.values())):
-            unpriced += 1  # amounts too large to add up are no total (and no valid JSON)
-            continue
+def add_up(rows, notes):
+    """Per counted_as and currency: changes, due now, and the recurring cost of the VPSes a year before and after."""
+    totals, chains = {}, {}
+    for row in (row for row in rows if row["counted_as"]):
+        key = (row["counted_as"], row["currency"])
+        total = totals.setdefault(key, dict(counted_as=key[0], currency=key[1], changes=0, due_now=0.0, due_now_unknown=0,
+                                            recurring_before_per_year=0.0, recurring_after_per_year=0.0,
+                                            recurring_unknown=0))
+        known = [amount for amount in (row["due_now"], row["order_total"]) if amount is not None]
         total["changes"] += 1
-        total["due_now"] = due_now
-        total["recurring_unknown"] += row["recurring_change"] is None
-        total["recurring_change"].update(recurring)
-    order = {"ordered": 0, "priced": 1}
-    return sorted(totals.values(), key=lambda t: (order[t["basis"]], t["currency"])), unpriced
+        total["due_now"] += max([0.0] + known)  # the larger of estimate and reply; never a refund
+        total["due_now_unknown"] += not known
+        # a VPS changed twice cost what it did before the first change, and costs what it does after the last
+        chains.setdefault(key, {}).setdefault(row["vmid"] or id(row), []).append(row)
+    for key, vpses in chains.items():
+        for chain in vpses.values():
+            before, after = _per_year(chain[0], "before"), _per_year(chain[-1], "after")
+            known = None not in (before, after)
+            totals[key]["recurring_before_per_year"] += before if known else 0.0
+            totals[key]["recurring_after_per_year"] += after if known else 0.0
+            totals[key]["recurring_unknown"] += 0 if known else len(chain)
+    result = sorted(totals.values(), key=lambda t: (list(BASES).index(t["counted_as"]), t["currency"] or "~"))
+    for total, name in ((t, n) for t in result for n in ("due_now", "recurring_before_per_year", "recurring_after_per_year")):
+        total[name] = round(total[name], 2) + 0.0 if math.isfinite(total[name]) else None
+        if total[name] is None:
+            notes.append("Note: the %s total %s in %s is too large for a number (null in the JSON report)."
+                         % (total["counted_as"], name, total["currency"] or "an unknown currency"))
+    return result
 
 
-# --- the table -------------------------------------------------------------------
-
-def render_table(report):
-    ordered = [row for row in report["rows"] if row["outcome"] == "ordered"]
-    if report["check_mode"] and ordered:
-        title = "HostUp spend: --check run, but tasks with check_mode: false ordered %s" % _changes(len(ordered))
-    elif report["check_mode"]:
-        title = "HostUp spend: priced only, nothing was ordered (--check)"
-    else:
-        title = "HostUp spend: what this run priced and ordered"
-    lines = [title, ""]
-    table = [COLUMNS] + [table_row(row) for row in report["rows"]]
-    widths = [max(len(cells[i]) for cells in table) for i in range(len(COLUMNS))]
-    right = (1, 3)  # vmid and amounts read better aligned right
-    for cells in table:
-        text = "  ".join(cell.rjust(widths[i]) if i in right else cell.ljust(widths[i])
-                         for i, cell in enumerate(cells))
-        lines.append(text.rstrip())
-    lines.append("")
-    for total in report["totals"]:
-        what = "ordered" if total["basis"] == "ordered" else "priced only, not ordered"
-        recurring = ["%s %s" % (cycle, _signed(amount))
-                     for cycle, amount in sorted(total["recurring_change"].items(), key=_cycle_order)]
-        if total["recurring_unknown"]:
-            recurring.append("unknown for %s" % _changes(total["recurring_unknown"]))
-        lines.append("Total %s, %s (%s): due now %.2f; recurring per cycle %s"
-                     % (total["currency"], what, _changes(total["changes"]), total["due_now"], ", ".join(recurring)))
-    if not report["totals"] and not report["unpriced"]:
-        lines.append("Nothing was ordered or priced.")
-    if report["unpriced"]:
-        lines.append("Not in the totals: %s without amounts in the module results." % _changes(report["unpriced"]))
-    return "\n".join(lines)
+def _per_year(row, side):
+    amount, cycle = row["recurring_" + side], row["cycle_" + side]
+    return None if amount is None or cycle is None else amount * CYCLES_PER_YEAR[cycle]
 
 
-def _cycle_order(item):
-    cycle = item[0]
-    return (CYCLE_NAMES.index(cycle) if cycle in CYCLE_NAMES else len(CYCLE_NAMES), cycle)
+def render(report):
+    rows = report["rows"]
+    ordered = [row for row in rows if row["counted_as"] in ("ordered", MAY)]
+    title = "HostUp spend: what this run ordered and priced" if not report["check_mode"] else \
+        "HostUp spend (--check, but tasks with check_mode: false ordered)" if ordered else "HostUp spend (--check): priced only"
+    table = [("host", "vmid", "change", "due now", "recurring", "currency", "what happened")] + [cells(r) for r in rows]
+    widths = [max(len(line[i]) for line in table) for i in range(7)]
+    lines = [title, ""] + ["  ".join(cell.rjust(widths[i]) if i in (1, 3) else cell.ljust(widths[i])
+                                     for i, cell in enumerate(line)).rstrip() for line in table] + [""]
+    for t in report["totals"]:
+        lines.append("%s, %s (%s): due now %s; recurring %s" % (
+            BASES[t["counted_as"]], t["currency"] or "currency unknown", _changes(t["changes"]),
+            _sum(t, [t["due_now"]], t["due_now_unknown"]),
+            _sum(t, [t["recurring_before_per_year"], t["recurring_after_per_year"]], t["recurring_unknown"], "/yr")))
+    if not ordered:
+        lines.append("This run ordered nothing%s." % (" (check mode)" if report["check_mode"] else ""))
+    counted = [row for row in rows if row["counted_as"]]
+    for text, count in (
+            ("Pending, ordered by an earlier run and not counted here: %s.", [r["status"] == "pending" for r in rows]),
+            ("Not subtracted: a negative amount due now on %s (no refund is assumed).",
+             [r["due_now"] is not None and r["due_now"] < 0 for r in counted]),
+            ("WARNING: HostUp's order reply differs from the estimate on %s; the larger is counted.",
+             [differs(r) for r in counted]),
+            ("Check HostUp (hostup.cloud.hostup_vps_info or the panel) for the %s that MAY HAVE BEEN ORDERED "
+             "before running again.", [r["counted_as"] == MAY for r in rows])):
+        lines += [text % _changes(sum(count))] if any(count) else []
+    return "\n".join(lines + report["notes"])
 
 
-def table_row(row):
-    return (row["host"], "%s" % (row["vmid"] if row["vmid"] is not None else "-"), change_text(row["change"]),
-            _amount(row["due_now"]), recurring_text(row["recurring"]), row["currency"] or "-", row["note"])
+def cells(row):
+    due = _amount(row["due_now"]) + (" (reply %s)" % _amount(row["order_total"]) if differs(row) else "")
+    before, after = ("?" if row["recurring_" + side] is None else _amount(row["recurring_" + side]) + {
+        "monthly": "/mo", "annually": "/yr"}.get(row["cycle_" + side], "") for side in ("before", "after"))
+    return (row["host"], str(row["vmid"] or "-"), change_text(row), due,
+            after if before == after else "%s -> %s" % (before, after), row["currency"] or "-", row["note"])
 
 
-def change_text(change):
-    parts = []
-    for name in ("package", "cycle"):
-        pair = change[name]
-        if pair is None:
-            continue
-        if pair["before"] == pair["after"]:
-            parts.append("%s %s" % (name, pair["after"]))
-        else:
-            parts.append("%s %s -> %s" % (name, pair["before"] or "?", pair["after"]))
-    if change["resources"]:
-        parts.append("resources %s" % ", ".join(change["resources"]))
+def change_text(row):
+    parts = ["%s %s -> %s" % (name, row[name + "_before"] or "?", row[name + "_after"]) for name in ("package", "cycle")
+             if row[name + "_after"] not in (None, row[name + "_before"])]
+    parts += ["resources " + ", ".join("%s%s=%s" % (o["id"] or "?", " %s" % o["name"] if o["name"] else "",
+                                                    printable(o["value"])) for o in row["options"])] if row["options"] else []
+    # nothing changes: say what it is
+    parts = parts or ["%s %s" % (name, row[name + "_after"]) for name in ("package", "cycle") if row[name + "_after"]][:1]
     return "; ".join(parts) or "-"
 
 
-def recurring_text(recurring):
-    before = _priced(recurring["before"], recurring["cycle_before"])
-    after = _priced(recurring["after"], recurring["cycle_after"])
-    if before == after:
-        return after
-    return "%s -> %s" % (before, after)
-
-
-def _priced(amount, cycle):
-    if amount is None:
-        return "?"
-    return "%.2f%s" % (amount, CYCLE_SUFFIX.get(cycle, "/" + cycle if cycle else ""))
-
-
 def _amount(amount):
-    return "-" if amount is None else "%.2f" % amount
+    return "-" if amount is None else "%.2f" % amount if abs(amount) < 1e15 else "%.3e" % amount
+
+
+def _sum(total, amounts, unknown, suffix=""):
+    """A total's amount (or before -> after), and for how many changes it is unknown."""
+    if unknown >= total["changes"]:
+        return "unknown"
+    text = " -> ".join("too large" if amount is None else _amount(amount) + suffix for amount in amounts)
+    return text + (" (unknown for %s)" % _changes(unknown) if unknown else "")
 
 
 def _changes(count):
     return "%d change%s" % (count, "" if count == 1 else "s")
 
 
-def _signed(amount):
-    return "%+.2f" % amount
-
-
-# --- the JSON file ---------------------------------------------------------------
-
-def write_private_json(path, report):
-    """Replace ``path`` with the report at once, readable by its owner only."""
-    directory = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(prefix=".hostup-spend-", suffix=".json", dir=directory)
-    try:
+def write_private_json(path, report, sync=True):
+    """Replace ``path`` with the report at once, readable by its owner only (on disk before it returns: ``sync``)."""
+    text = json.dumps(report, indent=2, sort_keys=True, allow_nan=False) + "\n"
+    handle, temporary = tempfile.mkstemp(prefix=".hostup-spend-", suffix=".json", dir=os.path.dirname(os.path.abspath(path)))
+    try:  # mkstemp makes the file 0600
         with os.fdopen(handle, "w") as stream:
-            json.dump(report, stream, indent=2, sort_keys=True, allow_nan=False)
-            stream.write("\n")
+            stream.write(text)
             stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, 0o600)
+            if sync:  # a killed run's report survives in the page cache; the final one is synced
+                os.fsync(stream.fileno())
         os.replace(temporary, path)
     except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
+        os.unlink(temporary)
         raise

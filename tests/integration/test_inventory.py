@@ -162,8 +162,9 @@ def test_price_change_over_a_keyed_group_of_the_inventory_estimates_only(ansible
     run = ansible.playbook([], play={"ansible.builtin.import_playbook": "hostup.cloud.price_change"},
                            inventory=source, args=["-e", "hostup_package=1938", "-e", "hostup_hosts=plan_1937"])
     assert run.rc == 0, run
-    assert "web-1.sim.example    10001 monthly       139.00 -> 259.00          60.00 SEK" in run.stdout
-    assert "Total due now: 120.00 SEK" in run.stdout
+    assert "web-1.sim.example (vmid 10001): priced, due now 60.00 SEK, recurring 139.00 monthly -> 259.00 monthly" \
+        in run.stdout
+    assert "Total due now if ordered: 120.00 SEK" in run.stdout
     estimates = sorted((r["vmid"], r["body"]) for r in sim.requests(call="estimate"))
     assert estimates == [(10001, {"send": False, "package": "1938"}), (10002, {"send": False, "package": "1938"})]
     assert sim.ordering_requests() == []

@@ -83,10 +83,10 @@ def test_price_change_prints_a_cost_table_and_orders_nothing(ansible, sim):
     run = ansible.playbook([], play={"ansible.builtin.import_playbook": "hostup.cloud.price_change"},
                            inventory=INVENTORY, args=["-e", "hostup_package=1938"])
     assert run.rc == 0, run
-    # the host column is as wide as the longest host name
-    assert "web-1    10001 monthly       139.00 -> 259.00          60.00 SEK" in run.stdout
-    assert "db-1     10003 annually     2890.00 -> no change" in run.stdout
-    assert "Total due now: 120.00 SEK" in run.stdout
+    # each line is the estimate's outcome
+    assert '"web-1 (vmid 10001): priced, due now 60.00 SEK, recurring 139.00 monthly -> 259.00 monthly"' in run.stdout
+    assert '"db-1 (vmid 10003): no change, recurring 2890.00 annually -> 2890.00 annually"' in run.stdout
+    assert '"Total due now if ordered: 120.00 SEK"' in run.stdout
     assert sim.ordering_requests() == []
 
 
