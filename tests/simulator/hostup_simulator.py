@@ -4,10 +4,26 @@
 """A HostUp API simulator: a real HTTP server on 127.0.0.1, standard library only.
 
 It keeps VPS state and answers the four v1 calls hostup.cloud uses with the
-shapes of HostUp's documentation (../shared/seeds/), including fake personal
-data in every upgrade reply's ``raw.draft`` so tests can prove it never leaks,
-and the two reads of the inventory plugin: the account's services (its VPSes,
-a web hosting and a domain, each naming the fake account holder) and one VPS.
+shapes of HostUp's documentation (../shared/seeds/ and the reference
+../shared/reference/hostup-api.md, cited below by section), including fake
+personal data in every upgrade reply's ``raw.draft`` (its recipients, and a
+person's name where the seed shows one in an option's ``name``) so tests can
+prove it never leaks, and the two reads of the inventory plugin: the account's
+services (its VPSes, a web hosting and a domain, each naming the fake account
+holder) and one VPS.
+
+It sends no field HostUp does not document, with the documented types. A draft
+lists every option of the product, as the seed does, and no option's value
+(HostUp documents none). Where a behaviour is inferred rather than documented,
+the code says so with the reference section.
+
+Two modes. By default a reply carries the optional fields a real reply of its
+kind plausibly carries (an order of a draft names its order in ``orderId`` and
+``raw.order_id``; a direct order in ``orderId`` and ``raw.checkout``). With
+``documented_only`` every field the docs mark optional is left out, except
+those that make the reply what it is: an estimate keeps ``estimate``,
+``draftId``, ``prorated`` and ``raw.draft`` (§5.3-5.4); an order keeps only
+``raw.order_id``, the documented place of its id (§5.2).
 
 Tests drive it in-process (``Simulator``) or over HTTP through the admin routes
 under ``/_sim/`` (never called by the collection):
@@ -16,7 +32,8 @@ under ``/_sim/`` (never called by the collection):
     DELETE /_sim/requests          forget them
     POST   /_sim/faults            add a fault: {"call", "kind", "vmid", "times", ...}
     DELETE /_sim/faults            remove all faults
-    POST   /_sim/settings          {"latency_ms": 30, "rate_limit": 20, "apply_delay": 2}
+    POST   /_sim/settings          {"latency_ms": 30, "rate_limit": 20, "apply_delay": 2,
+                                    "documented_only": true}
     POST   /_sim/reset             back to the seed state
     GET    /_sim/vps/<vmid>        the state of one VPS
     POST   /_sim/vps/<vmid>/pay    mark the VPS's invoices paid
@@ -61,6 +78,9 @@ SWEDISH_CYCLE_ERROR = (
     "Kunde inte uppdatera faktureringsperioden. Priset gick inte att uppdatera och "
     "ändringen har inte sparats. Kontakta supporten.")
 
+# HTTP title and code of each error status. 400, 401, 404 and 500 are documented
+# (§2.1); FORBIDDEN and GATEWAY_TIMEOUT are inferred there by pattern; HostUp documents
+# no v1 502 or 503, so those two (answered only by faults) follow the same pattern [INFERRED].
 ERROR_TITLES = {
     400: ("Bad Request", "BAD_REQUEST"),
     401: ("Unauthorized", "UNAUTHORIZED"),
@@ -71,6 +91,19 @@ ERROR_TITLES = {
     503: ("Service Unavailable", "SERVICE_UNAVAILABLE"),
     504: ("Gateway Timeout", "GATEWAY_TIMEOUT"),
 }
+
+# The message of each error, as HostUp's documented examples word it (§2.1; the 404 text,
+# doubled "not found" included, is HostUp's). For the others HostUp gives no text: the
+# HTTP title stands in [INFERRED].
+ERROR_MESSAGES = {
+    400: "Invalid input detected",
+    401: "Authentication required",
+    404: "Service not found not found",
+    500: "An unexpected error occurred",
+}
+# The message of the documented 400 ``existing_invoice`` (§4.2 lists its fields, no text):
+# HostUp's v2 title of the same situation (§2.2, existing_invoice_blocking) [INFERRED for v1].
+EXISTING_INVOICE_MESSAGE = "Existing invoice blocks plan change."
 
 # Fake customers of HostUp: every upgrade reply carries them in
 # raw.draft.available_recipients, as the real API does with real people. Each
@@ -120,6 +153,12 @@ FAKE_RECIPIENTS = [
     },
 ]
 
+# A person's name where HostUp's seed shows one in a draft's option and category names
+# (customizations.2210.name and _name, services.<n>.category.name): free text of a draft
+# can hold personal data, so the collection may read only named, non-personal keys.
+DRAFT_PERSON_NAME = "Ingrid Fakesimsdotter"
+OPTIONS_NAMED_AFTER_A_PERSON = ("2210",)
+
 # The account holder, named by every entry of GET /api/client-accounts.
 ACCOUNT_HOLDER = {"firstname": "Sigridsim", "lastname": "Kundholmsim", "companyname": "Kundholm Sim Konsult AB"}
 
@@ -132,12 +171,16 @@ DRAFT_SENSITIVE_VALUES = sorted({
     if key in ("email", "password", "reset_token", "phonenumber", "ip", "host", "cardnum",
                "address1", "lastname", "orgno", "notes")
     and value not in ("", "N/A")
-})
+} | {DRAFT_PERSON_NAME})
 SENSITIVE_VALUES = sorted(set(DRAFT_SENSITIVE_VALUES) | set(ACCOUNT_HOLDER.values()))
 
 # "patch": answer with the call's data changed at dotted keys ({"data": {"raw.draft.price.setup": 500}});
 # with "skip": true the call is not carried out and the data is only the patch.
-FAULT_KINDS = ("status", "rate_limit", "html", "truncated", "success_false", "drop", "delay", "redirect", "trickle", "patch")
+# "omit": answer with the call's data without the dotted keys of "keys" (["orderId", "raw.checkout"]).
+# "existing_invoice": answer HTTP 400 with existing_invoice and the VPS's unpaid invoice (as GET
+# billing-cycle does, §4.2); HostUp does not document this answer on any other call.
+FAULT_KINDS = ("status", "rate_limit", "html", "truncated", "success_false", "drop", "delay", "redirect", "trickle",
+               "patch", "omit", "existing_invoice")
 SCHEDULED = "Function has been scheduled for execution"
 
 
@@ -155,6 +198,39 @@ def _patched(data, patch):
     return data
 
 
+def _omitted(data, keys):
+    """``data`` without each dotted key of ``keys`` (a key that is not there is no error)."""
+    data = copy.deepcopy(data)
+    for dotted in keys:
+        target = data
+        path = dotted.split(".")
+        for key in path[:-1]:
+            target = target.get(key) if isinstance(target, dict) else None
+        if isinstance(target, dict):
+            target.pop(path[-1], None)
+    return data
+
+
+def _documented_only(call, data):
+    """The reply without every field HostUp's docs mark optional but those that make it that reply.
+
+    Optional in the seed (vps-upgrade.txt): every ``data.*`` of the upgrade reply but
+    ``data.raw`` and ``data.success``, and every ``data.raw.*`` but ``call``,
+    ``server_time`` and ``success``. An estimate is described by ``estimate``,
+    ``draftId``, ``prorated`` and its ``raw.draft`` (§5.3-5.4 [INFERRED]); an order is
+    named by ``raw.order_id`` alone. The other calls have no optional field the
+    collection could miss (§4.1, §4.2, §6).
+    """
+    if call not in ("estimate", "order") or not isinstance(data, dict):
+        return data
+    keep = {"estimate": ("success", "raw", "estimate", "draftId", "prorated"), "order": ("success", "raw")}[call]
+    keep_raw = ("call", "server_time", "success") + {"estimate": ("draft",), "order": ("order_id",)}[call]
+    kept = dict((key, value) for key, value in data.items() if key in keep)
+    if isinstance(kept.get("raw"), dict):
+        kept["raw"] = dict((key, value) for key, value in kept["raw"].items() if key in keep_raw)
+    return kept
+
+
 def utc_now():
     return datetime.datetime.now(tz=datetime.timezone.utc)
 
@@ -165,6 +241,16 @@ def iso(moment):
 
 def amount(value):
     return "%.2f" % value
+
+
+def whole(value):
+    """An amount HostUp documents as an integer (data.recurring, data.credits): the int, or None
+    when the amount has a fraction, which no integer holds (the optional field is then left out)."""
+    return int(round(value)) if abs(value - round(value)) < 0.005 else None
+
+
+def _without_none(data):
+    return dict((key, value) for key, value in data.items() if value is not None)
 
 
 # What GET /api/client-accounts lists besides the VPSes; GET /api/vps-accounts/{id} answers 404 for them.
@@ -200,6 +286,24 @@ OTHER_SERVICES = [
 ]
 
 
+def _has_qty(option):
+    """Whether HostUp orders the option by count or size (hasQty); list options are selects."""
+    return option.get("type") not in ("select", "sshkeyselect")
+
+
+def _number(value):
+    return int(value) if float(value).is_integer() else value
+
+
+def _existing_invoice_error(invoice):
+    """The documented 400 of a pending unpaid invoice (§4.2: its fields; the text is inferred)."""
+    return ApiError(400, EXISTING_INVOICE_MESSAGE, extra={
+        "existing_invoice": True, "invoice_id": str(invoice["id"]),
+        "order_id": str(invoice["order_id"]), "order_number": str(1693887344 + invoice["order_id"]),
+        "invoice_status": "Unpaid", "total": amount(invoice["total"]),
+        "date_created": invoice["date_created"]})
+
+
 class Reply(object):
     """What the handler sends back: a status, headers and a body, or a dropped connection."""
 
@@ -213,7 +317,7 @@ class Reply(object):
 
 
 class ApiError(Exception):
-    def __init__(self, status, message, extra=None, code=None):
+    def __init__(self, status, message=None, extra=None, code=None):
         super(ApiError, self).__init__(message)
         self.status = status
         self.message = message
@@ -224,7 +328,7 @@ class ApiError(Exception):
 class Simulator(object):
     """The state and behaviour of the fake HostUp; thread safe."""
 
-    def __init__(self, seed=None, api_keys=None, fleet=0, latency=0.0, rate_limit=None):
+    def __init__(self, seed=None, api_keys=None, fleet=0, latency=0.0, rate_limit=None, documented_only=False):
         if seed is None or isinstance(seed, str):
             with open(seed or DEFAULT_SEED) as handle:
                 seed = json.load(handle)
@@ -235,6 +339,8 @@ class Simulator(object):
         self.latency = latency
         self.rate_limit = rate_limit
         self.apply_delay = 0.0
+        self._documented_only = bool(documented_only)
+        self.documented_only = self._documented_only
         self.reset()
 
     # --- in-process control (tests) -------------------------------------------
@@ -265,6 +371,7 @@ class Simulator(object):
                 vps.setdefault("credits", 0)
                 vps.setdefault("scheduled", [])
             self.apply_delay = 0.0
+            self.documented_only = self._documented_only
             self.drafts = {}
             self.faults = []
             self.log = []
@@ -376,13 +483,16 @@ class Simulator(object):
         if limited:
             return limited
         fault = self._take_fault(call, vmid)
-        if fault and fault["kind"] == "patch":
+        if fault and fault["kind"] in ("patch", "omit"):
             if fault.get("skip"):
                 return self._success(_patched({}, fault.get("data") or {}), request_id)
             reply = self._process(method, path, headers, call, vmid, body, body_error, request_id)
             if reply.status == 200:
                 envelope = json.loads(reply.body)
-                envelope["data"] = _patched(envelope["data"], fault.get("data") or {})
+                if fault["kind"] == "patch":
+                    envelope["data"] = _patched(envelope["data"], fault.get("data") or {})
+                else:
+                    envelope["data"] = _omitted(envelope["data"], fault.get("keys") or [])
                 reply.body = json.dumps(envelope).encode()
             return reply
         if fault and fault["kind"] not in ("delay", "trickle") and not fault.get("after_apply"):
@@ -401,11 +511,13 @@ class Simulator(object):
         try:
             self._authorize(headers, call, body)
             if call is None:
-                raise ApiError(404, "Route %s %s not found" % (method, path))
+                raise ApiError(404)
             if body_error:
-                raise ApiError(400, body_error)
+                raise ApiError(400)
             with self._lock:
                 data = getattr(self, "_call_" + call)(vmid, body)
+                if self.documented_only:
+                    data = _documented_only(call, data)
             return self._success(data, request_id)
         except ApiError as error:
             return self._error_reply(error, request_id)
@@ -440,6 +552,7 @@ class Simulator(object):
         }
         if retry_after is not None:
             headers["Retry-After"] = str(retry_after)
+        # The v1 429 body's fields and the headers are documented (§2.3); its strings are not [INFERRED].
         body = {"error": "Too Many Requests", "message": "Rate limit exceeded, slow down",
                 "retryAfter": str(retry_after if retry_after is not None else 1), "requestId": request_id}
         return Reply(429, json.dumps(body).encode(), headers)
@@ -476,16 +589,23 @@ class Simulator(object):
                                 "data": {"message": "cut"}})
             return Reply(200, whole[:len(whole) // 2].encode())
         if kind == "success_false":
+            # Hostile on purpose: HostUp documents no HTTP 200 with success false, nor this code.
             body = {"success": False, "code": fault.get("code", "UPSTREAM_ERROR"),
                     "message": fault.get("message", "HostBill rejected the call"),
                     "timestamp": iso(utc_now()), "requestId": request_id}
             return Reply(200, json.dumps(body).encode())
+        if kind == "existing_invoice":
+            with self._lock:
+                vps = self.vps.get(fault["vmid"] if fault["vmid"] is not None else -1)
+                unpaid = [i for i in (vps or {}).get("invoices", []) if i["status"] == "Unpaid"]
+            invoice = unpaid[0] if unpaid else {"id": 49000, "order_id": 34000, "total": 69.5,
+                                                "date_created": utc_now().strftime("%Y-%m-%d")}
+            return self._error_reply(_existing_invoice_error(invoice), request_id)
         status = int(fault.get("status", 500))
         message = fault.get("message")
         if message is None and status == 500 and call == "change_billing_cycle":
-            message = SWEDISH_CYCLE_ERROR
-        return self._error_reply(ApiError(status, message or "An unexpected error occurred",
-                                          code=fault.get("code")), request_id)
+            message = SWEDISH_CYCLE_ERROR  # the documented 500 of this call (§6)
+        return self._error_reply(ApiError(status, message, code=fault.get("code")), request_id)
 
     # --- envelopes -------------------------------------------------------------
 
@@ -495,7 +615,8 @@ class Simulator(object):
 
     def _error_reply(self, error, request_id):
         title, code = ERROR_TITLES.get(error.status, ("Error", "ERROR"))
-        body = {"error": title, "message": error.message, "code": error.code or code,
+        message = error.message or ERROR_MESSAGES.get(error.status, title)
+        body = {"error": title, "message": message, "code": error.code or code,
                 "timestamp": iso(utc_now()), "requestId": request_id}
         body.update(error.extra)
         return Reply(error.status, json.dumps(body, ensure_ascii=False).encode("utf-8"))
@@ -506,7 +627,7 @@ class Simulator(object):
         if not key and bearer.startswith("Bearer "):
             key = bearer[len("Bearer "):]
         if not key or key not in self.api_keys:
-            raise ApiError(401, "Authentication required")
+            raise ApiError(401)
         if call is None:
             return
         needed = list(SCOPES[call])
@@ -514,14 +635,14 @@ class Simulator(object):
             needed.append("write:vm")
         missing = [scope for scope in needed if scope not in self.api_keys[key]]
         if missing:
-            raise ApiError(403, "API key is missing scope %s" % ", ".join(missing))
+            raise ApiError(403)  # scopes and their 403: §1 [INFERRED for v1]
 
     # --- prices -----------------------------------------------------------------
 
     def _vps(self, vmid):
         vps = self.vps.get(vmid)
         if vps is None:
-            raise ApiError(404, "Service not found")
+            raise ApiError(404)
         self._apply_due(vps)
         return vps
 
@@ -542,12 +663,17 @@ class Simulator(object):
             vps["scheduled"].append((time.time() + delay, change))
 
     def price(self, vps, cycle, product_id=None, resources=None):
-        """Recurring price of a configuration for a cycle; the one pricing rule."""
+        """Recurring price of a configuration for a cycle; the one pricing rule.
+
+        An option ordered by count or size costs its unit price for each unit above the
+        units the product includes (the seed's 2404: "7 backups is included"), so values
+        within the included units all cost the same.
+        """
         product = self.products[product_id or vps["product_id"]]
         monthly = float(product["monthly"])
         for option_id, value in (vps["resources"] if resources is None else resources).items():
             option = self.options.get(str(option_id), {})
-            if option.get("select") or not isinstance(value, int):
+            if not _has_qty(option) or not isinstance(value, int):
                 continue
             included = option.get("included", 0)
             if isinstance(included, str):
@@ -575,33 +701,91 @@ class Simulator(object):
                 "recurring": new_price, "cycle": new_cycle, "package": product_id, "resources": resources}
 
     def _draft_body(self, draft_id, vps, quote):
+        """An order draft with every key the seed lists for ``data.raw.draft`` (and no other).
+
+        Its price blocks are keyed by the cycle code the draft is for (the seed's example is
+        a monthly draft, keyed ``m``). Its people are the fake recipients.
+        """
         cycle = quote["cycle"]
         product = self.products[quote["package"]]
-        recurring = {cycle: amount(quote["recurring"])}
+        recurring = amount(quote["recurring"])
+        now = utc_now()
+        period_from = now.strftime("%Y-%m-%d")
+        period_to = (now + datetime.timedelta(days=364 if cycle == "a" else 30)).strftime("%Y-%m-%d")
+        price_block = {"cost": amount(quote["prorated"]), "discount": "0.00", "discount_details": [],
+                       "recurring": {cycle: recurring}, "recurring_cost": {cycle: recurring},
+                       "recurring_discount": {cycle: "0.00"}, "setup": 0}
+        service = {
+            "_category_name": "Regular Compute", "_name": product["name"], "account_id": str(vps["vmid"]),
+            "addons": [], "billingtype": "PrePay", "category": self._category(), "category_id": "2",
+            "category_name": "Regular Compute", "config": [], "contract_id": "0", "customdata": "",
+            "customizations": self._customizations(quote["package"]), "cycle": cycle, "domain": "",
+            "domainoptions": {"allowownoutside": False, "hostname": False, "owndomain": False,
+                              "owndomainwithus": False, "register": "0", "subdomain": ""},
+            "full_month": 0, "id": quote["package"], "name": product["name"],
+            "order_date": now.strftime("%Y-%m-%d %H:%M:%S"), "p_options": 0, "parent_id": 0,
+            "period": {"from": period_from, "to": period_to},
+            "price": _number(quote["recurring"]), "price_today": _number(quote["recurring"]), "product": {},
+            "product_id": quote["package"], "prorata_amount": False, "prorata_date": False, "qty": 1,
+            "recurring": cycle, "service_id": 1, "setup": 0, "tax": "1", "tax_group_id": "1",
+            "total": dict(price_block, total=quote["prorated"]),
+        }
         return {
-            "id": draft_id, "client_id": 30000, "affiliate_id": 0, "addons": [], "domains": [],
-            "available_recipients": copy.deepcopy(FAKE_RECIPIENTS),
-            "date": utc_now().strftime("%Y-%m-%d %H:%M:%S"),
-            "currency": {"id": 0, "code": "kr", "iso": self.currency, "sign": "", "rate": 1,
-                         "decimal": "2", "format": "1 234,56", "rounding": "2", "rounding_mode": "HALF_UP"},
-            "price": {"cost": amount(quote["prorated"]), "total": amount(quote["prorated"]),
-                      "total_cost": quote["prorated"], "discount": "0.00", "discount_details": [],
-                      "recurring": recurring, "recurring_cost": recurring,
-                      "recurring_discount": {cycle: "0.00"}, "setup": 0},
-            "services": {"1": {"_name": product["name"], "name": product["name"], "product_id": quote["package"],
-                               "account_id": str(vps["vmid"]), "cycle": cycle, "recurring": cycle,
-                               "customizations": self._customizations(quote["package"], quote["resources"]),
-                               "total": {"cost": amount(quote["prorated"]), "recurring": recurring}}},
+            "addons": [], "affiliate_id": 0, "available_recipients": copy.deepcopy(FAKE_RECIPIENTS),
+            "client_id": 30000, "commitment_date": "", "contract_id": "",
+            "currency": {"code": "kr", "decimal": "2", "format": "1 234,56", "id": 0, "iso": self.currency,
+                         "rate": 1, "rounding": "2", "rounding_mode": "HALF_UP", "sign": ""},
+            "customizations": [], "date": now.strftime("%Y-%m-%d %H:%M:%S"), "discount": "",
+            "dom_customizations": [], "domains": [], "estimate_id": "0", "id": draft_id,
+            "metadata": {"draft_currency_id": "0"}, "module": 0,
+            "options": {"confirm_email": True, "generate_invoice": True, "override_recipients": False,
+                        "send_invoice": True},
+            "price": dict(price_block, total=amount(quote["prorated"]), total_cost=quote["prorated"]),
+            "scenario_id": 0, "services": {"1": service}, "staff_member_id": 0,
         }
 
-    def _customizations(self, product_id, resources):
-        """The options a draft holds, described as HostBill does: hasQty, type/ftype, and the value."""
+    @staticmethod
+    def _category():
+        description = "Includes a good amount of RAM relative to CPU"
+        return {
+            "contains": "products", "ctype": "onestep", "description": description, "id": "2", "module": "0",
+            "name": DRAFT_PERSON_NAME,  # the seed shows a person's name here
+            "opconfig": {"country_flag": "none", "headertext": "Regular Compute", "hide_client_notes": 0,
+                         "hide_product_choosing": "1", "imgpreview": {}, "productfeatures": {}, "ribbon": "-1",
+                         "ribbon_color": "26b35e", "ribbon_text": "Best Value", "scroll_to_configuration": "1",
+                         "show_cycles_in_summary": 0, "show_features": "1", "show_parent_category_contents": "1",
+                         "show_reccuring_price_instead_today": "1", "simple_field_for_registering": 0,
+                         "subheadertext": description},
+            "parent_id": "40", "ptype": "3", "scenario_id": "1", "slug": "regular-compute", "sort_order": "2",
+            "tag_description": description, "tag_name": "Regular Compute", "template": "onestep_cloud_2019",
+            "visible": "1",
+        }
+
+    def _customizations(self, product_id):
+        """Every option of the product, with the keys the seed lists for each; no option's value.
+
+        HostUp's draft describes an option (hasQty, type, ftype, its texts), never the value
+        the draft or the VPS holds. An option the seed does not list (2231, which its request
+        example orders) is left out here too.
+        """
         described = {}
-        for option_id, value in resources.items():
-            option = self.options.get(str(option_id), {})
-            kind = "select" if option.get("select") else option.get("type", "qty")
-            described[str(option_id)] = {"id": str(option_id), "name": option.get("name"), "product_id": product_id,
-                                         "hasQty": kind != "select", "type": kind, "ftype": kind, "value": value}
+        for option_id, option in sorted(self.options.items()):
+            if option.get("listed", True) is False:
+                continue
+            name = DRAFT_PERSON_NAME if option_id in OPTIONS_NAMED_AFTER_A_PERSON else option.get("name", "")
+            entry = {
+                "_description": option.get("description", ""), "_name": name, "admin_access": "",
+                "admin_description": "", "admin_team_access": "", "category": option.get("category", ""),
+                "config": {}, "configtemplates": {}, "copy_of": option_id, "currency_checked": True,
+                "description": option.get("description", ""), "ftype": option["type"], "group_id": "0",
+                "hasQty": _has_qty(option), "id": option_id, "items": {}, "key": option.get("key", ""),
+                "name": name, "options": option.get("count", len(option.get("items") or ())),
+                "product_id": product_id, "required": 0, "sort_order": str(option.get("sort_order", 0)),
+                "type": option["type"], "typeconf": {}, "variable": option.get("variable", ""),
+            }
+            if option["type"] == "sshkeyselect":
+                entry.update(client_id=30000, ssh_keys=[])
+            described[option_id] = entry
         return described
 
     # --- the four calls ---------------------------------------------------------
@@ -626,7 +810,9 @@ class Simulator(object):
 
     def _call_billing_cycle(self, vmid, body):
         vps = self._vps(vmid)
-        self._refuse_if_unpaid(vps)
+        unpaid = self._unpaid_invoice(vps)
+        if unpaid:
+            raise _existing_invoice_error(unpaid)  # the documented 400 of this call (§4.2)
         cycles = []
         for code, label in CYCLE_LABELS.items():
             cycles.append({"id": code, "name": label, "price": amount(self.price(vps, code)),
@@ -638,8 +824,8 @@ class Simulator(object):
         vps = self._vps(vmid)
         cycle = body.get("cycle") if isinstance(body, dict) else None
         if cycle not in CYCLE_LABELS:
-            raise ApiError(400, "Invalid input detected: cycle must be one of a, m")
-        self._refuse_if_unpaid(vps)
+            raise ApiError(400)  # HostUp documents only 200 and 500 here; a 400 is §10 [INFERRED]
+        # HostUp documents no unpaid-invoice answer on this call (the fault existing_invoice gives one).
         quote = self._quote(vps, {"cycle": cycle})
         if cycle != vps["cycle"]:
             self._use_credit(vps, quote)
@@ -648,6 +834,7 @@ class Simulator(object):
         price = self.price(vps, cycle)
         self._schedule(vps, {"cycle": cycle})
         info = ["Account #%d changes saved" % vmid] + ([SCHEDULED] if vps["scheduled"] else [])
+        # total: the new price per period [INFERRED, §6 notes]; HostUp does not say what it is.
         return {"success": True, "message": "Billing cycle changed successfully", "newCycle": CYCLE_LABELS[cycle],
                 "total": amount(price), "info": info}
 
@@ -659,13 +846,14 @@ class Simulator(object):
         else:
             quote = self._quote(vps, self._change(body))
             draft = self._new_draft(vps, quote)
-        return {
-            "success": True, "estimate": True, "message": "Estimate created",
-            "prorated": quote["prorated"], "credits": quote["credits"], "total": amount(quote["total"]),
-            "recurring": quote["recurring"], "draftId": draft["id"],
+        # The estimate flow and its fields: §5.3-5.4 [INFERRED]; types as the seed's schema.
+        return _without_none({
+            "success": True, "estimate": True,
+            "prorated": quote["prorated"], "credits": whole(quote["credits"]), "total": amount(quote["total"]),
+            "recurring": whole(quote["recurring"]), "draftId": draft["id"],
             "raw": {"success": True, "call": "getOrderDraft", "server_time": int(time.time()),
                     "draft": self._draft_body(draft["id"], vps, quote)},
-        }
+        })
 
     def _call_order(self, vmid, body):
         vps = self._vps(vmid)
@@ -676,7 +864,7 @@ class Simulator(object):
         else:
             change = self._change(body)
             quote = self._quote(vps, change)
-        self._refuse_if_unpaid(vps)
+        # HostUp documents no unpaid-invoice answer on this call (the fault existing_invoice gives one).
         self._use_credit(vps, quote)
         self._schedule(vps, {"product_id": quote["package"], "cycle": quote["cycle"], "resources": quote["resources"]})
         order_id, order_num = self._next_order, 1693887344 + self._next_order
@@ -684,24 +872,29 @@ class Simulator(object):
         invoice = (self._new_invoice(vps, quote["total"], paid=self._autopay(vps, quote["total"]))
                    if quote["total"] > 0 else None)
         invoice_id = invoice["id"] if invoice else 0
-        data = {
+        data = _without_none({
             "success": True, "upgraded": True, "message": "Upgrade request submitted successfully",
-            "orderId": order_id, "orderNum": order_num, "invoiceId": str(invoice_id) if invoice_id else None,
-            "total": amount(quote["total"]), "recurring": quote["recurring"],
-            "redirectUrl": "/billing?invoice=%d" % invoice_id if invoice_id else None,
-        }
+            "orderId": order_id, "orderNum": order_num,
+            "invoiceId": str(invoice_id) if invoice_id else None,  # a string; none when nothing is to pay
+            "total": amount(quote["total"]), "recurring": whole(quote["recurring"]),
+        })
+        data["redirectUrl"] = "/billing?invoice=%d" % invoice_id if invoice_id else None
         if draft:
             draft["status"] = "ordered"
+            # An order of a draft names its order in raw.order_id (documented, optional) [INFERRED
+            # which calls carry it, §5.2]; no checkout, which is the shape of a direct order.
             data["raw"] = {"success": True, "call": "convertOrderDraft", "order_id": order_id,
-                           "server_time": int(time.time()), "info": ["Draft converted to order", SCHEDULED],
+                           "server_time": int(time.time()), "info": [SCHEDULED],
                            "draft": self._draft_body(draft["id"], vps, quote)}
         else:
             only_resources = set(body) - {"send"} == {"resources"}
             data["raw"] = {"success": True, "call": "orderConfigUpgrade" if only_resources else "orderUpgrade",
-                           "server_time": int(time.time()), "info": ["Function has been scheduled for execution"],
+                           "server_time": int(time.time()), "info": [SCHEDULED],
                            "checkout": {"invoice_id": invoice_id, "total": amount(quote["total"]), "gateway": "16",
                                         "order_id": order_id, "order_num": order_num,
                                         "newtotal": amount(quote["recurring"])}}
+            if self.documented_only:
+                data["raw"]["order_id"] = order_id  # what is left of the order's name once the checkout goes
         return data
 
     # --- the inventory's reads: the account's services, one VPS ---------------------
@@ -754,39 +947,40 @@ class Simulator(object):
     # --- helpers of the calls ---------------------------------------------------
 
     def _change(self, body):
+        # Every refusal of a body is a 400 with the documented text (§2.1); HostUp documents
+        # no error of this call (§5.4 [INFERRED]).
         if not isinstance(body, dict) or not isinstance(body.get("send"), bool):
-            raise ApiError(400, "Invalid input detected: send (boolean) is required")
+            raise ApiError(400)
         change = {}
         if body.get("package") is not None:
             if str(body["package"]) not in self.products:
-                raise ApiError(400, "Invalid input detected: unknown package %s" % body["package"])
+                raise ApiError(400)
             change["package"] = str(body["package"])
         if body.get("cycle") is not None:
             if body["cycle"] not in CYCLE_LABELS:
-                raise ApiError(400, "Invalid input detected: cycle must be one of a, m")
+                raise ApiError(400)
             change["cycle"] = body["cycle"]
         if body.get("resources") is not None:
             change["resources"] = self._resources(body["resources"])
         if not change:
-            raise ApiError(400, "Invalid input detected: nothing to upgrade")
+            raise ApiError(400)
         return change
 
     def _resources(self, resources):
         if not isinstance(resources, dict):
-            raise ApiError(400, "Invalid input detected: resources must be an object")
+            raise ApiError(400)
         checked = {}
         for option_id, value in resources.items():
             option = self.options.get(str(option_id))
             if option is None:
-                raise ApiError(400, "Invalid input detected: unknown configurable option %s" % option_id)
-            if option.get("select"):
+                raise ApiError(400)
+            if not _has_qty(option):
                 items = option.get("items")
                 if isinstance(value, bool) or not isinstance(value, (int, str)) or value == "" or (
                         items and str(value) not in items):
-                    raise ApiError(400, "Invalid input detected: option %s takes an item id%s" % (
-                        option_id, " (one of %s)" % ", ".join(items) if items else ""))
+                    raise ApiError(400)
             elif isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise ApiError(400, "Invalid input detected: option %s takes a number >= 0" % option_id)
+                raise ApiError(400)
             checked[str(option_id)] = value
         return checked
 
@@ -802,7 +996,7 @@ class Simulator(object):
         except (TypeError, ValueError):
             draft = None
         if draft is None or draft["vmid"] != vmid or draft["status"] != "draft":
-            raise ApiError(404, "Order draft %s not found" % draft_id)
+            raise ApiError(404)  # an unknown or used draft: §10 [INFERRED], HostUp documents none
         return draft
 
     def _autopay(self, vps, total):
@@ -820,14 +1014,10 @@ class Simulator(object):
         vps["invoices"].append(invoice)
         return invoice
 
-    def _refuse_if_unpaid(self, vps):
-        for invoice in vps["invoices"]:
-            if invoice["status"] == "Unpaid":
-                raise ApiError(400, "An unpaid invoice already exists for this service", extra={
-                    "existing_invoice": True, "invoice_id": str(invoice["id"]),
-                    "order_id": str(invoice["order_id"]), "order_number": str(1693887344 + invoice["order_id"]),
-                    "invoice_status": "Unpaid", "total": amount(invoice["total"]),
-                    "date_created": invoice["date_created"]})
+    @staticmethod
+    def _unpaid_invoice(vps):
+        unpaid = [invoice for invoice in vps["invoices"] if invoice["status"] == "Unpaid"]
+        return unpaid[0] if unpaid else None
 
     # --- admin routes -----------------------------------------------------------
 
@@ -864,8 +1054,10 @@ class Simulator(object):
                 self.rate_limit = body["rate_limit"] or None
             if "apply_delay" in body:
                 self.apply_delay = float(body["apply_delay"] or 0.0)
+            if "documented_only" in body:
+                self.documented_only = bool(body["documented_only"])
             return {"latency_ms": self.latency * 1000.0, "rate_limit": self.rate_limit,
-                    "apply_delay": self.apply_delay}
+                    "apply_delay": self.apply_delay, "documented_only": self.documented_only}
         if route == "/_sim/reset" and method == "POST":
             self.reset()
             return {"ok": True}
@@ -948,12 +1140,15 @@ def main(argv=None):
     parser.add_argument("--fleet", type=int, default=0, help="add this many VPSes, vmid 20001 and up")
     parser.add_argument("--latency-ms", type=float, default=0.0, help="delay every API answer this long")
     parser.add_argument("--rate-limit", type=int, default=None, help="allow this many API requests a second")
+    parser.add_argument("--documented-only", action="store_true",
+                        help="leave out every optional field HostUp's docs do not make part of a reply")
     parser.add_argument("--port-file", help="write the port here once listening")
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
     args = parser.parse_args(argv)
 
     simulator = Simulator(args.seed, api_keys=args.api_key, fleet=args.fleet,
-                          latency=args.latency_ms / 1000.0, rate_limit=args.rate_limit)
+                          latency=args.latency_ms / 1000.0, rate_limit=args.rate_limit,
+                          documented_only=args.documented_only)
     server = SimulatorServer(simulator, args.port, verbose=args.verbose)
     if args.port_file:
         with open(args.port_file + ".tmp", "w") as handle:

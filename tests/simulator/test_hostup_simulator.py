@@ -63,12 +63,17 @@ def test_a_direct_order_names_the_hostbill_call(sim):
     assert set(package["data"]["raw"]["checkout"]) == checkout_keys
 
 
-def test_an_unpaid_invoice_blocks_orders_and_the_cycle_read_until_paid(sim):
-    sim.leave_invoice_unpaid(10004)
+def test_an_unpaid_invoice_blocks_the_cycle_read_until_paid_and_the_ordering_posts_only_as_a_fault(sim):
+    invoice = sim.leave_invoice_unpaid(10004)
     status, body = call(sim, "GET", "/api/vm/10004/billing-cycle")
-    assert status == 400 and body["existing_invoice"] is True
-    status = call(sim, "POST", "/api/vm/10004/upgrade", {"send": True, "package": "1937"})[0]
-    assert status == 400
+    assert status == 400 and body["existing_invoice"] is True and body["invoice_id"] == str(invoice["id"])
+    assert (body["code"], body["error"]) == ("BAD_REQUEST", "Bad Request")
+    # HostUp documents that 400 on GET billing-cycle only: the ordering POSTs answer it only as a fault
+    assert call(sim, "POST", "/api/vm/10003/billing-cycle", {"cycle": "m"})[0] == 200
+    sim.add_fault("order", "existing_invoice", vmid=10004)
+    status, body = call(sim, "POST", "/api/vm/10004/upgrade", {"send": True, "package": "1937"})
+    assert status == 400 and body["existing_invoice"] is True and body["invoice_id"] == str(invoice["id"])
+    assert call(sim, "POST", "/api/vm/10004/upgrade", {"send": True, "package": "1937"})[0] == 200
     sim.pay_invoices(10004)
     status = call(sim, "GET", "/api/vm/10004/billing-cycle")[0]
     assert status == 200
@@ -134,19 +139,120 @@ def test_account_credit_pays_an_order_so_no_unpaid_invoice_holds_it(sim):
     sim.vps[10004]["credits"] = 500  # 10004 has no autopay
     draft = call(sim, "POST", "/api/vm/10004/upgrade", {"send": False, "package": "1937"})[1]["data"]["draftId"]
     order = call(sim, "POST", "/api/vm/10004/upgrade", {"send": True, "draftId": draft})[1]["data"]
-    assert order["invoiceId"] is None
+    assert "invoiceId" not in order and order["redirectUrl"] is None  # a string when there is one
     assert sim.state(10004)["invoices"] == [] and sim.state(10004)["credits"] == 460.0
     assert call(sim, "GET", "/api/vm/10004/billing-cycle")[0] == 200
 
 
-def test_free_and_list_options_cost_nothing_and_drafts_describe_them(sim):
+def test_free_and_list_options_cost_nothing_and_drafts_describe_every_option_without_a_value(sim):
     status, body = call(sim, "POST", "/api/vm/10001/upgrade", {
         "send": False, "resources": {"2259": 1, "2209": "debian-12", "2232": 40}})
     assert status == 200 and body["data"]["prorated"] == 0
     options = body["data"]["raw"]["draft"]["services"]["1"]["customizations"]
-    assert (options["2259"]["hasQty"], options["2259"]["type"], options["2259"]["value"]) == (False, "select", 1)
-    assert (options["2232"]["hasQty"], options["2232"]["type"], options["2232"]["value"]) == (True, "sliderinput", 40)
+    # every option of the product, as the seed lists them, and 2231 (ordered in its example) not among them
+    assert sorted(options) == ["2208", "2209", "2210", "2211", "2232", "2238", "2253", "2259", "2268", "2404"]
+    assert (options["2259"]["hasQty"], options["2259"]["type"], options["2259"]["ftype"]) == (False, "select", "select")
+    assert (options["2232"]["hasQty"], options["2232"]["type"]) == (True, "sliderinput")
+    assert (options["2208"]["hasQty"], options["2208"]["type"], options["2208"]["ftype"]) == (
+        False, "sshkeyselect", "sshkeyselect")
+    assert set(options["2208"]) == OPTION_KEYS | {"client_id", "ssh_keys"}
+    assert all(set(options[o]) == OPTION_KEYS for o in options if o != "2208")  # no "value": HostUp sends none
+    assert options["2404"]["description"].startswith("7 backups is included")
+    assert options["2210"]["name"] == options["2210"]["_name"] == hostup_simulator.DRAFT_PERSON_NAME
     assert call(sim, "POST", "/api/vm/10001/upgrade", {"send": False, "resources": {"2209": "windows"}})[0] == 400
+
+
+# The keys the seed (vps-upgrade.txt) lists for a draft, its service and each option.
+DRAFT_KEYS = {"addons", "affiliate_id", "available_recipients", "client_id", "commitment_date", "contract_id",
+              "currency", "customizations", "date", "discount", "dom_customizations", "domains", "estimate_id", "id",
+              "metadata", "module", "options", "price", "scenario_id", "services", "staff_member_id"}
+SERVICE_KEYS = {"_category_name", "_name", "account_id", "addons", "billingtype", "category", "category_id",
+                "category_name", "config", "contract_id", "customdata", "customizations", "cycle", "domain",
+                "domainoptions", "full_month", "id", "name", "order_date", "p_options", "parent_id", "period", "price",
+                "price_today", "product", "product_id", "prorata_amount", "prorata_date", "qty", "recurring",
+                "service_id", "setup", "tax", "tax_group_id", "total"}
+OPTION_KEYS = {"_description", "_name", "admin_access", "admin_description", "admin_team_access", "category",
+               "config", "configtemplates", "copy_of", "currency_checked", "description", "ftype", "group_id",
+               "hasQty", "id", "items", "key", "name", "options", "product_id", "required", "sort_order", "type",
+               "typeconf", "variable"}
+ESTIMATE_KEYS = {"success", "estimate", "prorated", "credits", "total", "recurring", "draftId", "raw"}
+ORDER_KEYS = {"success", "upgraded", "message", "orderId", "orderNum", "invoiceId", "total", "recurring",
+              "redirectUrl", "raw"}
+
+
+def test_an_estimate_has_the_seeds_shape_and_types_and_prices_the_cycle_it_estimates(sim):
+    data = call(sim, "POST", "/api/vm/10001/upgrade", {"send": False, "package": "1938", "cycle": "a"})[1]["data"]
+    assert set(data) == ESTIMATE_KEYS and set(data["raw"]) == {"success", "call", "server_time", "draft"}
+    assert data["recurring"] == 2590 and isinstance(data["recurring"], int) and data["credits"] == 0
+    draft = data["raw"]["draft"]
+    assert set(draft) == DRAFT_KEYS and set(draft["services"]["1"]) == SERVICE_KEYS
+    assert draft["customizations"] == [] and draft["services"]["1"]["category"]["name"] == \
+        hostup_simulator.DRAFT_PERSON_NAME
+    assert draft["price"]["recurring"] == {"a": "2590.00"} and draft["services"]["1"]["total"]["recurring"] == {
+        "a": "2590.00"}
+    fraction = call(sim, "POST", "/api/vm/10001/upgrade", {"send": False, "resources": {"2210": 3}})[1]["data"]
+    assert "recurring" not in fraction  # 140.50 is no integer, the type HostUp documents for it
+    assert fraction["raw"]["draft"]["price"]["recurring"] == {"m": "140.50"}
+
+
+def test_orders_have_the_seeds_shape_an_invoice_id_string_and_a_checkout_invoice_id_0_when_nothing_is_due(sim):
+    draft = call(sim, "POST", "/api/vm/10001/upgrade", {"send": False, "package": "1938"})[1]["data"]["draftId"]
+    order = call(sim, "POST", "/api/vm/10001/upgrade", {"send": True, "draftId": draft})[1]["data"]
+    assert set(order) == ORDER_KEYS and order["invoiceId"] == "49526"
+    assert set(order["raw"]) == {"success", "call", "order_id", "server_time", "info", "draft"}
+    assert order["raw"]["order_id"] == order["orderId"] == 34889
+    down = call(sim, "POST", "/api/vm/10003/upgrade", {"send": True, "package": "1937"})[1]["data"]
+    assert down["raw"]["checkout"]["invoice_id"] == 0 and "invoiceId" not in down and down["redirectUrl"] is None
+
+
+def test_included_units_cost_nothing_so_a_zero_difference_does_not_tell_the_value(sim):
+    def recurring(value):
+        return call(sim, "POST", "/api/vm/10001/upgrade", {"send": False, "resources": {"2404": value}})[1][
+            "data"]["recurring"]
+    assert [recurring(value) for value in (0, 3, 7, 8, 9)] == [139, 139, 139, 154, 169]
+
+
+def test_documented_only_leaves_out_every_optional_field_but_those_that_make_the_reply(sim):
+    sim.documented_only = True
+    estimate = call(sim, "POST", "/api/vm/10001/upgrade", {"send": False, "package": "1938"})[1]["data"]
+    assert set(estimate) == {"success", "estimate", "draftId", "prorated", "raw"}
+    assert set(estimate["raw"]) == {"success", "call", "server_time", "draft"}
+    order = call(sim, "POST", "/api/vm/10001/upgrade", {"send": True, "draftId": estimate["draftId"]})[1]["data"]
+    assert order == {"success": True, "raw": {"success": True, "call": "convertOrderDraft", "order_id": 34889,
+                                              "server_time": order["raw"]["server_time"]}}
+    direct = call(sim, "POST", "/api/vm/10002/upgrade", {"send": True, "resources": {"2232": 60}})[1]["data"]
+    assert direct["raw"]["order_id"] == 34890 and set(direct) == {"success", "raw"}
+    switch = call(sim, "POST", "/api/vm/10003/billing-cycle", {"cycle": "m"})[1]["data"]
+    assert set(switch) == {"success", "message", "newCycle", "total", "info"}  # all required
+    sim.reset()
+    assert sim.documented_only is False
+    assert call(sim, "POST", "/_sim/settings", {"documented_only": True}) == (200, {
+        "latency_ms": 0.0, "rate_limit": None, "apply_delay": 0.0, "documented_only": True})
+    assert sim.documented_only is True
+    assert hostup_simulator.Simulator(documented_only=True).documented_only is True
+
+
+def test_an_omit_fault_leaves_out_dotted_keys(sim):
+    sim.add_fault("order", "omit", vmid=10001, keys=["orderId", "raw.order_id", "raw.nothing", "no.such.key"])
+    draft = call(sim, "POST", "/api/vm/10001/upgrade", {"send": False, "package": "1938"})[1]["data"]["draftId"]
+    order = call(sim, "POST", "/api/vm/10001/upgrade", {"send": True, "draftId": draft})[1]["data"]
+    assert "orderId" not in order and "order_id" not in order["raw"] and order["orderNum"] == 1693922233
+    assert sim.state(10001)["product_id"] == "1938"  # the order was carried out
+
+
+@pytest.mark.parametrize("method, path, body, status, message", [
+    ("GET", "/api/vm/99999/details", None, 404, "Service not found not found"),
+    ("GET", "/api/nothing", None, 404, "Service not found not found"),
+    ("POST", "/api/vm/10001/upgrade", {"package": "1938"}, 400, "Invalid input detected"),
+    ("POST", "/api/vm/10001/upgrade", {"send": False, "resources": {"9999": 1}}, 400, "Invalid input detected"),
+    ("POST", "/api/vm/10001/upgrade", {"send": True, "draftId": 1}, 404, "Service not found not found"),
+])
+def test_errors_carry_hostups_documented_texts_and_codes(sim, method, path, body, status, message):
+    got, error = call(sim, method, path, body)
+    assert (got, error["message"]) == (status, message)
+    assert error["code"] == {400: "BAD_REQUEST", 404: "NOT_FOUND"}[status]
+    assert call(sim, "GET", "/api/vm/10001/details", headers={"X-API-Key": "wrong"})[1]["message"] == \
+        "Authentication required"
 
 
 def test_a_patch_fault_changes_the_answer_at_dotted_keys(sim):
