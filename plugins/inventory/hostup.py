@@ -19,7 +19,9 @@ description:
     an inference from HostUp's documented example: a service is a VPS when its
     C(extra_details.usage) carries a C(vmdata) block (the usage of a virtual machine). A
     service is kept only if HostUp's per-VPS read knows it; a service it answers HTTP 404
-    for is not a VPS and is left out."
+    for is not a VPS and is left out. The services the rule leaves out are never silently
+    dropped: a warning says how many (web hostings and domains among them) and that
+    O(filters) includes them."
   - When O(filters) is set, the filters decide instead of the built-in rule; every service
     is read, and those the per-VPS read knows and all filters accept become hosts. Use this
     when the rule misses a VPS (for example one too new to have usage data).
@@ -176,6 +178,7 @@ from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructa
 from ansible.utils.unsafe_proxy import wrap_var
 
 from ansible_collections.hostup.cloud.plugins.module_utils.errors import BadOption, HostUpError
+from ansible_collections.hostup.cloud.plugins.module_utils.messages import render
 from ansible_collections.hostup.cloud.plugins.module_utils.transport import (
     HAS_REQUESTS,
     HostUpClient,
@@ -329,6 +332,10 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                                  "usable id (a whole number from 1): %d, left out" % unusable)
         filtered = bool(self.get_option("filters"))
         candidates = sorted((s for s in services if filtered or s["looks_like_vps"]), key=lambda s: s["vmid"])
+        if len(candidates) < len(services):
+            # the built-in VPS rule is an inference: say what it left out, and how to include it
+            self.display.warning(render("inventory.not_vps", count=len(services) - len(candidates),
+                                        total=len(services)))
         details = self._read_details(settings, [s["vmid"] for s in candidates])
         vps_list = []
         for service in candidates:

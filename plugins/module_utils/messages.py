@@ -162,6 +162,11 @@ MESSAGES = {
                               "and order that draft.",
     "upgrade.estimate_mismatch": "estimate: {problems}. Nothing was ordered. HostUp's estimate is not the change "
                                  "asked for; run again, or report it to HostUp support.",
+    "inventory.not_vps": "hostup.cloud.hostup: {count} of the {total} services in HostUp's list were left out "
+                         "because they carry no extra_details.usage.vmdata, the built-in sign of a VPS (an "
+                         "inference: HostUp does not document which field marks a VPS). If a VPS is among "
+                         "them, set filters (for example hostup_product_name is search('VPS')): with filters, "
+                         "every service is read and the filters decide",
     "upgrade.option_unreadable": "resources: HostUp cannot read the current value of option {options} of VPS "
                                  "{vmid}, and its estimate shows no price difference (nothing due now, the same "
                                  "recurring price), so this module cannot tell whether the VPS already has it. "

@@ -288,6 +288,32 @@ def test_a_vps_with_an_unusable_id_is_counted_in_a_warning_and_a_repeated_id_is_
                         "(a whole number from 1): 2, left out"]
 
 
+def test_services_the_built_in_vps_rule_leaves_out_are_counted_in_a_warning_that_names_filters(
+        conversation, tmp_path, warnings):
+    # A VPS too new for usage data has no extra_details.usage.vmdata, as a web hosting and a domain have none:
+    # the rule (an inference) cannot tell them apart, so it says how many it left out and how to include them.
+    no_usage_yet = account(10002, "fresh.example", vps=False)
+    conversation.expect("GET", LIST, reply=ok({"accounts": [
+        account(10001, "web-1.example"), no_usage_yet, account(12303, "example.se", vps=False, name="Webbhotell"),
+        dict(account(12304, "example.com", vps=False), extra_details={"usage": {"vmdata": {}}})]}))
+    conversation.expect("GET", "/api/vps-accounts/10001", reply=vps_account(10001, "web-1"))
+    assert list(hostvars(parse(tmp_path))) == ["web-1.example"]
+    assert warnings == [
+        "hostup.cloud.hostup: 3 of the 4 services in HostUp's list were left out because they carry no "
+        "extra_details.usage.vmdata, the built-in sign of a VPS (an inference: HostUp does not document which field "
+        "marks a VPS). If a VPS is among them, set filters (for example hostup_product_name is search('VPS')): with "
+        "filters, every service is read and the filters decide"]
+
+
+def test_with_filters_no_service_is_left_out_unread_so_nothing_is_counted(conversation, tmp_path, warnings):
+    conversation.expect("GET", LIST, reply=ok({"accounts": [account(10001, "web-1.example"),
+                                                            account(10002, "fresh.example", vps=False)]}))
+    conversation.expect("GET", "/api/vps-accounts/10001", reply=vps_account(10001, "web-1"))
+    conversation.expect("GET", "/api/vps-accounts/10002", reply=vps_account(10002, "fresh", ip="192.0.2.12"))
+    assert sorted(hostvars(parse(tmp_path, filters=["hostup_vmid > 0"]))) == ["fresh.example", "web-1.example"]
+    assert warnings == []
+
+
 @pytest.mark.parametrize("hostname, host", [
     ("localhost", "localhost-10001"), ("127.0.0.1", "127.0.0.1-10001"),
     ("::1", "1"),  # ':' is not in a safe name, so ::1 is no name of the controller any more
