@@ -88,6 +88,9 @@ MESSAGES = {
     "reply.success_false": "HostUp answered success: false",
     "reply.no_accounts": "the reply has no list of accounts",
     "reply.not_estimate": "HostUp did not answer as an estimate ({why})",
+    "reply.field_missing": "VPS {vmid}: HostUp's answer has no readable {fields}. Without it this module cannot "
+                           "tell what the VPS has, and would order again on every run; nothing was ordered. "
+                           "Check the VPS in the HostUp panel, or report the answer to HostUp support",
 
     # --- what to do about it (a hint ends the line) ----------------------------------
     "hint.api_key": "Check api_key (or the HOSTUP_API_KEY environment variable): HostUp did not accept it",
@@ -157,11 +160,24 @@ MESSAGES = {
     "draft.other_service": "draft {draft_id} also holds a service for {whom}",
     "draft.other_vps": "draft {draft_id} is for VPS {accounts}, not vmid {vmid}",
     "draft.other_value": "draft {draft_id} holds {label} {held}, not the {why} {name} {wanted}",
-    "draft.other_option": "draft {draft_id} holds {held} for option {option_id}, not the requested {value}",
+    "draft.unreadable": "draft {draft_id} cannot be checked, so what it orders is unknown: {why}",
+    "draft.other_services": "draft {draft_id} holds other services (account, package or cycle) than HostUp's "
+                            "estimate of exactly the request (draft {fresh_id})",
+    "draft.other_amount": "draft {draft_id} has {label} {held}, HostUp's estimate of exactly the request (draft "
+                          "{fresh_id}) has {fresh}",
     "upgrade.draft_mismatch": "draft_id: {problems}. Nothing was ordered. Estimate the change anew (check mode) "
                               "and order that draft.",
     "upgrade.estimate_mismatch": "estimate: {problems}. Nothing was ordered. HostUp's estimate is not the change "
                                  "asked for; run again, or report it to HostUp support.",
+    "upgrade.price_unknown": "resources: whether VPS {vmid} already has option {options} cannot be told: "
+                             "{unknown}, and an unknown price is no difference and no proof of none. Nothing "
+                             "was ordered. To order it deliberately, run again with draft_id: {draft_id} (this "
+                             "estimate's draft) beside resources, or order it in the HostUp panel.",
+    "cycle.total_differs": "VPS {vmid}: HostUp answered the billing-cycle switch with total {total}, which is "
+                           "neither the estimate's amount due now ({due_now}) nor its recurring price "
+                           "({recurring}) {currency}. HostUp does not document that the switch costs what its "
+                           "upgrade estimate priced: check the invoice in the HostUp panel (outcome.order_total "
+                           "holds the reply's total)",
     "inventory.not_vps": "hostup.cloud.hostup: {count} of the {total} services in HostUp's list were left out "
                          "because they carry no extra_details.usage.vmdata, the built-in sign of a VPS (an "
                          "inference: HostUp does not document which field marks a VPS). If a VPS is among "

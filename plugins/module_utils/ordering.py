@@ -161,16 +161,28 @@ def order_total(data):
 
 
 def order_from_reply(data):
-    """What an ordering reply (``send: true``) says about the order it placed."""
+    """What an ordering reply (``send: true``) says about the order it placed.
+
+    HostUp documents each id in more than one place, every one optional:
+    ``orderId``, ``raw.checkout.order_id`` and ``raw.order_id`` name the order.
+    The first that holds an id counts; one left out, or "no id" (0, ""), is not one.
+    """
     raw = data.get("raw") if isinstance(data.get("raw"), dict) else {}
     checkout = raw.get("checkout") if isinstance(raw.get("checkout"), dict) else {}
     return {
-        "order_id": ident(data.get("orderId", checkout.get("order_id"))),
-        "order_num": ident(data.get("orderNum", checkout.get("order_num"))),
-        "invoice_id": ident(data.get("invoiceId", checkout.get("invoice_id"))),
+        "order_id": _first_id(data.get("orderId"), checkout.get("order_id"), raw.get("order_id")),
+        "order_num": _first_id(data.get("orderNum"), checkout.get("order_num")),
+        "invoice_id": _first_id(data.get("invoiceId"), checkout.get("invoice_id")),
         "redirect_url": data.get("redirectUrl"),
         "message": data.get("message"),
     }
+
+
+def _first_id(*values):
+    for value in values:
+        if ident(value) is not None:
+            return ident(value)
+    return None
 
 
 # --- one order per VPS at a time on this controller ------------------------------

@@ -7,9 +7,15 @@
 PRIVATE to this collection: names here may change in any release.
 
 An upgrade reply's ``raw.draft`` holds other customers' personal data
-(passwords, card numbers, addresses). Only named, non-personal keys of it are
-read here (the price, the currency, each service's account, product, cycle and
-options); nothing else of a draft leaves this file.
+(passwords, card numbers, addresses), and its free text can too (HostUp's own
+example shows a person's name as an option's ``name``). Only named, non-personal
+keys of it are read here (the price, the currency, each service's account,
+product and cycle, each option's ``hasQty``/``type``/``ftype``); no text of a
+draft leaves this file.
+
+HostUp's draft describes each option of the product, never the value the draft
+holds for it: what a draft orders is known only from its service's account,
+product and cycle, and from its prices.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -17,7 +23,7 @@ __metaclass__ = type
 
 from ansible_collections.hostup.cloud.plugins.module_utils.errors import HostUpError
 from ansible_collections.hostup.cloud.plugins.module_utils.messages import render
-from ansible_collections.hostup.cloud.plugins.module_utils.numbers import ident, money, positive_int
+from ansible_collections.hostup.cloud.plugins.module_utils.numbers import ident, money, positive_int, same_amount, show_amount
 from ansible_collections.hostup.cloud.plugins.module_utils.vps import (
     CYCLE_NAMES,
     api_path,
@@ -76,21 +82,41 @@ def _not_an_estimate(data):
 def quote_from_reply(data, cycle):
     """The price figures and draft facts of an upgrade reply (``send: false``)."""
     draft_price = _draft_section(data, "price")
-    recurring = data.get("recurring")
-    if recurring is None:
-        recurring = (draft_price.get("recurring") or {}).get(cycle_code(cycle)) if cycle in CYCLE_NAMES else None
+    recurring, recurring_sent = _recurring(data, draft_price, cycle)
     figures = {
         "draft_id": positive_int(data.get("draftId")),
         "prorated": money(data.get("prorated")),
-        "credits": money(data.get("credits")) or 0.0,
-        "recurring": money(recurring),
+        "credits": money(data.get("credits")),  # None: HostUp did not say (the field is optional)
+        "recurring": recurring,
         "total": money(data.get("total", draft_price.get("total"))),
         "currency": _draft_currency(data),
     }
     figures["due_now"], unreadable = charged_now(data, draft_price)
-    as_sent = {"due_now": unreadable, "prorated": _as_sent(data.get("prorated")), "recurring": _as_sent(recurring),
+    as_sent = {"due_now": unreadable, "prorated": _as_sent(data.get("prorated")), "recurring": recurring_sent,
                "draft_id": _as_sent(data.get("draftId"))}
     return Quote(figures, draft_facts(data), as_sent)
+
+
+def _recurring(data, draft_price, cycle):
+    """The recurring price of the estimated cycle, and how HostUp wrote it; (None, …) when unknown.
+
+    Two places give it, both optional: the draft's ``price.recurring`` keyed by the
+    cycle's code (a decimal string) and ``data.recurring``, typed an integer (so it
+    may be the price rounded). Each one given must be a finite number, and the two
+    must agree within that rounding; otherwise the price is unknown.
+    """
+    by_cycle = draft_price.get("recurring") if isinstance(draft_price.get("recurring"), dict) else {}
+    in_draft = by_cycle.get(cycle_code(cycle)) if cycle in CYCLE_NAMES else None
+    in_data = data.get("recurring")
+    given = [value for value in (in_draft, in_data) if value is not None]
+    if not given:
+        return None, _as_sent(None)
+    amounts = [money(value) for value in given]
+    sent = " and the draft's ".join(_as_sent(value) for value in reversed(given)) if len(given) > 1 else _as_sent(
+        given[0])
+    if None in amounts or max(amounts) - min(amounts) >= 1.0:
+        return None, sent
+    return amounts[0], sent
 
 
 def charged_now(data, draft_price):
@@ -121,12 +147,13 @@ def draft_facts(data):
     """What a draft holds, from its named non-personal keys: the services and their options.
 
     ``services`` lists, per service of the draft, its ``account_id`` (the vmid),
-    ``product_id``, ``cycle`` and ``options`` (option id -> ``quantity`` (True for
+    ``product_id``, ``cycle`` and ``options`` (option id -> ``quantity``: True for
     options ordered by count or size, False for list options, None when the draft
-    does not say) and ``value`` (what the draft holds, None when not shown)).
+    does not say). ``unreadable`` says why the draft's services cannot be read
+    (``raw.draft`` or its ``services`` missing, or not the documented object), else None.
     """
     services = []
-    section = _draft_section(data, "services")
+    section, unreadable = _draft_services(data)
     for key in sorted(section):
         service = section[key]
         if not isinstance(service, dict):
@@ -135,29 +162,53 @@ def draft_facts(data):
         customizations = service.get("customizations")
         for option_id, option in (customizations.items() if isinstance(customizations, dict) else ()):
             if isinstance(option, dict):
-                options[str(option_id)] = {"quantity": _option_is_quantity(option),
-                                           "value": _scalar(option.get("value"))}
+                options[str(option_id)] = {"quantity": _option_is_quantity(option)}
         services.append({
             "account_id": ident(service.get("account_id")),
             "product_id": ident(service.get("product_id")),
             "cycle": cycle_name(_scalar(service.get("cycle") or service.get("recurring"))),
             "options": options,
         })
-    return {"draft_id": positive_int(data.get("draftId")), "services": services}
+    if unreadable is None and not services:
+        unreadable = "raw.draft.services names no service"
+    return {"draft_id": positive_int(data.get("draftId")), "services": services, "unreadable": unreadable}
 
 
-def draft_problems(draft, vmid, expected, resources=None, account_required=True):
+def _draft_services(data):
+    """``raw.draft.services`` (an object of services, keyed "1", "2" …) and, when it is not one, why."""
+    raw = data.get("raw")
+    if not isinstance(raw, dict) or "draft" not in raw:
+        return {}, "the reply has no raw.draft"
+    if not isinstance(raw["draft"], dict):
+        return {}, "raw.draft is %s, not an object" % _kind(raw["draft"])
+    if "services" not in raw["draft"]:
+        return {}, "raw.draft has no services"
+    services = raw["draft"]["services"]
+    if not isinstance(services, dict):
+        return {}, "raw.draft.services is %s, not an object" % _kind(services)
+    return services, None
+
+
+def _kind(value):
+    if value is None:
+        return "null"
+    if isinstance(value, list):
+        return "a list"
+    return "a %s" % {bool: "boolean", str: "string", int: "number", float: "number"}.get(type(value), "value")
+
+
+def draft_problems(draft, vmid, expected):
     """Why ``draft`` (``Quote.draft``) is not the change meant for VPS ``vmid``; empty when it is.
 
     ``expected`` maps ``package``/``cycle`` to ``(value, "requested" or "current")``:
     what the VPS should have after the order (a value None is not checked).
     Every service of the draft must be this VPS: an order of the draft orders them
-    all. ``account_required``: a draft that names no account at all is refused too
-    (a user's ``draft_id``); HostUp's fresh estimate is checked where it shows.
+    all. A draft whose services cannot be read is never this change: nobody could
+    check what it orders.
     """
     number, services = draft["draft_id"], draft["services"]
-    if not services and not account_required:
-        return []
+    if draft.get("unreadable"):
+        return [render("draft.unreadable", draft_id=number, why=draft["unreadable"])]
     accounts = sorted(set(s["account_id"] for s in services if s["account_id"]))
     ours = [s for s in services if s["account_id"] == str(vmid)]
     if ours:
@@ -174,12 +225,37 @@ def draft_problems(draft, vmid, expected, resources=None, account_required=True)
         if wanted is not None and value != wanted:
             problems.append(render("draft.other_value", draft_id=number, label=label, held=value or "unknown",
                                    why=why, name=name, wanted=wanted))
-    for option_id, value in sorted((resources or {}).items()):
-        held = service["options"].get(str(option_id), {}).get("value")
-        if held is not None and str(held) != str(value):
-            problems.append(render("draft.other_option", draft_id=number, held=held, option_id=option_id,
-                                   value=value))
     return problems
+
+
+def differences(draft, fresh):
+    """What differs between a user's draft and HostUp's fresh estimate of exactly the request; empty when nothing.
+
+    HostUp's draft shows no option's value, so the options a draft holds are
+    compared by what HostUp does show: the services (account, product, cycle),
+    the currency, the amount due now and the recurring price. An amount unknown
+    on either side differs.
+    """
+    number, fresh_number = draft.figures["draft_id"], fresh.figures["draft_id"]
+    problems = []
+    if fresh.draft.get("unreadable"):
+        problems.append(render("draft.unreadable", draft_id=fresh_number, why=fresh.draft["unreadable"]))
+    elif _service_keys(draft.draft) != _service_keys(fresh.draft):
+        problems.append(render("draft.other_services", draft_id=number, fresh_id=fresh_number))
+    if draft.figures["currency"] != fresh.figures["currency"]:
+        problems.append(render("draft.other_amount", draft_id=number, label="currency",
+                               held=draft.figures["currency"] or "unknown", fresh_id=fresh_number,
+                               fresh=fresh.figures["currency"] or "unknown"))
+    for label, key in (("due now", "due_now"), ("recurring price", "recurring")):
+        held, wanted = draft.figures[key], fresh.figures[key]
+        if not same_amount(held, wanted):
+            problems.append(render("draft.other_amount", draft_id=number, label=label, held=show_amount(held),
+                                   fresh_id=fresh_number, fresh=show_amount(wanted)))
+    return problems
+
+
+def _service_keys(draft):
+    return sorted((s["account_id"] or "", s["product_id"] or "", s["cycle"] or "") for s in draft["services"])
 
 
 def option_kinds(quote, resources):
@@ -195,9 +271,9 @@ def option_kinds(quote, resources):
 
 def _option_is_quantity(option):
     # HostBill marks options ordered by count or size with hasQty; list options are
-    # selects (type/ftype "select"), whatever their price.
+    # selects (type/ftype "select", "sshkeyselect"), whatever their price.
     kinds = set(str(option.get(key) or "").lower() for key in ("type", "ftype"))
-    if "select" in kinds or option.get("hasQty") is False:
+    if any(kind.endswith("select") for kind in kinds) or option.get("hasQty") is False:
         return False
     if option.get("hasQty") is True:
         return True

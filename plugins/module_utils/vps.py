@@ -141,6 +141,24 @@ def pending_invoice(error):
     }
 
 
+def unknown_fields(vmid, details=None, billing=None):
+    """The fields an ordering module decides on that HostUp's reads left out or made unreadable.
+
+    ``details.product_id`` is the current package; ``billing-cycle.current`` the
+    current cycle, which every draft is checked against and every cycle change
+    waits for. Without them a module could not tell what the VPS has, and would
+    order on every run. While an unpaid invoice is pending, HostUp answers the
+    billing-cycle read with 400 and no cycle: that is no unknown field (the module
+    orders nothing then anyway).
+    """
+    unknown = []
+    if details is not None and details["product_id"] is None:
+        unknown.append("product_id of GET %s (the current package)" % api_path(vmid, "details"))
+    if billing is not None and billing["pending_invoice"] is None and billing["cycle"] is None:
+        unknown.append("current of GET %s (the current billing cycle)" % api_path(vmid, "billing-cycle"))
+    return unknown
+
+
 def cycle_price(billing, name):
     for entry in billing["cycles"]:
         if entry["cycle"] == name:

@@ -18,6 +18,16 @@ description:
     priced first with HostUp's estimate-only upgrade call for that cycle (returned in
     RV(estimate)); the switch is refused, nothing sent, when the estimate is above
     O(max_prorated) or O(max_recurring), or when its amount due now is not a finite number.
+  - B(The price is an estimate of another call.) The switch itself is HostUp's billing-cycle
+    call (C(POST /api/vm/{vmid}/billing-cycle)), which takes no draft and returns no order;
+    HostUp does not document that it costs what the upgrade estimate priced. The module
+    compares the switch's reply C(total) with the estimate. When it is neither the estimate's
+    amount due now nor its recurring price (HostUp does not say which of the two C(total)
+    is), the task warns, naming both. RV(outcome.order_total) holds the reply's total.
+  - The current cycle is HostUp's C(current) of C(GET /api/vm/{vmid}/billing-cycle). When HostUp
+    answers without a readable one (outside an unpaid invoice, when that read answers HTTP 400),
+    the module cannot tell whether the VPS has the cycle, so it fails naming the field and sends
+    nothing rather than switching on every run.
   - While an unpaid invoice is pending for the VPS, the module switches nothing and fails naming
     the invoice.
   - After the switch the module waits (O(wait)) until HostUp shows the new cycle.
@@ -217,8 +227,10 @@ api_error:
            details: {}}
 """
 
+from ansible_collections.hostup.cloud.plugins.module_utils.errors import TaskFailed
+from ansible_collections.hostup.cloud.plugins.module_utils.messages import render
 from ansible_collections.hostup.cloud.plugins.module_utils.module import VMID_OPTION, HostUpModule
-from ansible_collections.hostup.cloud.plugins.module_utils.numbers import money
+from ansible_collections.hostup.cloud.plugins.module_utils.numbers import money, same_amount, show_amount
 from ansible_collections.hostup.cloud.plugins.module_utils.ordering import (
     ORDERING_OPTIONS,
     await_order,
@@ -238,6 +250,7 @@ from ansible_collections.hostup.cloud.plugins.module_utils.vps import (
     cycle_price,
     read_billing,
     read_details,
+    unknown_fields,
 )
 
 MODULE_OPTIONS = dict(
@@ -257,6 +270,9 @@ def switch_cycle_locked(hostup):
 
     # read
     billing = read_billing(client, vmid)
+    unknown = unknown_fields(vmid, billing=billing)
+    if unknown:
+        raise TaskFailed("reply.field_missing", result=dict(estimate=None), vmid=vmid, fields=" and ".join(unknown))
     current = billing["cycle"] or read_details(client, vmid)["cycle"]
     price = cycle_price(billing, target)
     result = dict(previous_cycle=current, previous_price=cycle_price(billing, current), cycle=target, price=price,
@@ -288,9 +304,17 @@ def switch_cycle_locked(hostup):
     reply, order = place_order(client, api_path(vmid, "billing-cycle"), {"cycle": cycle_code(target)}, call,
                                needs_order_id=False, result=dict(previous_cycle=current, estimate=quote.figures),
                                outcome=hostup.outcome)
+    total = money(reply.get("total"))
+    if not (same_amount(total, quote.figures["due_now"]) or same_amount(total, quote.figures["recurring"])):
+        hostup.warn(render("cycle.total_differs", vmid=vmid, total=show_amount(total),
+                           due_now=show_amount(quote.figures["due_now"]),
+                           recurring=show_amount(quote.figures["recurring"]),
+                           currency=quote.figures["currency"] or "(currency unknown)"))
     result.update(
+        # the price per period of the cycle, as GET billing-cycle lists it (cycles[].price); the reply's
+        # total is not documented as that price, so it is only compared above
         cycle=cycle_name(reply.get("newCycle")) or target,
-        price=money(reply.get("total")) if reply.get("total") is not None else price,
+        price=price if price is not None else quote.figures["recurring"],
         message=reply.get("message"),
         info=[str(line) for line in reply.get("info") or []],
     )

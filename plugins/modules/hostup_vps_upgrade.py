@@ -18,25 +18,44 @@ description:
     budget options against it, and then orders exactly that estimate (its C(draftId)). The
     price returned in RV(estimate) is the price ordered.
   - B(Idempotence.) The module reads the VPS first. O(package) is compared with the current
-    package and O(cycle) with the current billing cycle; nothing is estimated or ordered when
-    they already match and O(resources) is not given.
-  - B(Resources.) HostUp's API has no call that reads the current value of a resource, so the
-    module never claims "already in place" without evidence. When O(resources) is the only
-    change, it estimates it. A price difference (something due now, or another recurring price)
-    is a change, and it is ordered. Without a difference, the rule depends on the kind of each option,
-    which the estimate's draft describes (HostBill's C(hasQty) and C(type)).
+    package (C(product_id) of C(GET /api/vm/{vmid}/details)) and O(cycle) with the current billing
+    cycle (C(current) of C(GET /api/vm/{vmid}/billing-cycle)); nothing is estimated or ordered when
+    they already match and O(resources) is not given. When HostUp answers either read without a
+    readable value of that field, the module cannot tell what the VPS has, so it fails naming the
+    field and orders nothing (else every run would order again).
+  - B(Resources.) HostUp's API has no call that reads the current value of a resource, and its
+    draft describes each option without the value it holds, so the module never claims "already
+    in place" without evidence. When O(resources) is the only change, it estimates it. A price
+    difference (something due now, or another recurring price) is a change, and it is ordered.
+    A price HostUp leaves out (the estimate's amount due now or recurring price, or the current
+    cycle's price in C(cycles[].price)) is unknown, neither a difference nor proof of none, so the
+    task fails, ordering nothing, naming it. Without a difference, the rule depends on the kind of
+    each option, which the estimate's draft describes (HostBill's C(hasQty), C(type) and C(ftype)).
   - An option ordered by count or size (C(hasQty), such as V(2232) disk, V(2253) IPv4, V(2404)
-    backups) is priced per unit, so no difference proves the VPS has that value; nothing is
-    ordered and the task reports no change. With several such options each is estimated on its
+    backups) may include units at no cost (HostUp's own example says "7 backups is included"), so
+    a zero difference alone proves nothing. The module estimates the option alone at one unit
+    less and at one unit more than asked (only one more for V(0)). When one less costs less and one
+    more costs more than the VPS pays now, the VPS has exactly the value asked (this assumes only
+    that an option's price never falls as its units grow); nothing is ordered and the task
+    reports no change. Otherwise (a value within included units, or one HostUp refuses to price),
+    the option is treated like a list option below. With several options each is estimated on its
     own too, so an equal-price swap (one grows, another shrinks) is still ordered.
-  - A list option (C(type) select, such as V(2209) OS, V(2259) IPv6, V(2268) Ceph redundancy), a
-    free option, or an option the draft does not describe can differ at no cost. HostUp cannot
-    tell its current value, so the task fails, ordering nothing, naming the option(s) and the
-    estimate's draft id; to order it deliberately, run again with that O(draft_id) beside O(resources).
+  - A list option (C(type) select or sshkeyselect, such as V(2209) OS, V(2259) IPv6, V(2268) Ceph
+    redundancy), a free option, an option the draft does not describe, or a count or size the
+    estimates do not pin down can differ at no cost. HostUp cannot tell its current value, so the
+    task fails, ordering nothing, naming the option(s) and the estimate's draft id; to order it
+    deliberately, run again with that O(draft_id) beside O(resources).
+  - B(Drafts.) An estimate is ordered only when its draft's services (C(raw.draft.services), an
+    object of services) can be read; a reply without a draft, or with services missing, null, or a
+    list, orders nothing, naming what is missing.
   - B(draft_id.) A given draft is ordered only when it is that draft (HostUp's estimate of it
     carries the same id), is for this VPS (its service's account is O(vmid)), and holds the
-    requested O(package), O(cycle) and (where the draft shows them) O(resources); otherwise the
-    task fails naming both values. The ordering call carries exactly O(draft_id).
+    requested O(package) and O(cycle); otherwise the task fails naming both values. With
+    O(resources), HostUp's draft does not show what options it holds, so the module also estimates
+    exactly the request anew and orders the given draft only when both have the same services
+    (account, package, cycle), currency, amount due now and recurring price; otherwise it fails
+    naming what differs. An older draft whose amount due now has since changed is refused too;
+    estimate anew (check mode) and order that draft. The ordering call carries exactly O(draft_id).
   - A package or cycle not given must stay as the VPS has it, and every service of the draft must
     be this VPS, for a given O(draft_id) (unless it is given alone) and for HostUp's own estimate
     alike, since an order of the draft orders all it holds.
@@ -72,7 +91,8 @@ options:
       - Order this earlier estimate (the RV(estimate.draft_id) of a check-mode run) instead of
         estimating anew. The module still fetches the draft's price first (by its id), so the
         budget options apply to it, and checks that the draft is for this VPS and holds what
-        O(package), O(cycle) and O(resources) ask (see the description).
+        O(package) and O(cycle) ask, and, with O(resources), that it prices exactly as a fresh
+        estimate of the request (see the description).
       - Give O(package), O(resources) or O(cycle) beside it to make a rerun report no change
         once the VPS has them; with O(draft_id) alone every run orders (a used draft fails, since
         HostUp has no open draft of that id).
@@ -96,8 +116,9 @@ attributes:
   idempotent:
     support: full
     details:
-      - Resources are judged by the estimate and the kind of each option (see the description);
-        a list or free option without a price difference fails rather than claiming no change.
+      - Resources are judged by the estimates and the kind of each option (see the description);
+        a list or free option, or a count within included units, without a price difference fails
+        rather than claiming no change.
         With O(draft_id) alone, every run orders.
 """
 
@@ -163,7 +184,7 @@ estimate:
       type: float
       sample: 60.0
     credits:
-      description: Account credit applied to the amount due.
+      description: Account credit applied to the amount due; null when HostUp did not say (the field is optional).
       type: float
       sample: 0.0
     recurring:
@@ -191,7 +212,9 @@ order:
   type: dict
   contains:
     order_id:
-      description: HostUp order id.
+      description:
+        - HostUp order id, from the first of C(orderId), C(raw.checkout.order_id) and C(raw.order_id) that
+          names one (HostUp documents all three, each optional).
       type: str
       sample: "34889"
     order_num:
@@ -199,7 +222,7 @@ order:
       type: str
       sample: "1693922233"
     invoice_id:
-      description: Invoice to pay, or null when nothing is due.
+      description: Invoice to pay; null when HostUp named none (nothing is due, or its reply did not say).
       type: str
       sample: "49526"
     redirect_url:
@@ -314,10 +337,10 @@ api_error:
            request_id: 2121ae20-bd9d-41e9-aeeb-5dd1dd1a24ba, details: {}}
 """
 
-from ansible_collections.hostup.cloud.plugins.module_utils.errors import BadOption, TaskFailed
+from ansible_collections.hostup.cloud.plugins.module_utils.errors import BadOption, HostUpError, TaskFailed
 from ansible_collections.hostup.cloud.plugins.module_utils.messages import render
 from ansible_collections.hostup.cloud.plugins.module_utils.module import VMID_OPTION, HostUpModule
-from ansible_collections.hostup.cloud.plugins.module_utils.numbers import same_amount
+from ansible_collections.hostup.cloud.plugins.module_utils.numbers import MONEY_TOLERANCE, same_amount, whole_number
 from ansible_collections.hostup.cloud.plugins.module_utils.ordering import (
     ORDERING_OPTIONS,
     await_order,
@@ -328,7 +351,12 @@ from ansible_collections.hostup.cloud.plugins.module_utils.ordering import (
     refuse_unless_within_budget,
     refuse_while_invoice_pending,
 )
-from ansible_collections.hostup.cloud.plugins.module_utils.quote import draft_problems, estimate_change, option_kinds
+from ansible_collections.hostup.cloud.plugins.module_utils.quote import (
+    differences,
+    draft_problems,
+    estimate_change,
+    option_kinds,
+)
 from ansible_collections.hostup.cloud.plugins.module_utils.vps import (
     CYCLE_NAMES,
     api_path,
@@ -336,6 +364,7 @@ from ansible_collections.hostup.cloud.plugins.module_utils.vps import (
     cycle_price,
     read_billing,
     read_details,
+    unknown_fields,
 )
 
 MODULE_OPTIONS = dict(
@@ -390,6 +419,10 @@ def upgrade_locked(hostup):
     # read
     vps = read_details(client, vmid)
     billing = read_billing(client, vmid)
+    unknown = unknown_fields(vmid, vps, billing)
+    if unknown:
+        raise TaskFailed("reply.field_missing", result=dict(estimate=None, order=None, vps=vps), vmid=vmid,
+                         fields=" and ".join(unknown))
     current = {
         "package": vps["product_id"],
         "cycle": billing["cycle"] or vps["cycle"],
@@ -412,14 +445,18 @@ def upgrade_locked(hostup):
         if set(change) == {"resources"} and resources_shown_in_place(hostup, quote, change["resources"], current, vps):
             return unchanged(hostup, vps, billing, current, quote.figures)
     else:
-        if set(change) == {"resources"}:
+        fresh = None
+        if "resources" in change:
+            # HostUp's draft shows no option's value: the user's draft is checked against a
+            # fresh estimate of exactly the request (check_draft)
             fresh = estimate_change(client, vmid, api_change(change), target_cycle)
-            if resources_shown_in_place(hostup, fresh, change["resources"], current, vps, draft_given=True):
+            if set(change) == {"resources"} and resources_shown_in_place(
+                    hostup, fresh, change["resources"], current, vps, draft_given=True):
                 return unchanged(hostup, vps, billing, current, fresh.figures)
         # an unknown or used draft fails as "no such draft"
         quote = estimate_change(client, vmid, {"draftId": params["draft_id"]}, target_cycle)
     hostup.outcome.priced(quote.figures)
-    check_draft(hostup, quote, vps, current)
+    check_draft(hostup, quote, vps, current, fresh if params["draft_id"] is not None else None)
     estimate = quote.figures
     refuse_unless_within_budget(quote, params, dict(order=None, vps=vps))
 
@@ -461,47 +498,120 @@ def api_change(change):
 
 
 def resources_shown_in_place(hostup, quote, resources, current, vps, draft_given=False):
-    """Whether HostUp's estimate shows the VPS has ``resources`` already; TaskFailed when nobody can tell.
+    """Whether HostUp's estimates prove the VPS has ``resources`` already; TaskFailed when nobody can tell.
 
-    A price difference means a change: order it. Without one, only options ordered
-    by count or size (``hasQty`` in the draft) prove anything, each on its own (two
-    options can change in opposite directions for the same price), so this may
-    estimate each one alone. A list option (an OS, IPv6), a free option or an
-    option the draft does not describe could differ at no cost: HostUp has no read
-    of its current value, so the module never claims it is in place. Without
-    ``draft_id`` that fails naming them; with it, the user chose to order that draft.
+    A price difference means a change: order it. An estimate whose difference is
+    unknown (a price HostUp left out) proves nothing either way. Without a
+    difference, only options ordered by count or size (``hasQty`` in the draft)
+    can be proven, each on its own (two options can change in opposite directions
+    for the same price): each is estimated alone, then one unit below and one above
+    the value asked. One unit less costing less and one more costing more than the
+    VPS pays now proves the VPS has exactly that value, whatever units its plan
+    includes (values within included units all cost the same). A list option (an
+    OS, IPv6), a free option, an option the draft does not describe, or a value no
+    estimate pins down could differ at no cost: HostUp has no read of its current
+    value, so the module never claims it is in place. Without ``draft_id`` that
+    fails naming them; with it, the user chose to order that draft.
     """
-    if not no_price_difference(quote, current):
+    difference = price_difference(quote, current)
+    if difference:
         return False
+    if difference is None:
+        return cannot_tell(quote, resources, current, vps, draft_given)
     kinds = option_kinds(quote, resources)
-    unknowable = sorted(option_id for option_id, quantity in kinds.items() if not quantity)
-    if not unknowable and len(resources) > 1:
+    unreadable = dict((option_id, "a list option" if kinds[option_id] is False else "not described by HostUp")
+                      for option_id in resources if not kinds[option_id])
+    if not unreadable:
         for option_id, value in sorted(resources.items()):
-            alone = estimate_change(hostup.client, vps["vmid"], {"resources": {option_id: value}}, current["cycle"])
-            if not no_price_difference(alone, current):
+            alone = quote if len(resources) == 1 else estimate_change(
+                hostup.client, vps["vmid"], {"resources": {option_id: value}}, current["cycle"])
+            difference = price_difference(alone, current)
+            if difference:
                 return False
-    if not unknowable:
+            if difference is None:
+                return cannot_tell(quote, resources, current, vps, draft_given, unpriced=alone)
+        for option_id, value in sorted(resources.items()):
+            if not value_proven(hostup, vps, current, option_id, value):
+                unreadable[option_id] = ("%s: one unit less or more does not cost less or more than now, as within "
+                                         "units the plan includes" % (value,))
+    if not unreadable:
         return True
     if draft_given:
         return False
-    named = ", ".join("%s (%s)" % (option_id, "a list option" if kinds[option_id] is False
-                                   else "not described by HostUp") for option_id in unknowable)
+    named = ", ".join("%s (%s)" % (option_id, why) for option_id, why in sorted(unreadable.items()))
     raise TaskFailed("upgrade.option_unreadable",
-                     result=dict(estimate=quote.figures, order=None, vps=vps, unreadable_options=unknowable),
+                     result=dict(estimate=quote.figures, order=None, vps=vps, unreadable_options=sorted(unreadable)),
                      options=named, vmid=vps["vmid"], draft_id=quote.figures["draft_id"])
 
 
-def no_price_difference(quote, current):
+def cannot_tell(quote, resources, current, vps, draft_given, unpriced=None):
+    """An estimate (``unpriced``, else ``quote``) without a readable price: False with draft_id (order the
+    user's draft, checked against ``quote``), else TaskFailed naming ``quote``'s draft to order deliberately."""
+    if draft_given:
+        return False
+    raise TaskFailed("upgrade.price_unknown",
+                     result=dict(estimate=quote.figures, order=None, vps=vps, unreadable_options=sorted(resources)),
+                     vmid=vps["vmid"], options=", ".join(sorted(resources)), draft_id=quote.figures["draft_id"],
+                     unknown=unknown_prices(unpriced or quote, current))
+
+
+def value_proven(hostup, vps, current, option_id, value):
+    """Whether estimates of one unit less and one more than ``value`` pin the option's current value to it.
+
+    With a price that never falls as units grow: one unit less costing less than
+    now means the VPS has at least ``value``, one more costing more means at most.
+    An estimate HostUp refuses (a value past the option's limits) proves nothing.
+    """
+    number = whole_number(value)
+    if number is None or number < 0 or current["recurring_price"] is None:
+        return False
+    for probe, direction in ((number - 1, -1), (number + 1, 1)):
+        if probe < 0:
+            continue  # nothing is below 0 units
+        try:
+            quote = estimate_change(hostup.client, vps["vmid"], {"resources": {option_id: probe}}, current["cycle"])
+        except HostUpError as error:
+            if error.status == 400:
+                return False
+            raise
+        recurring = quote.figures["recurring"]
+        if recurring is None or direction * (recurring - current["recurring_price"]) <= MONEY_TOLERANCE:
+            return False
+    return True
+
+
+def price_difference(quote, current):
+    """True when the estimate shows a price difference, False when it shows none, None when it cannot tell.
+
+    A figure HostUp left out (or sent unreadable) is unknown, never zero: the
+    estimate's due now and recurring price, and the current cycle's price.
+    """
     figures = quote.figures
-    return (same_amount(figures["prorated"], 0.0) and same_amount(figures["due_now"], 0.0)
-            and same_amount(figures["recurring"], current["recurring_price"]))
+    pairs = ((figures["prorated"], 0.0), (figures["due_now"], 0.0), (figures["recurring"], current["recurring_price"]))
+    if any(a is not None and b is not None and not same_amount(a, b) for a, b in pairs):
+        return True
+    if any(a is None or b is None for a, b in pairs):
+        return None
+    return False
 
 
-def check_draft(hostup, quote, vps, current):
+def unknown_prices(quote, current):
+    names = [name for name, value in (("the estimate's amount due now (prorated)", quote.figures["prorated"]),
+                                      ("the estimate's recurring price (raw.draft.price.recurring, or recurring)",
+                                       quote.figures["recurring"]),
+                                      ("the price of the current cycle (cycles[].price of GET billing-cycle)",
+                                       current["recurring_price"]))
+             if value is None]
+    return "HostUp gave no readable %s" % " nor ".join(names or ["amount due now"])
+
+
+def check_draft(hostup, quote, vps, current, fresh=None):
     """Order a draft only when it is the one asked for, for this VPS, holding what was asked and nothing more.
 
     The user's ``draft_id``: HostUp's estimate of it must carry that id and name
-    this VPS. Any draft: what was not asked to change must stay as the VPS has it.
+    this VPS; with ``resources``, it must match ``fresh``, HostUp's estimate of
+    exactly the request (HostUp shows no option's value in a draft). Any draft:
+    what was not asked to change must stay as the VPS has it.
     """
     params, vmid, given = hostup.params, hostup.params["vmid"], hostup.params["draft_id"]
     mismatch = []
@@ -512,7 +622,9 @@ def check_draft(hostup, quote, vps, current):
         # with draft_id alone the user orders that draft as it is
         expected = dict((name, (params[name], "requested") if params[name] is not None else (current[name], "current"))
                         for name in ("package", "cycle"))
-    mismatch += draft_problems(quote.draft, vmid, expected, params["resources"], account_required=given is not None)
+    mismatch += draft_problems(quote.draft, vmid, expected)
+    if fresh is not None:
+        mismatch += differences(quote, fresh)
     if mismatch:
         raise TaskFailed("upgrade.draft_mismatch" if given is not None else "upgrade.estimate_mismatch",
                          result=dict(estimate=quote.figures, order=None, vps=vps), problems="; ".join(mismatch))

@@ -106,8 +106,8 @@ def test_an_amount_due_now_that_is_no_finite_number_never_passes_even_without_a_
 def test_a_recurring_price_that_is_no_finite_number_fails_max_recurring():
     assert budget_problems(quote(recurring="NaN"), None, None) == []
     problems = budget_problems(quote(recurring="NaN"), None, 5000.0)
-    assert problems == ["HostUp's estimate gave no finite recurring price (recurring NaN) to compare with "
-                        "max_recurring 5000.00"]
+    assert problems == ["HostUp's estimate gave no finite recurring price (recurring NaN and the draft's 259.00) to "
+                        "compare with max_recurring 5000.00"]
 
 
 def test_budgets_compare_with_one_named_tolerance():

@@ -12,11 +12,22 @@ import pytest
 
 from ansible_collections.hostup.cloud.plugins.module_utils.errors import HostUpError
 from ansible_collections.hostup.cloud.plugins.module_utils.messages import render
-from ansible_collections.hostup.cloud.plugins.module_utils.quote import draft_problems, estimate_change, quote_from_reply
+from ansible_collections.hostup.cloud.plugins.module_utils.quote import (
+    differences,
+    draft_problems,
+    estimate_change,
+    quote_from_reply,
+)
 from ansible_collections.hostup.cloud.plugins.module_utils.transport import HostUpClient
 from ansible_collections.hostup.cloud.tests.leaks import assert_no_leak
 from ansible_collections.hostup.cloud.tests.unit.helpers import API, KEY, api_error
-from ansible_collections.hostup.cloud.tests.unit.plugins.modules.replies import PERSONAL, UPGRADE, draft, option
+from ansible_collections.hostup.cloud.tests.unit.plugins.modules.replies import (
+    PERSON_NAME,
+    PERSONAL,
+    UPGRADE,
+    draft,
+    option,
+)
 
 
 def estimate_from_reply(reply, cycle):
@@ -46,17 +57,18 @@ def test_due_now_is_the_drafts_order_total_when_a_setup_fee_makes_it_larger_than
     assert estimate_from_reply(smaller, "monthly")["due_now"] == 60.0
 
 
-def test_the_drafts_facts_come_from_named_keys_only():
+def test_the_drafts_facts_come_from_named_keys_only_and_no_option_value_is_read():
+    named = dict(option(2232, "sliderinput"), value=120)  # HostUp documents no value: one sent is not read
     reply = {"prorated": 0, "draftId": 7, "raw": {"draft": draft(
         259, cycle="a", product_id="1939", account_id=10002,
-        options={"2232": option(2232, "sliderinput", value=120), "2259": option(2259, "select"),
+        options={"2232": named, "2259": option(2259, "select"), "2208": option(2208, "sshkeyselect"),
                  "2999": {"id": "2999"}})}}
     facts = quote_from_reply(reply, "annually").draft
-    assert facts == {"draft_id": 7, "services": [{
+    assert facts == {"draft_id": 7, "unreadable": None, "services": [{
         "account_id": "10002", "product_id": "1939", "cycle": "annually",
-        "options": {"2232": {"quantity": True, "value": 120}, "2259": {"quantity": False, "value": None},
-                    "2999": {"quantity": None, "value": None}}}]}
-    assert_no_leak(json.dumps(facts), *PERSONAL.values())
+        "options": {"2232": {"quantity": True}, "2259": {"quantity": False}, "2208": {"quantity": False},
+                    "2999": {"quantity": None}}}]}
+    assert_no_leak(json.dumps(facts), PERSON_NAME, *PERSONAL.values())
 
 
 def test_the_replys_total_counts_when_it_is_more_than_prorated():
@@ -80,11 +92,71 @@ def test_a_draft_must_hold_the_current_values_of_what_was_not_asked_and_only_thi
                                                     "draft 7 also holds a service for no existing VPS (a new order)"]
 
 
-def test_a_fresh_estimate_without_services_is_not_checked_but_a_users_draft_is():
-    empty = {"draft_id": 7, "services": []}
-    assert draft_problems(empty, 10001, {"package": ("1938", "requested")}, account_required=False) == []
-    assert draft_problems(empty, 10001, {}, account_required=True) == [
-        "draft 7 is for VPS that the draft does not name, not vmid 10001"]
+@pytest.mark.parametrize("raw, why", [
+    ({}, "the reply has no raw.draft"),
+    ({"draft": []}, "raw.draft is a list, not an object"),
+    ({"draft": {"price": {}}}, "raw.draft has no services"),
+    ({"draft": {"services": [{"account_id": "10001", "product_id": "1938", "cycle": "m"}]}},
+     "raw.draft.services is a list, not an object"),
+    ({"draft": {"services": "1"}}, "raw.draft.services is a string, not an object"),
+    ({"draft": {"services": {}}}, "raw.draft.services names no service"),
+    ({"draft": {"services": {"1": None}}}, "raw.draft.services names no service"),
+])
+def test_a_draft_whose_services_cannot_be_read_is_a_problem_for_any_draft(raw, why):
+    facts = quote_from_reply({"prorated": 0, "draftId": 7, "raw": raw}, "monthly").draft
+    assert facts["unreadable"] == why
+    for expected in ({}, {"package": ("1938", "requested")}):
+        assert draft_problems(facts, 10001, expected) == [
+            "draft 7 cannot be checked, so what it orders is unknown: %s" % why]
+
+
+def test_a_draft_naming_no_account_is_for_no_vps_of_ours():
+    facts = quote_from_reply({"prorated": 0, "draftId": 7, "raw": {"draft": draft(259, account_id="")}},
+                             "monthly").draft
+    assert draft_problems(facts, 10001, {}) == ["draft 7 is for VPS that the draft does not name, not vmid 10001"]
+
+
+def quote_of(draft_id=7, prorated=40, recurring=219, **draft_kwargs):
+    return quote_from_reply({"prorated": prorated, "draftId": draft_id, "raw": {"draft": draft(
+        recurring, total=prorated if isinstance(prorated, (int, float)) else 0, **draft_kwargs)}}, "monthly")
+
+
+def test_a_users_draft_is_compared_with_a_fresh_estimate_by_services_currency_and_prices():
+    fresh = quote_of(draft_id=8)
+    assert differences(quote_of(), fresh) == []
+    assert differences(quote_of(prorated=40.004), fresh) == []  # the same to the cent
+    assert differences(quote_of(prorated=20, recurring=179), fresh) == [
+        "draft 7 has due now 20.00, HostUp's estimate of exactly the request (draft 8) has 40.00",
+        "draft 7 has recurring price 179.00, HostUp's estimate of exactly the request (draft 8) has 219.00"]
+    assert differences(quote_of(product_id="1939"), fresh) == [
+        "draft 7 holds other services (account, package or cycle) than HostUp's estimate of exactly the request "
+        "(draft 8)"]
+    other_currency = quote_of()
+    other_currency.figures["currency"] = "EUR"
+    assert differences(other_currency, fresh) == [
+        "draft 7 has currency EUR, HostUp's estimate of exactly the request (draft 8) has SEK"]
+    unknown = quote_of(prorated="NaN")
+    assert differences(unknown, fresh)[0] == (
+        "draft 7 has due now unknown, HostUp's estimate of exactly the request (draft 8) has 40.00")
+    unreadable = quote_from_reply({"prorated": 40, "draftId": 8, "raw": {}}, "monthly")
+    assert differences(quote_of(), unreadable)[0] == (
+        "draft 8 cannot be checked, so what it orders is unknown: the reply has no raw.draft")
+
+
+@pytest.mark.parametrize("data, recurring, sent", [
+    ({"recurring": 259}, 259.0, "259"),
+    ({"recurring": 259, "raw": {"draft": {"price": {"recurring": {"m": "259.40"}}}}}, 259.4, "259 and the draft's 259.40"),
+    ({"recurring": 140, "raw": {"draft": {"price": {"recurring": {"m": "140.50"}}}}}, 140.5, "140 and the draft's 140.50"),
+    ({"recurring": 99, "raw": {"draft": {"price": {"recurring": {"m": "259.00"}}}}}, None, "99 and the draft's 259.00"),
+    ({"recurring": "NaN", "raw": {"draft": {"price": {"recurring": {"m": "259.00"}}}}}, None,
+     "NaN and the draft's 259.00"),
+    ({"raw": {"draft": {"price": {"recurring": {"a": "2590.00"}}}}}, None, "None"),  # keyed by another cycle
+    ({"raw": {"draft": {"price": {"recurring": ["259.00"]}}}}, None, "None"),
+])
+def test_the_recurring_price_is_the_drafts_for_the_estimated_cycle_and_must_agree_with_data_recurring(
+        data, recurring, sent):
+    quote = quote_from_reply(dict(data, prorated=0, draftId=1), "monthly")
+    assert (quote.figures["recurring"], quote.as_sent["recurring"]) == (recurring, sent)
 
 
 def test_a_404_for_a_draft_says_draft_and_never_vmid(conversation):

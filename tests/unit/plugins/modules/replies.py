@@ -19,6 +19,8 @@ PERSONAL = {
     "cardnum": "************6651", "phonenumber": "+46705550101", "ip": "192.0.2.201",
     "address1": "Enhetsgatan 9", "lastname": "Unittestsson",
 }
+# HostUp's own example shows a person's name as a draft option's name: free text of a draft is personal data too.
+PERSON_NAME = "Agnes Unittestsson"
 
 
 def details(product_id="1937", cycle="Monthly", price=139.0):
@@ -42,24 +44,28 @@ def unpaid_invoice():
 
 
 def draft(recurring, cycle="m", total=60.0, product_id="1938", account_id=VMID, options=None, setup=0):
-    """A draft as HostUp sends it: people (never to leak), price, currency and the service it holds."""
+    """A draft as HostUp sends it: people (never to leak), price, currency and the service it holds.
+
+    Its options are described (``option``), never with a value: HostUp's draft shows none.
+    """
     return {"id": 5257, "available_recipients": [dict(PERSONAL, id="8918")],
             "currency": {"iso": "SEK", "code": "kr"},
             "price": {"total": "%.2f" % total, "setup": setup, "recurring": {cycle: "%.2f" % recurring}},
             "services": {"1": {"name": "VPS MD", "product_id": product_id, "account_id": str(account_id),
-                               "cycle": cycle, "recurring": cycle, "customizations": options or {}}}}
+                               "cycle": cycle, "recurring": cycle, "category": {"name": PERSON_NAME},
+                               "customizations": options or {}}}}
 
 
-def option(option_id, kind="qty", value=None):
-    """A draft's customization: kind qty (hasQty, priced per unit) or select (a list option)."""
-    described = {"id": str(option_id), "name": "Option %s" % option_id, "hasQty": kind != "select",
-                 "type": kind, "ftype": kind}
-    if value is not None:
-        described["value"] = value
-    return described
+def option(option_id, kind="qty"):
+    """A draft's customization: kind qty/slider (hasQty, ordered by count or size) or select/sshkeyselect (a list
+    option), named as HostUp's example names one, after a person."""
+    listed = kind.endswith("select")
+    return {"id": str(option_id), "name": PERSON_NAME, "_name": PERSON_NAME, "hasQty": not listed,
+            "type": kind, "ftype": kind, "description": "7 backups is included"}
 
 
 def estimate(prorated=60.0, recurring=259, draft_id=5257, credits=0, cycle="m", draft_total=None, **draft_kwargs):
+    """An estimate as HostUp answers one, with data.recurring and the draft's recurring price agreeing."""
     readable = isinstance(prorated, (int, float))  # a test may send "NaN" and the like
     total = draft_total if draft_total is not None else (prorated if readable else 0.0)
     reply_total = "%.2f" % (prorated - credits) if readable else prorated

@@ -179,3 +179,51 @@ def test_bad_input_fails_naming_the_option_before_any_request(conversation, args
     result, failed = run_module(module, args)
     assert failed and option in result["msg"]
     assert conversation.sent == []
+
+
+# --- issue 22: the switch is priced with another call; the current cycle is a documented field -------
+
+@pytest.mark.parametrize("current", [None, "", ["m"]])
+@pytest.mark.parametrize("check_mode", [True, False])
+def test_a_cycle_read_without_current_refuses_rather_than_switch_every_run(conversation, current, check_mode):
+    reply = billing()
+    if current is None:
+        del reply["data"]["current"]
+    else:
+        reply["data"]["current"] = current
+    conversation.expect("GET", BILLING, reply=reply)
+    result, failed = run_module(module, {"vmid": 10001, "cycle": "annually"}, check_mode=check_mode)
+    assert failed and result["reason"] == "reply.field_missing"
+    assert ("VPS 10001: HostUp's answer has no readable current of GET /api/vm/10001/billing-cycle (the current "
+            "billing cycle)") in result["msg"]
+    assert result["outcome"]["status"] == "refused" and result["changed"] is False
+    assert conversation.calls() == [("GET", BILLING)]
+
+
+@pytest.mark.parametrize("total, warned", [
+    ("1390.00", False),   # the new price per period, as the docs' example suggests [INFERRED]
+    ("1320.50", False),   # the amount due now
+    ("5000.00", True),
+    ("NaN", True),
+    (None, True),         # left out, though documented as required
+])
+def test_the_switch_replys_total_is_compared_with_the_estimate_and_a_difference_warns(conversation, total, warned):
+    reply = cycle_changed(total=total)
+    if total is None:
+        del reply["data"]["total"]
+    conversation.expect("GET", BILLING, reply=billing())
+    conversation.expect("POST", UPGRADE, body=ESTIMATE_ANNUAL, reply=estimate(prorated=1320.5, recurring=1390, cycle="a"))
+    conversation.expect("POST", BILLING, body={"cycle": "a"}, reply=reply)
+    conversation.expect("GET", BILLING, reply=billing(current="a"))
+    result, failed = run_module(module, {"vmid": 10001, "cycle": "annually"})
+    assert not failed and result["changed"] is True
+    warnings = [w for w in result.get("warnings", []) if "billing-cycle switch with total" in w]
+    assert bool(warnings) is warned
+    if warned:
+        assert warnings == [
+            "VPS 10001: HostUp answered the billing-cycle switch with total %s, which is neither the estimate's "
+            "amount due now (1320.50) nor its recurring price (1390.00) SEK. HostUp does not document that the "
+            "switch costs what its upgrade estimate priced: check the invoice in the HostUp panel "
+            "(outcome.order_total holds the reply's total)" % ("5000.00" if total == "5000.00" else "unknown")]
+    assert result["outcome"]["order_total"] == (float(total) if total not in (None, "NaN") else None)
+    assert result["price"] == 1390.0  # the price of the cycle as GET billing-cycle lists it, not the reply's total

@@ -13,9 +13,9 @@ import requests
 
 from ansible_collections.hostup.cloud.plugins.modules import hostup_vps_upgrade as module
 from ansible_collections.hostup.cloud.tests.leaks import assert_no_leak
-from ansible_collections.hostup.cloud.tests.unit.helpers import KEY, api_error, run_module
+from ansible_collections.hostup.cloud.tests.unit.helpers import KEY, api_error, ok, run_module
 from ansible_collections.hostup.cloud.tests.unit.plugins.modules.replies import (
-    BILLING, DETAILS, PERSONAL, UPGRADE, billing, details, estimate, option, ordered, unpaid_invoice,
+    BILLING, DETAILS, PERSON_NAME, PERSONAL, UPGRADE, billing, details, estimate, option, ordered, unpaid_invoice,
 )
 
 ESTIMATE_BIG_PLAN = {"send": False, "package": "1938"}
@@ -28,7 +28,18 @@ def reads(conversation, **details_kwargs):
 
 
 def assert_no_secrets(result):
-    assert_no_leak(json.dumps(result), KEY, *PERSONAL.values())
+    assert_no_leak(json.dumps(result), KEY, PERSON_NAME, *PERSONAL.values())
+
+
+def probes(conversation, option_id, value, below, above, current=139):
+    """The estimates of one unit less and one more that pin a count or size option's value (recurring prices;
+    None: not asked, the one before already showed the value is not pinned)."""
+    for probe, recurring in ((value - 1, below), (value + 1, above)):
+        if probe >= 0 and recurring is not None:
+            conversation.expect("POST", UPGRADE, body={"send": False, "resources": {option_id: probe}},
+                                reply=estimate(product_id="1937", prorated=(recurring - current) / 2.0,
+                                               recurring=recurring, draft_id=5300 + probe,
+                                               options={option_id: option(option_id, "qty")}))
 
 
 def test_check_mode_reads_and_estimates_once_and_never_orders(conversation):
@@ -71,14 +82,18 @@ def test_a_rerun_on_the_plan_already_in_place_sends_no_post(conversation):
     assert conversation.calls() == [("GET", DETAILS), ("GET", BILLING)]
 
 
-def test_a_quantity_option_already_in_place_is_recognised_by_a_zero_estimate(conversation):
+def test_a_quantity_option_already_in_place_is_recognised_by_a_zero_estimate_pinned_by_one_unit_less_and_more(
+        conversation):
     reads(conversation)
-    conversation.expect("POST", UPGRADE, body={"send": False, "resources": {"2232": 40}},
-                        reply=estimate(prorated=0, recurring=139, options={"2232": option(2232, "sliderinput")}))
-    result, failed = run_module(module, {"vmid": 10001, "resources": {"2232": 40}})
+    conversation.expect("POST", UPGRADE, body={"send": False, "resources": {"2232": 60}},
+                        reply=estimate(product_id="1937", prorated=0, recurring=139,
+                                       options={"2232": option(2232, "sliderinput")}))
+    probes(conversation, "2232", 60, below=138, above=140)
+    result, failed = run_module(module, {"vmid": 10001, "resources": {"2232": 60}})
     assert not failed and result["changed"] is False
     assert result["order"] is None
     assert result["estimate"]["prorated"] == 0.0
+    assert_no_secrets(result)
 
 
 def test_resources_that_change_the_price_are_ordered(conversation):
@@ -251,15 +266,23 @@ def test_an_estimate_answered_with_another_draft_id_is_never_ordered(conversatio
     assert all(call["body"].get("send") is not True for call in conversation.sent if call["body"])
 
 
-def test_a_draft_holding_other_resources_is_refused(conversation):
+def test_a_draft_holding_other_resources_is_refused_by_its_prices_against_a_fresh_estimate_of_the_request(
+        conversation):
+    # HostUp's draft shows no option's value: the user's draft (2232 at 80) is told from the request (120)
+    # by HostUp's fresh estimate of exactly the request
+    quantity = {"2232": option(2232, "sliderinput")}
     reads(conversation)
     conversation.expect("POST", UPGRADE, body={"send": False, "resources": {"2232": 120}},
-                        reply=estimate(prorated=40, recurring=219, options={"2232": option(2232, "sliderinput", 120)}))
+                        reply=estimate(product_id="1937", prorated=40, recurring=219, draft_id=5260, options=quantity))
     conversation.expect("POST", UPGRADE, body={"send": False, "draftId": 6213},
-                        reply=estimate(draft_id=6213, options={"2232": option(2232, "sliderinput", 80)}))
+                        reply=estimate(product_id="1937", prorated=20, recurring=179, draft_id=6213, options=quantity))
     result, failed = run_module(module, {"vmid": 10001, "resources": {"2232": 120}, "draft_id": 6213})
-    assert failed
-    assert "draft 6213 holds 80 for option 2232, not the requested 120" in result["msg"]
+    assert failed and result["reason"] == "upgrade.draft_mismatch"
+    assert ("draft 6213 has due now 20.00, HostUp's estimate of exactly the request (draft 5260) has 40.00; "
+            "draft 6213 has recurring price 179.00, HostUp's estimate of exactly the request (draft 5260) has "
+            "219.00") in result["msg"]
+    assert result["outcome"]["status"] == "refused"
+    assert all(call["body"].get("send") is not True for call in conversation.sent if call["body"])
 
 
 def test_a_used_or_unknown_draft_is_named_as_a_draft_not_as_a_vps(conversation):
@@ -282,9 +305,10 @@ def test_draft_id_with_a_cycle_already_in_place_orders_nothing(conversation):
 
 def test_draft_id_with_resources_already_in_place_orders_nothing(conversation):
     reads(conversation)
-    conversation.expect("POST", UPGRADE, body={"send": False, "resources": {"2232": 40}},
+    conversation.expect("POST", UPGRADE, body={"send": False, "resources": {"2232": 60}},
                         reply=estimate(prorated=0, recurring=139, options={"2232": option(2232, "sliderinput")}))
-    result, failed = run_module(module, {"vmid": 10001, "resources": {"2232": 40}, "draft_id": 6213})
+    probes(conversation, "2232", 60, below=138, above=140)
+    result, failed = run_module(module, {"vmid": 10001, "resources": {"2232": 60}, "draft_id": 6213})
     assert not failed and result["changed"] is False and result["order"] is None
 
 
@@ -294,7 +318,7 @@ def test_draft_id_with_a_list_option_orders_exactly_that_draft(conversation):
                         reply=estimate(product_id="1937", prorated=0, recurring=139, options={"2209": option(2209, "select")}))
     conversation.expect("POST", UPGRADE, body={"send": False, "draftId": 6213},
                         reply=estimate(product_id="1937", prorated=0, recurring=139, draft_id=6213,
-                                       options={"2209": option(2209, "select", "debian-12")}))
+                                       options={"2209": option(2209, "select")}))
     conversation.expect("POST", UPGRADE, body={"send": True, "draftId": 6213}, reply=ordered(6213))
     result, failed = run_module(module, {"vmid": 10001, "resources": {"2209": "debian-12"}, "draft_id": 6213})
     assert not failed and result["changed"] is True
@@ -443,3 +467,216 @@ def test_an_estimate_reply_that_is_no_estimate_ends_the_task_before_any_order(co
     assert failed and "HostUp did not answer as an estimate " + words in result["msg"]
     assert result["reason"] == "reply.not_estimate" and result["api_error"]["status"] is None
     assert all(call["body"].get("send") is not True for call in conversation.sent if call["body"])
+
+
+# --- issue 22: money decisions rest on documented fields only; absence is unknown, never "no" ---------
+
+def without(reply, *dotted):
+    """``reply`` with each dotted key under ``data`` left out (an optional field HostUp did not send)."""
+    for key in dotted:
+        target = reply["data"]
+        *parents, last = key.split(".")
+        for parent in parents:
+            target = target[parent]
+        del target[last]
+    return reply
+
+
+def never_ordered(conversation):
+    assert all(call["body"].get("send") is not True for call in conversation.sent if call["body"])
+
+
+@pytest.mark.parametrize("services, why", [
+    (None, "the reply has no raw.draft"),
+    ("missing", "raw.draft has no services"),
+    ([{"account_id": "99999", "product_id": "1999", "cycle": "m"}], "raw.draft.services is a list, not an object"),
+    ("null", "raw.draft.services is null, not an object"),
+    ({}, "raw.draft.services names no service"),
+])
+@pytest.mark.parametrize("draft_id", [None, 6213])
+def test_a_draft_whose_services_cannot_be_read_is_never_ordered(conversation, services, why, draft_id):
+    reply = estimate(draft_id=draft_id or 5257)
+    if services is None:
+        del reply["data"]["raw"]["draft"]
+    elif services == "missing":
+        del reply["data"]["raw"]["draft"]["services"]
+    else:
+        reply["data"]["raw"]["draft"]["services"] = None if services == "null" else services
+    reads(conversation)
+    body = ESTIMATE_BIG_PLAN if draft_id is None else {"send": False, "draftId": draft_id}
+    conversation.expect("POST", UPGRADE, body=body, reply=reply)
+    args = {"vmid": 10001, "package": "1938"}
+    if draft_id:
+        args["draft_id"] = draft_id
+    result, failed = run_module(module, args)
+    assert failed and result["reason"] == ("upgrade.draft_mismatch" if draft_id else "upgrade.estimate_mismatch")
+    assert "draft %d cannot be checked, so what it orders is unknown: %s" % (draft_id or 5257, why) in result["msg"]
+    assert result["outcome"]["status"] == "refused" and result["changed"] is False
+    never_ordered(conversation)
+    assert_no_secrets(result)
+
+
+@pytest.mark.parametrize("reply_name, patch, field", [
+    ("details", {"product_id": None}, "product_id of GET /api/vm/10001/details (the current package)"),
+    ("details", {"product_id": ["1937"]}, "product_id of GET /api/vm/10001/details (the current package)"),
+    ("billing", {"current": None}, "current of GET /api/vm/10001/billing-cycle (the current billing cycle)"),
+    ("billing", {"current": {"id": "m"}}, "current of GET /api/vm/10001/billing-cycle (the current billing cycle)"),
+])
+@pytest.mark.parametrize("args", [{"package": "1938"}, {"cycle": "annually"}, {"resources": {"2232": 80}}])
+def test_a_read_without_the_current_package_or_cycle_refuses_rather_than_order_every_run(
+        conversation, reply_name, patch, field, args):
+    replies = {"details": details(), "billing": billing()}
+    replies[reply_name]["data"].update(patch)
+    if patch.get(list(patch)[0]) is None:
+        del replies[reply_name]["data"][list(patch)[0]]  # left out, as an optional field would be
+    conversation.expect("GET", DETAILS, reply=replies["details"])
+    conversation.expect("GET", BILLING, reply=replies["billing"])
+    result, failed = run_module(module, dict(args, vmid=10001), check_mode=False)
+    assert failed and result["reason"] == "reply.field_missing"
+    assert "VPS 10001: HostUp's answer has no readable %s" % field in result["msg"]
+    assert "nothing was ordered" in result["msg"] and result["outcome"]["status"] == "refused"
+    assert conversation.calls() == [("GET", DETAILS), ("GET", BILLING)]
+
+
+@pytest.mark.parametrize("check_mode", [True, False])
+def test_included_units_make_a_zero_difference_no_proof_that_a_count_is_in_place(conversation, check_mode):
+    # The seed's 2404: "7 backups is included". 3 backups cost what 0 cost: nothing tells them apart.
+    backups = {"2404": option(2404, "qty")}
+    reads(conversation)
+    conversation.expect("POST", UPGRADE, body={"send": False, "resources": {"2404": 3}},
+                        reply=estimate(product_id="1937", prorated=0, recurring=139, draft_id=5260, options=backups))
+    probes(conversation, "2404", 3, below=139, above=None)
+    result, failed = run_module(module, {"vmid": 10001, "resources": {"2404": 3}}, check_mode=check_mode)
+    assert failed and result["reason"] == "upgrade.option_unreadable"
+    assert ("option 2404 (3: one unit less or more does not cost less or more than now, as within units the plan "
+            "includes) of VPS 10001") in result["msg"]
+    assert "draft_id: 5260" in result["msg"] and result["unreadable_options"] == ["2404"]
+    assert result["changed"] is False and result.get("applied") is None
+    never_ordered(conversation)
+    assert_no_secrets(result)
+
+
+@pytest.mark.parametrize("above, proven", [(139.5, True), (139, False)])
+def test_zero_units_are_pinned_by_one_unit_more_alone(conversation, above, proven):
+    reads(conversation)
+    conversation.expect("POST", UPGRADE, body={"send": False, "resources": {"2210": 0}},
+                        reply=estimate(product_id="1937", prorated=0, recurring=139, options={"2210": option(2210)}))
+    probes(conversation, "2210", 0, below=None, above=above)
+    result, failed = run_module(module, {"vmid": 10001, "resources": {"2210": 0}})
+    assert failed is not proven and result["changed"] is False
+    never_ordered(conversation)
+
+
+def test_a_value_one_unit_above_which_hostup_refuses_to_price_is_not_proven(conversation):
+    reads(conversation)
+    conversation.expect("POST", UPGRADE, body={"send": False, "resources": {"2253": 8}},
+                        reply=estimate(product_id="1937", prorated=0, recurring=139, options={"2253": option(2253)}))
+    conversation.expect("POST", UPGRADE, body={"send": False, "resources": {"2253": 7}},
+                        reply=estimate(product_id="1937", prorated=-17.5, recurring=104, options={"2253": option(2253)}))
+    conversation.expect("POST", UPGRADE, body={"send": False, "resources": {"2253": 9}}, status=400,
+                        reply=api_error(400, "BAD_REQUEST", "Invalid input detected"))
+    result, failed = run_module(module, {"vmid": 10001, "resources": {"2253": 8}})
+    assert failed and result["reason"] == "upgrade.option_unreadable"
+    never_ordered(conversation)
+
+
+@pytest.mark.parametrize("billing_reply, estimate_reply, unknown", [
+    (billing(monthly=None), estimate(product_id="1937", prorated=0, recurring=139),
+     "the price of the current cycle (cycles[].price of GET billing-cycle)"),
+    (billing(), without(estimate(product_id="1937", prorated=0, recurring=139), "recurring", "raw.draft.price.recurring"),
+     "the estimate's recurring price (raw.draft.price.recurring, or recurring)"),
+    (billing(), without(estimate(product_id="1937", prorated=0, recurring=139, cycle="a"), "recurring"),
+     "the estimate's recurring price (raw.draft.price.recurring, or recurring)"),  # keyed by another cycle
+    (billing(), without(estimate(product_id="1937", prorated=0, recurring=139), "prorated"),
+     "the estimate's amount due now (prorated)"),
+])
+def test_a_price_left_out_is_no_price_difference_and_no_proof_of_none(conversation, billing_reply, estimate_reply,
+                                                                      unknown):
+    for entry in billing_reply["data"]["cycles"]:
+        if entry["price"] is None:
+            del entry["price"]
+    conversation.expect("GET", DETAILS, reply=details())
+    conversation.expect("GET", BILLING, reply=billing_reply)
+    conversation.expect("POST", UPGRADE, body={"send": False, "resources": {"2259": "1"}}, reply=estimate_reply)
+    result, failed = run_module(module, {"vmid": 10001, "resources": {"2259": "1"}})
+    assert failed and result["reason"] == "upgrade.price_unknown", result["msg"]
+    assert "whether VPS 10001 already has option 2259 cannot be told: HostUp gave no readable %s" % unknown in result[
+        "msg"]
+    assert "draft_id: 5257" in result["msg"]
+    never_ordered(conversation)
+
+
+def test_a_recurring_price_given_twice_that_disagrees_is_unknown(conversation):
+    reply = estimate(product_id="1937", prorated=0, recurring=139)
+    reply["data"]["recurring"] = 99
+    reads(conversation)
+    conversation.expect("POST", UPGRADE, body={"send": False, "resources": {"2232": 60}}, reply=reply)
+    result, failed = run_module(module, {"vmid": 10001, "resources": {"2232": 60}})
+    assert failed and result["reason"] == "upgrade.price_unknown"
+    assert result["estimate"]["recurring"] is None
+    never_ordered(conversation)
+
+
+@pytest.mark.parametrize("raw_order_id", [35587, "35587"])
+def test_an_order_named_only_in_raw_order_id_is_an_order(conversation, raw_order_id):
+    reads(conversation)
+    conversation.expect("POST", UPGRADE, body=ESTIMATE_BIG_PLAN, reply=estimate())
+    conversation.expect("POST", UPGRADE, body=ORDER_DRAFT, reply=ok({"success": True, "raw": {
+        "call": "convertOrderDraft", "order_id": raw_order_id, "server_time": 1768774971, "success": True}}, "rid-order"))
+    conversation.expect("GET", DETAILS, reply=details(product_id="1938"))
+    result, failed = run_module(module, {"vmid": 10001, "package": "1938"})
+    assert not failed, result["msg"]
+    assert result["changed"] is True and result["applied"] is True
+    assert result["order"] == {"order_id": "35587", "order_num": None, "invoice_id": None, "redirect_url": None,
+                               "message": None}
+    assert (result["outcome"]["status"], result["outcome"]["order_id"], result["outcome"]["invoice_id"]) == (
+        "ordered", "35587", None)
+
+
+def test_the_order_id_is_read_from_the_first_place_that_names_one(conversation):
+    reads(conversation)
+    conversation.expect("POST", UPGRADE, body=ESTIMATE_BIG_PLAN, reply=estimate())
+    conversation.expect("POST", UPGRADE, body=ORDER_DRAFT, reply=ok({"success": True, "orderId": 0, "invoiceId": "",
+                                                                     "raw": {"call": "orderUpgrade", "order_id": 35590,
+                                                                             "checkout": {"invoice_id": 49600}}}))
+    conversation.expect("GET", DETAILS, reply=details(product_id="1938"))
+    result, failed = run_module(module, {"vmid": 10001, "package": "1938"})
+    assert not failed and (result["order"]["order_id"], result["order"]["invoice_id"]) == ("35590", "49600")
+
+
+@pytest.mark.parametrize("draft_kwargs, words", [
+    (dict(product_id="1937", prorated=20, recurring=179), "has due now 20.00"),
+    (dict(product_id="1937", prorated=40, recurring=199), "has recurring price 199.00"),
+    (dict(product_id="1937", prorated="NaN", recurring=219), "has due now unknown"),
+    (dict(product_id="1937", prorated=40, recurring=219, account_id=10002), "is for VPS 10002, not vmid 10001"),
+])
+def test_draft_id_with_resources_is_ordered_only_when_it_prices_as_a_fresh_estimate_of_exactly_the_request(
+        conversation, draft_kwargs, words):
+    reads(conversation)
+    conversation.expect("POST", UPGRADE, body={"send": False, "resources": {"2232": 80}},
+                        reply=estimate(product_id="1937", prorated=40, recurring=219, draft_id=5260))
+    conversation.expect("POST", UPGRADE, body={"send": False, "draftId": 6213},
+                        reply=estimate(draft_id=6213, **draft_kwargs))
+    result, failed = run_module(module, {"vmid": 10001, "resources": {"2232": 80}, "draft_id": 6213})
+    assert failed and result["reason"] == "upgrade.draft_mismatch" and words in result["msg"]
+    never_ordered(conversation)
+
+
+def test_draft_id_with_a_package_and_resources_is_compared_with_a_fresh_estimate_too(conversation):
+    reads(conversation)
+    conversation.expect("POST", UPGRADE, body={"send": False, "package": "1938", "resources": {"2232": 120}},
+                        reply=estimate(prorated=100, recurring=299, draft_id=5260))
+    conversation.expect("POST", UPGRADE, body={"send": False, "draftId": 6213},
+                        reply=estimate(prorated=100, recurring=299, draft_id=6213))
+    conversation.expect("POST", UPGRADE, body={"send": True, "draftId": 6213}, reply=ordered(6213))
+    conversation.expect("GET", DETAILS, reply=details(product_id="1938"))
+    result, failed = run_module(module, {"vmid": 10001, "package": "1938", "resources": {"2232": 120},
+                                         "draft_id": 6213})
+    assert not failed and result["changed"] is True
+
+
+def test_an_estimate_without_credits_says_credits_are_unknown(conversation):
+    reads(conversation)
+    conversation.expect("POST", UPGRADE, body=ESTIMATE_BIG_PLAN, reply=without(estimate(), "credits"))
+    result, failed = run_module(module, {"vmid": 10001, "package": "1938"}, check_mode=True)
+    assert not failed and result["estimate"]["credits"] is None and result["estimate"]["due_now"] == 60.0
