@@ -71,8 +71,9 @@ def pending_invoice_warning(vmid, invoice):
 
 
 def _pending_invoice_values(vmid, invoice):
-    return dict(vmid=vmid, invoice_id=invoice["invoice_id"], order_id=invoice["order_id"],
-                total=show_amount(invoice["total"]))
+    # the 400's ids are documented (optional fields of an error): one left out is not named, never "None"
+    return dict(vmid=vmid, invoice_id=invoice["invoice_id"] or "(id not given)",
+                order_id=invoice["order_id"] or "not given", total=show_amount(invoice["total"]))
 
 
 # --- the budget ------------------------------------------------------------------

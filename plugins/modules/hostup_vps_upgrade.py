@@ -596,10 +596,10 @@ def price_difference(quote, current):
 
 
 def unknown_prices(quote, current):
-    names = [name for name, value in (("the estimate's amount due now (prorated)", quote.figures["prorated"]),
-                                      ("the estimate's recurring price (raw.draft.price.recurring, or recurring)",
+    names = [name for name, value in (("amount due now in its estimate (prorated)", quote.figures["prorated"]),
+                                      ("recurring price in its estimate (raw.draft.price.recurring, or recurring)",
                                        quote.figures["recurring"]),
-                                      ("the price of the current cycle (cycles[].price of GET billing-cycle)",
+                                      ("price of the current cycle (cycles[].price of GET billing-cycle)",
                                        current["recurring_price"]))
              if value is None]
     return "HostUp gave no readable %s" % " nor ".join(names or ["amount due now"])

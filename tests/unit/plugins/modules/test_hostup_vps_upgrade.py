@@ -582,13 +582,13 @@ def test_a_value_one_unit_above_which_hostup_refuses_to_price_is_not_proven(conv
 
 @pytest.mark.parametrize("billing_reply, estimate_reply, unknown", [
     (billing(monthly=None), estimate(product_id="1937", prorated=0, recurring=139),
-     "the price of the current cycle (cycles[].price of GET billing-cycle)"),
+     "price of the current cycle (cycles[].price of GET billing-cycle)"),
     (billing(), without(estimate(product_id="1937", prorated=0, recurring=139), "recurring", "raw.draft.price.recurring"),
-     "the estimate's recurring price (raw.draft.price.recurring, or recurring)"),
+     "recurring price in its estimate (raw.draft.price.recurring, or recurring)"),
     (billing(), without(estimate(product_id="1937", prorated=0, recurring=139, cycle="a"), "recurring"),
-     "the estimate's recurring price (raw.draft.price.recurring, or recurring)"),  # keyed by another cycle
+     "recurring price in its estimate (raw.draft.price.recurring, or recurring)"),  # keyed by another cycle
     (billing(), without(estimate(product_id="1937", prorated=0, recurring=139), "prorated"),
-     "the estimate's amount due now (prorated)"),
+     "amount due now in its estimate (prorated)"),
 ])
 def test_a_price_left_out_is_no_price_difference_and_no_proof_of_none(conversation, billing_reply, estimate_reply,
                                                                       unknown):
@@ -680,3 +680,13 @@ def test_an_estimate_without_credits_says_credits_are_unknown(conversation):
     conversation.expect("POST", UPGRADE, body=ESTIMATE_BIG_PLAN, reply=without(estimate(), "credits"))
     result, failed = run_module(module, {"vmid": 10001, "package": "1938"}, check_mode=True)
     assert not failed and result["estimate"]["credits"] is None and result["estimate"]["due_now"] == 60.0
+
+
+def test_an_unpaid_invoice_400_without_ids_blocks_and_names_no_none(conversation):
+    conversation.expect("GET", DETAILS, reply=details())
+    conversation.expect("GET", BILLING, status=400, reply=api_error(400, "BAD_REQUEST", "Invalid input detected",
+                                                                    "rid-billing", existing_invoice=True))
+    result, failed = run_module(module, {"vmid": 10001, "package": "1938"})
+    assert failed and result["reason"] == "order.pending_invoice" and result["outcome"]["status"] == "blocked"
+    assert "VPS 10001 has an unpaid invoice (id not given) (order not given, total unknown)" in result["msg"]
+    assert "None" not in result["msg"]
