@@ -7,6 +7,11 @@ Each test gets the simulator reset to its seed (``sim``: the in-process
 Simulator, whose request log and fault switches the test reads and sets) and a
 runner (``ansible``) that runs playbooks and ad-hoc commands as a user would,
 with this checkout installed as the hostup.cloud collection.
+
+A test module marked ``documented_only_too`` (the money tests) runs each of its
+tests twice: against the simulator as it answers by default, and in its
+documented-only mode, where every field HostUp's docs mark optional is left out
+but those that make a reply what it is (``sim.documented_only`` tells the test).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -35,11 +40,31 @@ def server():
     srv.shutdown()
 
 
+DOCUMENTED_TOO = "documented_only_too"
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "%s: run the test also against the simulator in its documented-only mode"
+                            % DOCUMENTED_TOO)
+
+
+def pytest_generate_tests(metafunc):
+    if "sim" in metafunc.fixturenames and metafunc.definition.get_closest_marker(DOCUMENTED_TOO):
+        metafunc.parametrize("sim_mode", ["seed", "documented"], indirect=True)
+
+
 @pytest.fixture
-def sim(server):
+def sim_mode(request):
+    """How the simulator answers: "seed" (the optional fields a reply plausibly carries) or "documented"."""
+    return getattr(request, "param", "seed")
+
+
+@pytest.fixture
+def sim(server, sim_mode):
     server.simulator.reset()
     server.simulator.latency = 0.0
     server.simulator.rate_limit = None
+    server.simulator.documented_only = sim_mode == "documented"
     return server.simulator
 
 

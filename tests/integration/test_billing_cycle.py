@@ -6,7 +6,12 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import pytest
+
 from ansible_collections.hostup.cloud.tests.integration.ansible_runner import module_task, write_local_inventory
+
+# Each test runs twice: against the simulator's default answers, and with every optional field left out.
+pytestmark = pytest.mark.documented_only_too
 
 
 def switch(cycle, vmid=10001, register="switch", ignore_errors=False):

@@ -13,6 +13,9 @@ from ansible_collections.hostup.cloud.tests.integration.ansible_runner import mo
 from ansible_collections.hostup.cloud.tests.leaks import assert_no_leak
 from ansible_collections.hostup.cloud.tests.simulator.hostup_simulator import SENSITIVE_VALUES
 
+# Each test runs twice: against the simulator's default answers, and with every optional field left out.
+pytestmark = pytest.mark.documented_only_too
+
 
 def upgrade(register="up", **options):
     return module_task("hostup_vps_upgrade", options, register, ignore_errors=True)
@@ -38,7 +41,7 @@ def refused(run, sim, words, api_key, status="refused"):
 
 def test_package_with_resources_applied_later_is_waited_for_and_not_ordered_again(ansible, sim):
     sim.apply_delay = 8
-    task = upgrade(vmid=10001, package="1938", resources={"2404": 1})
+    task = upgrade(vmid=10001, package="1938", resources={"2404": 8})  # one above the 7 included
     run = ansible.playbook([task])
     assert run.results["up"]["changed"] is True, run
     assert sim.state(10001)["product_id"] == "1938"  # the task returned only once HostUp showed the package
