@@ -161,6 +161,9 @@ MESSAGES = {
     "draft.other_vps": "draft {draft_id} is for VPS {accounts}, not vmid {vmid}",
     "draft.other_value": "draft {draft_id} holds {label} {held}, not the {why} {name} {wanted}",
     "draft.unreadable": "draft {draft_id} cannot be checked, so what it orders is unknown: {why}",
+    "draft.other_id": "HostUp's estimate names draft {draft_id}, but the draft it shows (raw.draft.id) is "
+                      "{held}: what was checked is not what would be ordered",
+    "draft.more_than_asked": "draft {draft_id} {what}, so an order of it may order more than was asked",
     "draft.other_services": "draft {draft_id} holds other services (account, package or cycle) than HostUp's "
                             "estimate of exactly the request (draft {fresh_id})",
     "draft.other_amount": "draft {draft_id} has {label} {held}, HostUp's estimate of exactly the request (draft "

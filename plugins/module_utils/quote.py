@@ -150,14 +150,24 @@ def draft_facts(data):
     ``product_id``, ``cycle`` and ``options`` (option id -> ``quantity``: True for
     options ordered by count or size, False for list options, None when the draft
     does not say). ``unreadable`` says why the draft's services cannot be read
-    (``raw.draft`` or its ``services`` missing, or not the documented object), else None.
+    (``raw.draft`` or its ``services`` missing, or not the documented object, or
+    a service that is no object), else None. ``held_id`` is the draft's own id
+    (``raw.draft.id``), ``extras`` what else an order of it would order: HostUp
+    documents ``addons`` and ``domains`` of the draft and ``addons`` of each
+    service, all lists that a change of a VPS leaves empty.
     """
-    services = []
+    services, extras = [], []
     section, unreadable = _draft_services(data)
-    for key in sorted(section):
+    draft = data["raw"]["draft"] if unreadable is None else {}
+    for name in ("addons", "domains"):
+        extras += _extra(draft, name, "raw.draft.%s" % name) if unreadable is None else []
+    for key in sorted(section, key=str):
         service = section[key]
+        label = "raw.draft.services.%s" % (key if str(key).isdigit() and len(str(key)) <= 6 else "<key>")
         if not isinstance(service, dict):
+            unreadable = unreadable or "%s is %s, not an object" % (label, _kind(service))
             continue
+        extras += _extra(service, "addons", label + ".addons")
         options = {}
         customizations = service.get("customizations")
         for option_id, option in (customizations.items() if isinstance(customizations, dict) else ()):
@@ -171,7 +181,18 @@ def draft_facts(data):
         })
     if unreadable is None and not services:
         unreadable = "raw.draft.services names no service"
-    return {"draft_id": positive_int(data.get("draftId")), "services": services, "unreadable": unreadable}
+    return {"draft_id": positive_int(data.get("draftId")), "services": services, "unreadable": unreadable,
+            "held_id": positive_int(draft.get("id")), "extras": extras}
+
+
+def _extra(section, name, label):
+    """Why ``section[name]``, a documented list, may hold more than was asked (empty: it holds nothing)."""
+    if name not in section:
+        return ["does not show %s" % label]
+    value = section[name]
+    if not isinstance(value, list):
+        return ["has %s as %s, not a list" % (label, _kind(value))]
+    return ["also holds %d item(s) in %s" % (len(value), label)] if value else []
 
 
 def _draft_services(data):
@@ -194,6 +215,8 @@ def _kind(value):
         return "null"
     if isinstance(value, list):
         return "a list"
+    if isinstance(value, dict):
+        return "an object"
     return "a %s" % {bool: "boolean", str: "string", int: "number", float: "number"}.get(type(value), "value")
 
 
@@ -209,15 +232,20 @@ def draft_problems(draft, vmid, expected):
     number, services = draft["draft_id"], draft["services"]
     if draft.get("unreadable"):
         return [render("draft.unreadable", draft_id=number, why=draft["unreadable"])]
+    problems = []
+    if number is not None and draft.get("held_id") != number:
+        # the services below are raw.draft's: they describe the draft ordered only if it is that draft
+        problems.append(render("draft.other_id", draft_id=number, held=draft.get("held_id") or "not named"))
+    problems += [render("draft.more_than_asked", draft_id=number, what=what) for what in draft.get("extras", [])]
     accounts = sorted(set(s["account_id"] for s in services if s["account_id"]))
     ours = [s for s in services if s["account_id"] == str(vmid)]
     if ours:
-        problems = [render("draft.other_service", draft_id=number,
-                           whom="VPS %s" % s["account_id"] if s["account_id"] else "no existing VPS (a new order)")
-                    for s in services if s["account_id"] != str(vmid)]
+        problems += [render("draft.other_service", draft_id=number,
+                            whom="VPS %s" % s["account_id"] if s["account_id"] else "no existing VPS (a new order)")
+                     for s in services if s["account_id"] != str(vmid)]
     else:
-        problems = [render("draft.other_vps", draft_id=number, vmid=vmid,
-                           accounts=" and ".join(accounts) if accounts else "that the draft does not name")]
+        problems += [render("draft.other_vps", draft_id=number, vmid=vmid,
+                            accounts=" and ".join(accounts) if accounts else "that the draft does not name")]
     service = ours[0] if ours else {"product_id": None, "cycle": None, "options": {}}
     for name, label, value in (("package", "package", service["product_id"]),
                                ("cycle", "billing cycle", service["cycle"])):

@@ -47,7 +47,9 @@ description:
     deliberately, run again with that O(draft_id) beside O(resources).
   - B(Drafts.) An estimate is ordered only when its draft's services (C(raw.draft.services), an
     object of services) can be read; a reply without a draft, or with services missing, null, or a
-    list, orders nothing, naming what is missing.
+    list (or a service that is no object), orders nothing, naming what is missing. The draft shown
+    must be the draft ordered (C(raw.draft.id) is C(draftId)), and it must hold nothing more than the
+    change (empty C(addons) and C(domains), and no C(addons) in its service).
   - B(draft_id.) A given draft is ordered only when it is that draft (HostUp's estimate of it
     carries the same id), is for this VPS (its service's account is O(vmid)), and holds the
     requested O(package) and O(cycle); otherwise the task fails naming both values. With

@@ -60,11 +60,11 @@ def test_due_now_is_the_drafts_order_total_when_a_setup_fee_makes_it_larger_than
 def test_the_drafts_facts_come_from_named_keys_only_and_no_option_value_is_read():
     named = dict(option(2232, "sliderinput"), value=120)  # HostUp documents no value: one sent is not read
     reply = {"prorated": 0, "draftId": 7, "raw": {"draft": draft(
-        259, cycle="a", product_id="1939", account_id=10002,
+        259, cycle="a", product_id="1939", account_id=10002, draft_id=7,
         options={"2232": named, "2259": option(2259, "select"), "2208": option(2208, "sshkeyselect"),
                  "2999": {"id": "2999"}})}}
     facts = quote_from_reply(reply, "annually").draft
-    assert facts == {"draft_id": 7, "unreadable": None, "services": [{
+    assert facts == {"draft_id": 7, "unreadable": None, "held_id": 7, "extras": [], "services": [{
         "account_id": "10002", "product_id": "1939", "cycle": "annually",
         "options": {"2232": {"quantity": True}, "2259": {"quantity": False}, "2208": {"quantity": False},
                     "2999": {"quantity": None}}}]}
@@ -77,7 +77,8 @@ def test_the_replys_total_counts_when_it_is_more_than_prorated():
 
 
 def facts(**draft_kwargs):
-    return quote_from_reply({"prorated": 0, "draftId": 7, "raw": {"draft": draft(259, **draft_kwargs)}}, "monthly").draft
+    return quote_from_reply({"prorated": 0, "draftId": 7, "raw": {"draft": draft(259, draft_id=7, **draft_kwargs)}},
+                            "monthly").draft
 
 
 def test_a_draft_must_hold_the_current_values_of_what_was_not_asked_and_only_this_vps():
@@ -100,7 +101,10 @@ def test_a_draft_must_hold_the_current_values_of_what_was_not_asked_and_only_thi
      "raw.draft.services is a list, not an object"),
     ({"draft": {"services": "1"}}, "raw.draft.services is a string, not an object"),
     ({"draft": {"services": {}}}, "raw.draft.services names no service"),
-    ({"draft": {"services": {"1": None}}}, "raw.draft.services names no service"),
+    ({"draft": {"services": {"1": None}}}, "raw.draft.services.1 is null, not an object"),
+    ({"draft": {"services": {"1": {"account_id": "10001"}, "2": ["10002"]}}}, "raw.draft.services.2 is a list, not an object"),
+    ({"draft": {"services": {"1": {"account_id": "10001"}, "Anna Svensson": "x"}}},
+     "raw.draft.services.<key> is a string, not an object"),  # HostUp's text never reaches a message
 ])
 def test_a_draft_whose_services_cannot_be_read_is_a_problem_for_any_draft(raw, why):
     facts = quote_from_reply({"prorated": 0, "draftId": 7, "raw": raw}, "monthly").draft
@@ -111,14 +115,15 @@ def test_a_draft_whose_services_cannot_be_read_is_a_problem_for_any_draft(raw, w
 
 
 def test_a_draft_naming_no_account_is_for_no_vps_of_ours():
-    facts = quote_from_reply({"prorated": 0, "draftId": 7, "raw": {"draft": draft(259, account_id="")}},
+    facts = quote_from_reply({"prorated": 0, "draftId": 7, "raw": {"draft": draft(259, account_id="", draft_id=7)}},
                              "monthly").draft
     assert draft_problems(facts, 10001, {}) == ["draft 7 is for VPS that the draft does not name, not vmid 10001"]
 
 
 def quote_of(draft_id=7, prorated=40, recurring=219, **draft_kwargs):
     return quote_from_reply({"prorated": prorated, "draftId": draft_id, "raw": {"draft": draft(
-        recurring, total=prorated if isinstance(prorated, (int, float)) else 0, **draft_kwargs)}}, "monthly")
+        recurring, total=prorated if isinstance(prorated, (int, float)) else 0, draft_id=draft_id, **draft_kwargs)}},
+        "monthly")
 
 
 def test_a_users_draft_is_compared_with_a_fresh_estimate_by_services_currency_and_prices():
@@ -172,3 +177,36 @@ def test_a_403_on_the_estimate_says_pricing_needs_write_billing(conversation):
     with pytest.raises(HostUpError) as caught:
         estimate_change(HostUpClient(API, KEY), 10001, {"package": "1938"}, "monthly")
     assert caught.value.hint == render("hint.estimate_scope")
+
+
+@pytest.mark.parametrize("change, problem", [
+    ({"id": 8}, "HostUp's estimate names draft 7, but the draft it shows (raw.draft.id) is 8: what was checked is not "
+                "what would be ordered"),
+    ({"id": None}, "HostUp's estimate names draft 7, but the draft it shows (raw.draft.id) is not named: what was "
+                   "checked is not what would be ordered"),
+    ({"addons": [{"id": "77", "name": "Anna Svensson"}]},
+     "draft 7 also holds 1 item(s) in raw.draft.addons, so an order of it may order more than was asked"),
+    ({"domains": [{"name": "example.se"}, {"name": "example.com"}]},
+     "draft 7 also holds 2 item(s) in raw.draft.domains, so an order of it may order more than was asked"),
+    ({"domains": {"1": "example.se"}}, "draft 7 has raw.draft.domains as an object, not a list, so an order of it "
+                                       "may order more than was asked"),
+    ({"addons": "missing"}, "draft 7 does not show raw.draft.addons, so an order of it may order more than was asked"),
+    ({"services.1.addons": [{"id": "3"}]},
+     "draft 7 also holds 1 item(s) in raw.draft.services.1.addons, so an order of it may order more than was asked"),
+])
+def test_a_draft_that_is_another_draft_or_holds_addons_or_domains_is_not_the_change(change, problem):
+    held = draft(259, product_id="1937", draft_id=7)
+    for key, value in change.items():
+        target, *path = key.split(".")
+        section = held
+        if path:
+            section = held["services"]["1"]
+            key = path[-1]
+        if value == "missing":
+            del section[key]
+        else:
+            section[key] = value
+    facts = quote_from_reply({"prorated": 0, "draftId": 7, "raw": {"draft": held}}, "monthly").draft
+    problems = draft_problems(facts, 10001, {"package": ("1937", "current")})
+    assert problems == [problem]
+    assert_no_leak(json.dumps(problems), "Anna Svensson")

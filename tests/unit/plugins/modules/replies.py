@@ -43,16 +43,16 @@ def unpaid_invoice():
                      invoice_status="Unpaid", total="69.50", date_created="2026-11-20")
 
 
-def draft(recurring, cycle="m", total=60.0, product_id="1938", account_id=VMID, options=None, setup=0):
+def draft(recurring, cycle="m", total=60.0, product_id="1938", account_id=VMID, options=None, setup=0, draft_id=5257):
     """A draft as HostUp sends it: people (never to leak), price, currency and the service it holds.
 
     Its options are described (``option``), never with a value: HostUp's draft shows none.
     """
-    return {"id": 5257, "available_recipients": [dict(PERSONAL, id="8918")],
+    return {"id": draft_id, "available_recipients": [dict(PERSONAL, id="8918")], "addons": [], "domains": [],
             "currency": {"iso": "SEK", "code": "kr"},
             "price": {"total": "%.2f" % total, "setup": setup, "recurring": {cycle: "%.2f" % recurring}},
             "services": {"1": {"name": "VPS MD", "product_id": product_id, "account_id": str(account_id),
-                               "cycle": cycle, "recurring": cycle, "category": {"name": PERSON_NAME},
+                               "cycle": cycle, "recurring": cycle, "category": {"name": PERSON_NAME}, "addons": [],
                                "customizations": options or {}}}}
 
 
@@ -71,7 +71,8 @@ def estimate(prorated=60.0, recurring=259, draft_id=5257, credits=0, cycle="m", 
     reply_total = "%.2f" % (prorated - credits) if readable else prorated
     return ok({"success": True, "estimate": True, "prorated": prorated, "credits": credits, "draftId": draft_id,
                "recurring": recurring, "total": reply_total,
-               "raw": {"call": "getOrderDraft", "draft": draft(recurring, cycle, total, **draft_kwargs)}}, "rid-estimate")
+               "raw": {"call": "getOrderDraft", "draft": draft(recurring, cycle, total, draft_id=draft_id or 0,
+                                                               **draft_kwargs)}}, "rid-estimate")
 
 
 def ordered(draft_id=5257, invoice_id="49527"):

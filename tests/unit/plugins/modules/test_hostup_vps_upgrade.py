@@ -690,3 +690,22 @@ def test_an_unpaid_invoice_400_without_ids_blocks_and_names_no_none(conversation
     assert failed and result["reason"] == "order.pending_invoice" and result["outcome"]["status"] == "blocked"
     assert "VPS 10001 has an unpaid invoice (id not given) (order not given, total unknown)" in result["msg"]
     assert "None" not in result["msg"]
+
+
+@pytest.mark.parametrize("change, words", [
+    ({"id": 9999}, "HostUp's estimate names draft 5257, but the draft it shows (raw.draft.id) is 9999"),
+    ({"addons": [{"id": "1", "name": "Extra"}]}, "draft 5257 also holds 1 item(s) in raw.draft.addons"),
+    ({"service 2": None}, "draft 5257 cannot be checked, so what it orders is unknown: raw.draft.services.2 is null, "
+                          "not an object"),
+])
+def test_an_estimate_whose_draft_is_another_or_holds_more_is_never_ordered(conversation, change, words):
+    reply = estimate()
+    held = reply["data"]["raw"]["draft"]
+    if "service 2" in change:
+        held["services"]["2"] = change.pop("service 2")  # a second service that is no object: unchecked
+    held.update(change)
+    reads(conversation)
+    conversation.expect("POST", UPGRADE, body=ESTIMATE_BIG_PLAN, reply=reply)
+    result, failed = run_module(module, {"vmid": 10001, "package": "1938"})
+    assert failed and result["reason"] == "upgrade.estimate_mismatch" and words in result["msg"], result["msg"]
+    never_ordered(conversation)
