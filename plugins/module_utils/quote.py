@@ -176,13 +176,20 @@ def draft_facts(data):
         services.append({
             "account_id": ident(service.get("account_id")),
             "product_id": ident(service.get("product_id")),
-            "cycle": cycle_name(_scalar(service.get("cycle") or service.get("recurring"))),
+            "cycle": _draft_cycle(service.get("cycle") or service.get("recurring")),
             "options": options,
         })
     if unreadable is None and not services:
         unreadable = "raw.draft.services names no service"
     return {"draft_id": positive_int(data.get("draftId")), "services": services, "unreadable": unreadable,
             "held_id": positive_int(draft.get("id")), "extras": extras}
+
+
+def _draft_cycle(value):
+    """A draft's cycle as this collection names it; any other text is "unrecognised", never HostUp's text
+    (a draft's free text can be personal data)."""
+    name = cycle_name(_scalar(value))
+    return name if name in CYCLE_NAMES or name is None else "unrecognised"
 
 
 def _extra(section, name, label):

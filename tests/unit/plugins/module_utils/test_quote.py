@@ -210,3 +210,11 @@ def test_a_draft_that_is_another_draft_or_holds_addons_or_domains_is_not_the_cha
     problems = draft_problems(facts, 10001, {"package": ("1937", "current")})
     assert problems == [problem]
     assert_no_leak(json.dumps(problems), "Anna Svensson")
+
+
+@pytest.mark.parametrize("cycle, held", [("Anna Svensson", "unrecognised"), ("q", "unrecognised"), ("", "unknown"),
+                                         ("Annually", "annually")])
+def test_a_drafts_cycle_is_named_as_this_collection_names_cycles_never_with_hostups_text(cycle, held):
+    problems = draft_problems(facts(product_id="1937", cycle=cycle), 10001,
+                              {"package": ("1937", "current"), "cycle": ("monthly", "current")})
+    assert problems == ["draft 7 holds billing cycle %s, not the current cycle monthly" % held]

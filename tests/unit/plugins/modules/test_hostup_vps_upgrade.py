@@ -709,3 +709,24 @@ def test_an_estimate_whose_draft_is_another_or_holds_more_is_never_ordered(conve
     result, failed = run_module(module, {"vmid": 10001, "package": "1938"})
     assert failed and result["reason"] == "upgrade.estimate_mismatch" and words in result["msg"], result["msg"]
     never_ordered(conversation)
+
+
+def test_lists_where_hostup_documents_objects_prove_nothing(conversation):
+    # customizations as a JSON list (PHP's empty array) describe no option; cycles as an object price no cycle
+    reply = estimate(product_id="1937", prorated=0, recurring=139)
+    reply["data"]["raw"]["draft"]["services"]["1"]["customizations"] = []
+    conversation.expect("GET", DETAILS, reply=details())
+    conversation.expect("GET", BILLING, reply=billing())
+    conversation.expect("POST", UPGRADE, body={"send": False, "resources": {"2232": 60}}, reply=reply)
+    result, failed = run_module(module, {"vmid": 10001, "resources": {"2232": 60}})
+    assert failed and "option 2232 (not described by HostUp)" in result["msg"]
+
+    cycles_as_object = billing()
+    cycles_as_object["data"]["cycles"] = {"m": {"id": "m", "price": "139.00"}}
+    conversation.expect("GET", DETAILS, reply=details())
+    conversation.expect("GET", BILLING, reply=cycles_as_object)
+    conversation.expect("POST", UPGRADE, body={"send": False, "resources": {"2232": 60}},
+                        reply=estimate(product_id="1937", prorated=0, recurring=139, options={"2232": option(2232)}))
+    result, failed = run_module(module, {"vmid": 10001, "resources": {"2232": 60}})
+    assert failed and result["reason"] == "upgrade.price_unknown"
+    never_ordered(conversation)
