@@ -149,7 +149,9 @@ def test_a_switch_whose_reply_repeats_the_old_cycle_still_ordered(ansible, sim, 
 def test_amounts_near_1e308_still_write_the_report_with_nulls_and_notes(ansible, sim, tmp_path):
     (tmp_path / "spend.json").write_text("an older run's report")
     sim.add_fault("details", "patch", vmid=10002, times=None, data={"price": -1.7e308})
-    sim.add_fault("estimate", "patch", vmid=10002, times=None, data={"recurring": 1.7e308})
+    # both places of the recurring price (they must agree, else it is unknown)
+    sim.add_fault("estimate", "patch", vmid=10002, times=None,
+                  data={"recurring": 1.7e308, "raw.draft.price.recurring.m": "1.7e308"})
     run, report, printed = play(ansible, tmp_path, [
         module_task("hostup_vps_upgrade", {"vmid": 10002, "package": "1938"}, "huge")])
     assert run.rc == 0, run
@@ -209,12 +211,12 @@ def test_task_keywords_loops_retries_and_the_role_do_not_hide_an_order(ansible, 
         {"block": [dict(module_task("hostup_vps_upgrade", {"vmid": 10001, "package": "1938"}, "flagged"),
                         failed_when=True)],
          "rescue": [{"ansible.builtin.debug": {"msg": "rescued"}}]},
-        dict(module_task("hostup_vps_upgrade", {"vmid": 10002, "resources": {"2404": 1}}, "quiet", True),
+        dict(module_task("hostup_vps_upgrade", {"vmid": 10002, "resources": {"2404": 8}}, "quiet", True),
              changed_when=False, delegate_to="localhost"),
         {"name": "A loop", upgrade: {"vmid": "{{ item }}", "resources": {"2253": 2}}, "loop": [10003, 10005],
          "register": "looped", "ignore_errors": True},
         # until: each attempt runs the module; the first orders, the next finds it in place
-        dict(module_task("hostup_vps_upgrade", {"vmid": 10004, "resources": {"2404": 1}}, "again", True),
+        dict(module_task("hostup_vps_upgrade", {"vmid": 10004, "resources": {"2404": 8}}, "again", True),
              until="again is failed", retries=1, delay=0),
         {"name": "The role", "ansible.builtin.include_role": {"name": "hostup.cloud.vps_plan"},
          "vars": {"vps_plan_vmid": 10002, "vps_plan_cycle": "annually"}},
