@@ -511,7 +511,9 @@ class Simulator(object):
         try:
             self._authorize(headers, call, body)
             if call is None:
-                raise ApiError(404)
+                # [INFERRED] HostUp documents no answer for a path it does not serve (§2.1 lists the
+                # API's own errors): a bare 404 without the API's envelope, as a router gives; no text
+                return Reply(404, b"", {"Content-Type": "text/plain; charset=utf-8"})
             if body_error:
                 raise ApiError(400)
             with self._lock:
