@@ -12,6 +12,9 @@ A test module marked ``documented_only_too`` (the money tests) runs each of its
 tests twice: against the simulator as it answers by default, and in its
 documented-only mode, where every field HostUp's docs mark optional is left out
 but those that make a reply what it is (``sim.documented_only`` tells the test).
+A test marked ``seed_only`` runs once: what it proves does not depend on an
+optional field (a lock, a wait, a refusal before any estimate, a patched field),
+so a second run would only cost time.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -41,15 +44,18 @@ def server():
 
 
 DOCUMENTED_TOO = "documented_only_too"
+SEED_ONLY = "seed_only"
 
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "%s: run the test also against the simulator in its documented-only mode"
                             % DOCUMENTED_TOO)
+    config.addinivalue_line("markers", "%s: run the test only against the simulator's default answers" % SEED_ONLY)
 
 
 def pytest_generate_tests(metafunc):
-    if "sim" in metafunc.fixturenames and metafunc.definition.get_closest_marker(DOCUMENTED_TOO):
+    marked = metafunc.definition.get_closest_marker
+    if "sim" in metafunc.fixturenames and marked(DOCUMENTED_TOO) and not marked(SEED_ONLY):
         metafunc.parametrize("sim_mode", ["seed", "documented"], indirect=True)
 
 

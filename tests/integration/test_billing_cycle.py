@@ -49,6 +49,7 @@ def test_the_real_run_switches_once_and_the_rerun_changes_nothing(ansible, sim):
     assert [r["call"] for r in sim.requests()] == ["billing_cycle"]
 
 
+@pytest.mark.seed_only  # mode-invariant: an error reply
 def test_the_swedish_500_reaches_the_user_as_sent_and_is_not_retried(ansible, sim):
     sim.add_fault("change_billing_cycle", "status", vmid=10003, status=500)
     run = ansible.playbook([switch("monthly", vmid=10003, ignore_errors=True)])
@@ -62,6 +63,7 @@ def test_the_swedish_500_reaches_the_user_as_sent_and_is_not_retried(ansible, si
     assert "Traceback" not in run.output
 
 
+@pytest.mark.seed_only  # mode-invariant: refused before any estimate
 def test_a_pending_invoice_blocks_the_switch(ansible, sim):
     invoice = sim.leave_invoice_unpaid(10004)
     run = ansible.playbook([switch("annually", vmid=10004, ignore_errors=True)])

@@ -39,6 +39,7 @@ def refused(run, sim, words, api_key, status="refused"):
     assert (sim.state(10001)["product_id"], sim.state(10001)["cycle"]) == ("1937", "m")
 
 
+@pytest.mark.seed_only  # mode-invariant: the wait
 def test_package_with_resources_applied_later_is_waited_for_and_not_ordered_again(ansible, sim):
     sim.apply_delay = 8
     task = upgrade(vmid=10001, package="1938", resources={"2404": 8})  # one above the 7 included
@@ -51,6 +52,7 @@ def test_package_with_resources_applied_later_is_waited_for_and_not_ordered_agai
     assert len(sim.ordering_requests()) == 1
 
 
+@pytest.mark.seed_only  # mode-invariant: the totals are patched in
 @pytest.mark.parametrize("patch, words", [
     ({"raw.draft.price.total": "1e309"}, "draft's order total 1e309"),
     ({"raw.draft.price.total": "60,00"}, "draft's order total 60,00"),
@@ -66,6 +68,7 @@ def test_an_unreadable_or_larger_order_total_never_passes_the_budget(ansible, si
     assert run.results["up"]["msg"].startswith("Over budget, nothing was ordered")
 
 
+@pytest.mark.seed_only  # mode-invariant: the draftId is patched in
 @pytest.mark.parametrize("draft_id", [True, 0, -5, 5257.5, "5257"])
 def test_an_estimate_without_a_whole_positive_draft_id_is_never_ordered(ansible, sim, api_key, draft_id):
     sim.add_fault("estimate", "patch", vmid=10001, data={"draftId": draft_id})

@@ -118,6 +118,7 @@ def test_an_estimate_answered_with_another_draft_is_not_ordered(ansible, sim):
 
 # --- 3. one order per VPS at a time on a controller -----------------------------------------
 
+@pytest.mark.seed_only  # mode-invariant: the lock
 def test_two_inventory_hosts_on_one_vps_order_once(ansible, sim, tmp_path):
     sim.latency = 0.2
     inventory = write_local_inventory(tmp_path / "hosts.json", {"web": {"a": {"hostup_vmid": 10001},
@@ -130,6 +131,7 @@ def test_two_inventory_hosts_on_one_vps_order_once(ansible, sim, tmp_path):
     assert len(sim.requests(call="estimate")) == 1  # the second task read 1938 afresh: nothing to price
 
 
+@pytest.mark.seed_only  # mode-invariant: the lock
 def test_two_playbook_processes_started_apart_order_once(ansible, sim):
     sim.latency = 0.4
     path = ansible.workdir / "one.yml"
@@ -148,6 +150,7 @@ def test_two_playbook_processes_started_apart_order_once(ansible, sim):
 
 # --- 4. a change HostUp applies later ----------------------------------------------------------
 
+@pytest.mark.seed_only  # mode-invariant: the wait
 @pytest.mark.parametrize("task, readback", [
     (("hostup_vps_upgrade", {"vmid": 10001, "package": "1938"}), ("product_id", "1938")),
     (("hostup_vps_billing_cycle", {"vmid": 10001, "cycle": "annually"}), ("cycle", "a")),
