@@ -23,7 +23,9 @@ description:
     HostUp does not document that it costs what the upgrade estimate priced. The module
     compares the switch's reply C(total) with the estimate. When it is neither the estimate's
     amount due now nor its recurring price (HostUp does not say which of the two C(total)
-    is), the task warns, naming both. RV(outcome.order_total) holds the reply's total.
+    is), the task warns, naming both, and RV(outcome.order_total) holds the reply's total (the spend
+    report then shows both and counts the larger). A total equal to the recurring price is taken as
+    that price, not as an amount charged.
   - The current cycle is HostUp's C(current) of C(GET /api/vm/{vmid}/billing-cycle). When HostUp
     answers without a readable one (outside an unpaid invoice, when that read answers HTTP 400),
     the module cannot tell whether the VPS has the cycle, so it fails naming the field and sends
@@ -305,7 +307,10 @@ def switch_cycle_locked(hostup):
                                needs_order_id=False, result=dict(previous_cycle=current, estimate=quote.figures),
                                outcome=hostup.outcome)
     total = money(reply.get("total"))
-    if not (same_amount(total, quote.figures["due_now"]) or same_amount(total, quote.figures["recurring"])):
+    if same_amount(total, quote.figures["recurring"]) and not same_amount(total, quote.figures["due_now"]):
+        # the new price per period, not an amount charged: the spend report must not count it as one
+        hostup.outcome["order_total"] = None
+    elif not same_amount(total, quote.figures["due_now"]):
         hostup.warn(render("cycle.total_differs", vmid=vmid, total=show_amount(total),
                            due_now=show_amount(quote.figures["due_now"]),
                            recurring=show_amount(quote.figures["recurring"]),
