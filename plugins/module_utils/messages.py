@@ -137,6 +137,19 @@ MESSAGES = {
     "lock.busy": "Another task on this controller has been ordering for VPS {vmid} for more than {seconds} s "
                  "(lock {path}); nothing was ordered. Run again when it is done",
 
+    # --- the order ledger (state_dir) --------------------------------------------------
+    "state_dir.unsafe": "state_dir {path} {problem}: the order ledger and the order locks live there, so it must be "
+                        "a directory of this user that no other user can write. Nothing was ordered. Make it so "
+                        "(its owner this user, chmod 700), or set state_dir (or HOSTUP_STATE_DIR) to another "
+                        "directory",
+    "ledger.unreadable": "The order ledger file {path} {problem}. Nothing was ordered: the file may record an order "
+                         "that HostUp does not show yet. Check the VPS's orders in the HostUp panel, then move the "
+                         "file aside (the VPS's ledger then starts anew) or put back a good copy",
+    "ledger.write_failed": "The order ledger file {path} could not be written ({problem}); nothing more was "
+                           "ordered",
+    "ledger.busy": "The order ledger file of this VPS stayed locked by another task for {seconds} s (lock "
+                   "{path}); nothing more was ordered",
+
     # --- checking an estimate's draft ------------------------------------------------
     "draft.not_given_one": "HostUp answered the estimate of draft {given} with draft {sent}",
     "draft.other_service": "draft {draft_id} also holds a service for {whom}",
