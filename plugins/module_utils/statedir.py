@@ -94,6 +94,21 @@ def _open_directory(name, dir_fd=None, create=False, shown=None):
     return fd
 
 
+def _unsafe_place(path):
+    """Why the place of state_dir lets another user swap it (a symlink of theirs, a parent others may write)."""
+    try:
+        link = os.lstat(path)
+        parent = os.stat(os.path.dirname(path))
+    except OSError as error:
+        return "cannot be checked (%s)" % (error.strerror or error).lower()
+    if stat.S_ISLNK(link.st_mode) and link.st_uid not in (os.geteuid(), 0):
+        return "is a symlink made by %s, not by this user" % _owner(link.st_uid)
+    if parent.st_mode & 0o002 and not parent.st_mode & stat.S_ISVTX:
+        return "is in %s, which every user may write (mode %04o, no sticky bit), so they could swap it" % (
+            os.path.dirname(path), stat.S_IMODE(parent.st_mode))
+    return None
+
+
 def _why_not_opened(error, name, dir_fd):
     """What an OSError of opening ``name`` as a directory says about it, as "is ..." or "cannot ..."."""
     try:
@@ -119,7 +134,13 @@ class StateDir(object):
         """The StateDir of ``path``, or None when it does not exist and ``create`` is False."""
         path = os.path.abspath(path)
         fd = _open_directory(path, create=create)
-        return None if fd is None else cls(path, fd)
+        if fd is None:
+            return None
+        problem = _unsafe_place(path)
+        if problem:
+            os.close(fd)
+            raise TaskFailed("state_dir.unsafe", path=path, problem=problem)
+        return cls(path, fd)
 
     def subdir(self, name, create=True):
         if name not in self._subdirs:

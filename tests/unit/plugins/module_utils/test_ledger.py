@@ -331,3 +331,19 @@ def test_the_order_lock_of_a_vps_lives_in_state_dir_and_excludes_a_second_holder
             raise SystemExit(1)  # fail_json ends a module this way
     with first.order_lock(0, busy):  # released with the block, whatever ended it
         pass
+
+
+def test_a_state_dir_another_user_could_swap_is_refused(tmp_path):
+    (tmp_path / "open").mkdir()
+    os.chmod(str(tmp_path / "open"), 0o777)  # every user may write here, and no sticky bit keeps ours ours
+    with pytest.raises(TaskFailed) as caught:
+        ledger(tmp_path / "open" / "state")
+    assert caught.value.reason == "state_dir.unsafe" and "so they could swap it" in caught.value.message
+    os.chmod(str(tmp_path / "open"), 0o1777)  # like /tmp: only the owner may rename or remove it
+    placed(ledger(tmp_path / "open" / "state"))
+    (tmp_path / "mine").mkdir(mode=0o700)
+    os.symlink(str(tmp_path / "mine"), str(tmp_path / "open" / "link"))
+    os.lchown(str(tmp_path / "open" / "link"), NOBODY, NOBODY)  # another user's symlink to a directory of ours
+    with pytest.raises(TaskFailed) as caught:
+        ledger(tmp_path / "open" / "link")
+    assert "is a symlink made by" in caught.value.message
