@@ -17,7 +17,7 @@ __metaclass__ = type
 
 from ansible_collections.hostup.cloud.plugins.module_utils.errors import HostUpError
 from ansible_collections.hostup.cloud.plugins.module_utils.messages import render
-from ansible_collections.hostup.cloud.plugins.module_utils.numbers import ident, money, positive_int
+from ansible_collections.hostup.cloud.plugins.module_utils.numbers import ident, money, positive_int, same_amount
 from ansible_collections.hostup.cloud.plugins.module_utils.vps import (
     CYCLE_NAMES,
     api_path,
@@ -27,6 +27,8 @@ from ansible_collections.hostup.cloud.plugins.module_utils.vps import (
 )
 
 ESTIMATE_FORBIDDEN_STATUS = 403
+# raw.call values that name an order, not a draft (getOrderDraft)
+ORDERING_CALLS = ("orderUpgrade", "orderConfigUpgrade", "convertOrderDraft")
 
 
 class Quote(object):
@@ -57,20 +59,38 @@ def estimate_change(client, vmid, body, cycle):
         raise hint_not_found(error, draft_id=body.get("draftId"))
     why = _not_an_estimate(data)
     if why:
-        raise client.unexpected_reply("POST", path, "reply.not_estimate", hint=render("hint.not_estimate"), why=why)
+        error = client.unexpected_reply("POST", path, "reply.not_estimate", hint=render("hint.not_estimate"), why=why)
+        error.details = order_named(data)  # returned as api_error.details, and kept in the order ledger
+        raise error
     return quote_from_reply(data, cycle)
 
 
 def _not_an_estimate(data):
+    """Why a reply to ``send: false`` is not a plain estimate, but may be an order; None when it is an estimate."""
+    raw = data.get("raw") if isinstance(data.get("raw"), dict) else {}
     if data.get("estimate") is False:
         return "estimate: false"
     if data.get("success") is False:
         message = data.get("message")
         return "success: false" + (": %s" % message if isinstance(message, str) and message else "")
-    order_id = ident(data.get("orderId"))
-    if order_id is not None:
-        return "it names order %s" % order_id
+    named = order_named(data)
+    for what in ("order_id", "invoice_id"):
+        if named[what] is not None:
+            return "it names %s %s" % (what.replace("_id", ""), named[what])
+    if raw.get("checkout") is not None:
+        return "it carries an order's checkout (raw.checkout)"
+    if raw.get("call") in ORDERING_CALLS:
+        return "raw.call is %s, an ordering call" % raw["call"]
     return None
+
+
+def order_named(data):
+    """The order and invoice ids a reply names, wherever HostUp puts them (None where it names none)."""
+    raw = data.get("raw") if isinstance(data.get("raw"), dict) else {}
+    checkout = raw.get("checkout") if isinstance(raw.get("checkout"), dict) else {}
+    order_id = [ident(value) for value in (data.get("orderId"), raw.get("order_id"), checkout.get("order_id"))]
+    invoice_id = [ident(value) for value in (data.get("invoiceId"), checkout.get("invoice_id"))]
+    return {"order_id": next((i for i in order_id if i), None), "invoice_id": next((i for i in invoice_id if i), None)}
 
 
 def quote_from_reply(data, cycle):
@@ -180,6 +200,36 @@ def draft_problems(draft, vmid, expected, resources=None, account_required=True)
             problems.append(render("draft.other_option", draft_id=number, held=held, option_id=option_id,
                                    value=value))
     return problems
+
+
+def no_price_difference(quote, recurring_now):
+    """Whether the estimate charges nothing now and leaves the recurring price as it is."""
+    figures = quote.figures
+    return (same_amount(figures["prorated"], 0.0) and same_amount(figures["due_now"], 0.0)
+            and same_amount(figures["recurring"], recurring_now))
+
+
+def resources_shown(estimate, resources, recurring_now):
+    """Whether HostUp's estimates show the VPS has ``resources``: (True, False or None, the estimate).
+
+    ``estimate(resources)`` prices a change of options (a Quote). A price difference
+    means the VPS does not have them (False). Without one, only options ordered by
+    count or size (``hasQty`` in the draft) prove anything, each on its own (two
+    options can change in opposite directions for the same price): True when they
+    all show no difference. None when an option could differ at no cost (a list
+    option, a free option, one the draft does not describe): nobody can tell.
+    """
+    quote = estimate(resources)
+    if not no_price_difference(quote, recurring_now):
+        return False, quote
+    kinds = option_kinds(quote, resources)
+    if any(not quantity for quantity in kinds.values()):
+        return None, quote
+    if len(resources) > 1:
+        for option_id, value in sorted(resources.items()):
+            if not no_price_difference(estimate({option_id: value}), recurring_now):
+                return False, quote
+    return True, quote
 
 
 def option_kinds(quote, resources):
