@@ -44,6 +44,8 @@ MESSAGES = {
     "option.resource_negative": "resources[{option_id}] must be 0 or more, got {value}",
     "option.resource_blank": "resources[{option_id}] must not be an empty string",
     "option.state_dir_relative": "state_dir must be an absolute path (or start with ~), got {value!r}",
+    "option.release_needs_vmid": "release needs vmid: an entry is released for one VPS",
+    "option.release_blank": "release must be an entry id, order id or draft id, got an empty string",
     "option.hostvars_prefix": "hostvars_prefix must be letters, digits and underscores, not starting with a "
                               "digit, got {value!r}",
 
@@ -164,6 +166,12 @@ MESSAGES = {
                       "({why}). Check the VPS in the HostUp panel (or with hostup.cloud.hostup_vps_info): once "
                       "HostUp shows the change, a rerun goes on by itself; if HostUp has no such order, or it was "
                       "cancelled, release the entry, then run again: {release}",
+    "ledger.release_ambiguous": "release: {value!r} matches {count} unresolved entries of VPS {vmid} ({ids}); "
+                                "nothing was released. Name one by its entry id",
+    "ledger.release_unmatched": "release: no unresolved entry of VPS {vmid} in {path} is {value!r} (an entry id, "
+                                "order id or draft id); nothing was released",
+
+    # --- checking an estimate's draft ------------------------------------------------
     "draft.not_given_one": "HostUp answered the estimate of draft {given} with draft {sent}",
     "draft.other_service": "draft {draft_id} also holds a service for {whom}",
     "draft.other_vps": "draft {draft_id} is for VPS {accounts}, not vmid {vmid}",
