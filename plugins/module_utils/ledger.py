@@ -43,6 +43,7 @@ from ansible_collections.hostup.cloud.plugins.module_utils.statedir import (
     Unsafe,
     flocked,
     read_private_file,
+    remove_stale_temporaries,
     write_atomically,
 )
 from ansible_collections.hostup.cloud.plugins.module_utils.transport import is_loopback
@@ -80,16 +81,32 @@ def vps_key(api_url):
         raise BadOption("option.api_url_unparsable", problem=problem)
     port = port or (443 if parts.scheme.lower() == "https" else 80)
     host = (parts.hostname or "").rstrip(".")
-    if is_loopback(host):
+    address = _address(host)
+    if is_loopback(host) or (address is not None and address.is_loopback):
         return "loopback:%d" % port
-    try:
-        host = ipaddress.ip_address(host).compressed
-    except ValueError:
+    if address is not None:
+        host = address.compressed
+    else:
         try:
             host = host.encode("idna").decode("ascii")
         except UnicodeError:
             pass  # requests would not reach such a host either; its lower-case form names it
     return "%s:%d" % (host, port)
+
+
+def _address(host):
+    """The IP address ``host`` names as the resolver reads it (127.1 and 0x7f.0.0.1 too), or None for a name."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        if not re.match(r"^(0x[0-9a-f]+|[0-9]+)(\.(0x[0-9a-f]+|[0-9]+)){0,3}$", host):
+            return None
+        try:
+            address = ipaddress.ip_address(socket.inet_aton(host))
+        except (OSError, ValueError):
+            return None
+    mapped = getattr(address, "ipv4_mapped", None)
+    return mapped or address
 
 
 def file_stem(key, vmid):
@@ -168,6 +185,7 @@ class Ledger(object):
                 write_atomically(directory, self.stem + ".json", json.dumps(data, indent=1, sort_keys=True))
             except OSError as error:
                 raise TaskFailed("ledger.write_failed", path=self.file, problem=error.strerror or str(error))
+            remove_stale_temporaries(directory, self.stem + ".json")
         return answer
 
     def add(self, entry, force=False):

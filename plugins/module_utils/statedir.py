@@ -181,7 +181,8 @@ def flocked(directory_fd, name, wait_seconds, shown, busy):
                 break
             except OSError as error:
                 if error.errno not in (errno.EAGAIN, errno.EACCES):
-                    raise TaskFailed("state_dir.unsafe", path=shown, problem=error.strerror or str(error))
+                    raise TaskFailed("state_dir.unsafe", path=shown,
+                                     problem="cannot be locked (%s)" % (error.strerror or error).lower())
             if time.monotonic() >= deadline:
                 raise busy(shown)
             time.sleep(LOCK_POLL)
@@ -240,3 +241,15 @@ def write_atomically(directory_fd, name, text):
         except OSError:
             pass
         raise
+
+
+def remove_stale_temporaries(directory_fd, name, older_than=3600):
+    """Remove the temporary files of writes of ``name`` that a killed task left, once they are old."""
+    prefix = ".%s." % name
+    for entry in os.listdir(directory_fd):
+        if entry.startswith(prefix) and entry.endswith(".tmp"):
+            try:
+                if time.time() - os.stat(entry, dir_fd=directory_fd, follow_symlinks=False).st_mtime > older_than:
+                    os.unlink(entry, dir_fd=directory_fd)
+            except OSError:
+                pass  # another task's, or gone meanwhile

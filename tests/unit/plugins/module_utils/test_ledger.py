@@ -347,3 +347,35 @@ def test_a_state_dir_another_user_could_swap_is_refused(tmp_path):
     with pytest.raises(TaskFailed) as caught:
         ledger(tmp_path / "open" / "link")
     assert "is a symlink made by" in caught.value.message
+
+
+@pytest.mark.parametrize("spellings", [
+    ["https://127.0.0.1:8443", "https://127.1:8443", "https://0x7f.0.0.1:8443", "https://[::ffff:127.0.0.1]:8443",
+     "https://localhost:8443"],
+    ["https://192.0.2.10", "https://192.0.2.012.", "https://[::ffff:192.0.2.10]:443", "https://3221225994"],
+])
+def test_an_ip_address_is_one_host_however_the_resolver_lets_it_be_written(spellings):
+    assert len(set(vps_key(url) for url in spellings)) == 1
+
+
+def test_a_temporary_file_a_killed_writer_left_is_removed_once_old(tmp_path):
+    book = ledger(tmp_path)
+    placed(book)
+    stale = tmp_path / "ledger" / (".%s.4242.deadbeef.tmp" % ledger_file(tmp_path).name)
+    fresh = tmp_path / "ledger" / (".%s.4243.cafebabe.tmp" % ledger_file(tmp_path).name)
+    stale.write_text("{half")
+    fresh.write_text("{half")
+    os.utime(str(stale), (1, 1))
+    placed(book)
+    assert not stale.exists() and fresh.exists()
+
+
+def test_storage_without_working_locks_stops_the_task_rather_than_ordering_unlocked(tmp_path, monkeypatch):
+    def no_locks(_fd, _operation):
+        raise OSError(95, "Operation not supported")  # a share mounted without lock support
+    monkeypatch.setattr(statedir.fcntl, "flock", no_locks)
+    with pytest.raises(TaskFailed) as caught:
+        with ledger(tmp_path).order_lock(0, busy):
+            pass
+    assert caught.value.reason == "state_dir.unsafe" and "cannot be locked (operation not supported)" in \
+        caught.value.message
