@@ -165,7 +165,7 @@ def money_cases():
         Case("upgrade unknown draft", "upgrade", "failed", ["No such draft: check draft_id", "no open draft 99999"],
              args={"draft_id": 99999}, sent=no_order),
         Case("upgrade applied later", "upgrade", "changed", orders=1, state={"apply_delay": 1.5}, sent={"order": 1}),
-        Case("upgrade not visible in wait_timeout", "upgrade", "failed", ["was ordered (order", "not yet visible"],
+        Case("upgrade not visible in wait_timeout", "upgrade", "failed", ["was ordered (order", "kept in the order ledger"],
              orders=1, args={"wait_timeout": 2}, state={"apply_delay": 600}, sent={"order": 1}),
         Case("cycle estimate prorated NaN", "cycle", "failed", ["(prorated NaN)"],
              faults=[("estimate", "patch", {"data": {"prorated": "NaN"}})], sent=no_order),
