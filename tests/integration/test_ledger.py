@@ -235,6 +235,20 @@ def test_wait_false_then_an_immediate_rerun_waits_for_the_order_instead_of_order
     ordered_once(sim)
 
 
+def test_a_switch_whose_answer_shows_the_cycle_before_hostup_does_is_not_switched_again(ansible, sim):
+    sim.apply_delay = 600  # and the answer does not say so: it names the new cycle, with no "scheduled" note
+    sim.add_fault("change_billing_cycle", "patch", vmid=10001, data={"info": ["Account #10001 changes saved"]})
+    first = ansible.playbook([switch(vmid=10001, cycle="annually", wait_timeout=3)]).results["up"]
+    assert first["changed"] is True and first["applied"] is True, first  # three calls: HostUp's answer showed it
+    assert [r["call"] for r in sim.requests()] == ["billing_cycle", "estimate", "change_billing_cycle"]
+    rerun = ansible.playbook([switch(vmid=10001, cycle="annually", wait=False)]).results["up"]
+    failed_as(rerun, "ledger.pending", "pending")  # the ledger keeps it until a read shows it
+    ordered_once(sim)
+    sim.apply_now(10001)
+    done_already(ansible.playbook([switch(vmid=10001, cycle="annually")]).results["up"])
+    ordered_once(sim)
+
+
 # --- 7. an estimate is ordered only when it holds exactly the change -----------------------------------
 
 def test_a_cycle_estimate_still_holding_the_old_cycle_is_not_followed_by_the_switch(ansible, sim):

@@ -291,6 +291,13 @@ def test_an_ambiguous_or_unknown_release_releases_nothing(tmp_path):
     assert len(book.unresolved()) == 1
 
 
+def test_a_release_command_with_shell_characters_in_api_url_runs_nothing_but_the_module():
+    command = release_command(10001, "3f9a2c1b7d0e", "https://cloud.hostup.se/'$(touch x)'", "/state")
+    args = shlex.split(command)[5]
+    assert shlex.split(args) == ["vmid=10001", "release=3f9a2c1b7d0e", "api_url=https://cloud.hostup.se/'$(touch x)'",
+                                 "state_dir=/state"]
+
+
 def test_the_release_command_is_one_shell_word_per_argument():
     command = release_command(10001, "3f9a2c1b7d0e", "http://127.0.0.1:8080", "/home/a b/it's")
     assert command.startswith("ansible localhost -m hostup.cloud.hostup_vps_order_ledger -a ")

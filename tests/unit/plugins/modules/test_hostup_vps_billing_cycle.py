@@ -243,3 +243,16 @@ def test_a_switch_whose_answer_is_lost_is_kept_as_unknown_and_nothing_is_switche
     rerun, failed = run_module(module, {"vmid": 10001, "cycle": "annually", "wait": False})
     assert failed and rerun["reason"] == "ledger.pending"
     assert [c for c in conversation.sent if c["method"] == "POST" and c["path"] == BILLING] == [conversation.sent[2]]
+
+
+def test_a_cycle_estimate_answered_like_an_order_is_kept_in_the_ledger_and_nothing_is_switched(conversation,
+                                                                                               private_state_dir):
+    conversation.expect("GET", BILLING, reply=billing())
+    reply = estimate(product_id="1937", prorated=1320.5, recurring=1390, cycle="a")
+    reply["data"]["raw"]["call"] = "orderUpgrade"
+    conversation.expect("POST", UPGRADE, body=ESTIMATE_ANNUAL, reply=reply)
+    result, failed = run_module(module, {"vmid": 10001, "cycle": "annually"}, check_mode=True)
+    assert failed and result["reason"] == "reply.not_estimate" and result["outcome"]["status"] == "unknown"
+    [entry] = book(private_state_dir).entries()
+    assert (entry["state"], entry["asked"]["cycle"]) == ("unknown", "annually")
+    assert conversation.calls() == [("GET", BILLING), ("POST", UPGRADE)]
