@@ -91,8 +91,11 @@ options:
         this user's, or that its group or others can write, is refused before any order, as is a ledger
         file that is torn, unparsable, of another format version or another user; the error names the path
         and what to do. Files are written atomically (a new file, fsync, rename, fsync of the directory).
-      - B(Per user.) Two Unix users on one controller have separate ledgers and locks, and do not see each
-        other's orders; run HostUp orders from one account (a service user, AWX or AAP).
+      - B(One state_dir for every task of a VPS.) Set it once (the environment, or O(ignore:module_defaults) of
+        C(group/hostup.cloud.all)), since tasks with another O(state_dir) do not see each other's orders.
+      - B(Per user.) The ledger is the one of the user the module runs as (after C(become)). Two Unix users on one
+        controller have separate ledgers and locks, and do not see each other's orders; run HostUp orders from one
+        account (a service user, AWX or AAP).
       - B(Shared storage.) A O(state_dir) on storage several controllers mount (NFS and the like) extends
         the ledger and the locks to them when every controller runs as the same uid (the directory must be
         its own) and the storage gives working POSIX locks to C(flock) (NFSv4, or NFSv3 with lockd; not
