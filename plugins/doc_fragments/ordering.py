@@ -102,7 +102,7 @@ options:
         mounted C(nolock) or C(local_lock=flock) or C(local_lock=all)) and atomic rename. It does not cover
         controllers with another O(state_dir), orders made in the HostUp panel or by other tools, or a lock
         server that loses its locks; times in the ledger are each controller's clock (UTC), so keep them in
-        sync for O(pending_window).
+        sync for C(pending_window) of the ordering modules.
     type: path
     default: ~/.ansible/hostup_cloud
 """

@@ -223,7 +223,6 @@ class Ledger(object):
         """The ad-hoc command a person pastes to release ``entry_id`` of this VPS."""
         return release_command(self.vmid, entry_id, self.api_url, self.state_dir)
 
-
     def release(self, value, check_mode=False):
         """Release the unresolved entry whose id, order id or draft id is ``value``: (released entries, matches).
 

@@ -27,7 +27,9 @@ description:
   - When HostUp's answer to the switch names the new cycle (C(newCycle)), HostUp shows it, so a safe switch
     takes three calls (read, estimate, switch). Otherwise the module waits (O(wait)) until the
     billing-cycle read shows it. Either way the switch stays in the order ledger (O(state_dir)) until a
-    read shows it, the next task's first read at the latest, and no task switches the VPS again meanwhile.
+    read shows it, the next task's first read at the latest, and no task switches the VPS again meanwhile
+    (should the cycle be changed back in the HostUp panel before that read, release the entry with
+    M(hostup.cloud.hostup_vps_order_ledger)).
   - The switch (C(POST /api/vm/{vmid}/billing-cycle)) is sent once, written to the order ledger before.
     It is never sent again after an error (only after HTTP 429, when HostUp refused it); when its outcome
     is unknown, the error says so, and the ledger keeps it until HostUp shows the cycle or you release it

@@ -25,7 +25,7 @@ description:
   - An entry's C(state) is V(sending) (the call was sent and no answer was recorded, for example the
     task was killed), V(placed) (HostUp answered with the order), V(unknown) (the call failed in a way
     that may have ordered), or, resolved, V(shown) (HostUp showed the change), V(lapsed) (an order of
-    options nothing can read back, older than O(hostup.cloud.hostup_vps_upgrade#module:pending_window))
+    options nothing can read back, older than the ordering task's C(pending_window))
     or V(released). The newest resolved entries are kept, for the listing.
 author:
   - hostup.cloud maintainers (@hostup-cloud)

@@ -185,8 +185,8 @@ def test_a_write_that_fails_keeps_the_file_as_it_was_and_removes_its_temporary_f
     (lambda text: text[:len(text) // 2], "is not a whole JSON document"),
     (lambda text: "", "is not a whole JSON document (0 bytes"),
     (lambda text: "\xff\xfe", "is not a whole JSON document"),
-    (lambda text: text.replace('"version": 1', '"version": 2'), "has format version 2, and this hostup.cloud reads "
-                                                                  "version 1"),
+    (lambda text: text.replace('"version": 1', '"version": 2'),
+     "has format version 2, and this hostup.cloud reads version 1"),
     (lambda text: text.replace('"format": "hostup.cloud order ledger"', '"format": "x"'), "is not a hostup.cloud"),
     (lambda text: text.replace('"vmid": 10001', '"vmid": 10002'), "another VPS"),
     (lambda text: text.replace('"state": "placed"', '"state": "paid"'), "has a broken entry (number 1: an unknown "

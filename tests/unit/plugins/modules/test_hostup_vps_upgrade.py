@@ -142,8 +142,8 @@ def test_a_pending_invoice_does_not_fail_a_vps_already_in_place(conversation):
     dict(raises=requests.exceptions.ReadTimeout("timed out")),
     dict(raises=requests.exceptions.ConnectionError("Connection aborted")),
 ])
-def test_an_order_that_fails_is_sent_once_and_says_its_outcome_is_unknown(conversation, sleeps, failure,
-                                                                         private_state_dir):
+def test_an_order_that_fails_is_sent_once_and_says_its_outcome_is_unknown(
+        conversation, sleeps, failure, private_state_dir):
     reads(conversation)
     conversation.expect("POST", UPGRADE, body=ESTIMATE_BIG_PLAN, reply=estimate())
     conversation.expect("POST", UPGRADE, body=ORDER_DRAFT, **failure)
@@ -569,8 +569,8 @@ def test_an_unknown_order_of_an_option_nothing_can_read_back_is_ended_only_by_a_
 
 
 @pytest.mark.parametrize("window, ordered_now", [(0, True), (3600, False)])
-def test_a_placed_order_of_a_list_option_lapses_after_pending_window(conversation, private_state_dir, window,
-                                                                      ordered_now):
+def test_a_placed_order_of_a_list_option_lapses_after_pending_window(
+        conversation, private_state_dir, window, ordered_now):
     earlier_order(private_state_dir, resources={"2209": "debian-12"}, unreadable=["2209"])
     if ordered_now:
         reads(conversation)
