@@ -21,7 +21,7 @@ __metaclass__ = type
 
 import time
 
-from ansible_collections.hostup.cloud.plugins.module_utils.errors import TaskFailed, UnexpectedReply
+from ansible_collections.hostup.cloud.plugins.module_utils.errors import HostUpError, TaskFailed, UnexpectedReply
 from ansible_collections.hostup.cloud.plugins.module_utils.ledger import parse_time
 from ansible_collections.hostup.cloud.plugins.module_utils.messages import render
 from ansible_collections.hostup.cloud.plugins.module_utils.quote import estimate_change, resources_shown
@@ -218,6 +218,10 @@ def await_shown(hostup, reads, entry):
 
     Returns ``(shown, pending_invoice)``: shown True when HostUp shows it, False
     when an unpaid invoice holds the order (then the invoice) or time ran out.
+    The order is placed: a poll that HostUp rate-limited or could not answer
+    (429, 5xx, the network, after the client's own retries) is tried again at the
+    next pause while time is left; at the end its error is raised (any other
+    error at once).
     """
     timeout = hostup.params["wait_timeout"]
     deadline = time.monotonic() + timeout
@@ -225,18 +229,28 @@ def await_shown(hostup, reads, entry):
     pause = POLL_FIRST_PAUSE
     while True:
         reads.fresh()
-        if readable_part_shown(hostup, reads, entry["asked"]):
-            return True, None
-        invoice = reads.billing()["pending_invoice"]
-        if invoice:
-            return False, invoice
         left = min(deadline - time.monotonic(), timeout - waited)
+        try:
+            if readable_part_shown(hostup, reads, entry["asked"]):
+                return True, None
+            invoice = reads.billing()["pending_invoice"]
+        except HostUpError as error:
+            if not _passing(error) or left <= 0:
+                raise
+        else:
+            if invoice:
+                return False, invoice
         if left <= 0:
             return False, None
         pause = min(pause, left)
         time.sleep(pause)
         waited += pause
         pause = min(pause * 2, POLL_MAX_PAUSE)
+
+
+def _passing(error):
+    """A failed read that a later one may get past: rate limited, HostUp failing, the network."""
+    return error.status is None or error.status == 429 or error.status >= 500
 
 
 # --- entries as results and messages show them ---------------------------------------------

@@ -619,3 +619,24 @@ def test_a_state_dir_of_others_stops_the_task_before_any_request(conversation, t
     result, failed = run_module(module, {"vmid": 10001, "package": "1938", "state_dir": str(tmp_path / "shared")})
     assert failed and result["reason"] == "state_dir.unsafe" and str(tmp_path / "shared") in result["msg"]
     assert conversation.sent == [] and result["outcome"]["status"] == "refused"
+
+
+def test_a_poll_hostup_rate_limits_after_the_order_is_tried_again_and_the_wait_goes_on(conversation, sleeps):
+    reads(conversation)
+    conversation.expect("POST", UPGRADE, body=ESTIMATE_BIG_PLAN, reply=estimate())
+    conversation.expect("POST", UPGRADE, body=ORDER_DRAFT, reply=ordered())
+    conversation.expect("GET", DETAILS, status=429, headers={"Retry-After": "90"},  # past rate_limit_wait 60
+                        reply={"error": "Too Many Requests", "message": "Rate limit exceeded", "retryAfter": "90"})
+    conversation.expect("GET", DETAILS, reply=details(product_id="1938"))
+    result, failed = run_module(module, {"vmid": 10001, "package": "1938"})
+    assert not failed and result["applied"] is True and sleeps == [0.5]
+
+
+def test_a_poll_hostup_refuses_for_good_ends_the_wait_at_once_saying_the_order_was_placed(conversation, sleeps):
+    reads(conversation)
+    conversation.expect("POST", UPGRADE, body=ESTIMATE_BIG_PLAN, reply=estimate())
+    conversation.expect("POST", UPGRADE, body=ORDER_DRAFT, reply=ordered())
+    conversation.expect("GET", DETAILS, status=403, reply=api_error(403, "FORBIDDEN", "Missing scope read:vm"))
+    result, failed = run_module(module, {"vmid": 10001, "package": "1938"})
+    assert failed and result["reason"] == "order.not_visible" and result["outcome"]["status"] == "ordered"
+    assert sleeps == []
