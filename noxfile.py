@@ -144,9 +144,13 @@ def find_python(version):
 def simulator(session, workdir, api_key, *options):
     """The HostUp simulator on a free port of 127.0.0.1, logging to ``workdir``/simulator.log.
 
-    Yields the environment that points the collection at it; stops it afterwards.
+    Yields the environment that points the collection at it, with an order ledger of its own
+    (a fresh simulator knows no order, nor may the ledger: a port used before would be the
+    same VPS); stops it afterwards.
     """
     workdir.mkdir(parents=True, exist_ok=True)
+    state_dir = workdir / "state"
+    shutil.rmtree(state_dir, ignore_errors=True)
     port_file = workdir / "port"
     if port_file.exists():
         port_file.unlink()
@@ -163,7 +167,7 @@ def simulator(session, workdir, api_key, *options):
             time.sleep(0.1)
         no_proxy = ",".join(filter(None, ["127.0.0.1,localhost", os.environ.get("NO_PROXY")]))
         yield {"HOSTUP_API_URL": "http://127.0.0.1:%s" % port_file.read_text().strip(), "HOSTUP_API_KEY": api_key,
-               "NO_PROXY": no_proxy}
+               "HOSTUP_STATE_DIR": str(state_dir), "NO_PROXY": no_proxy}
     finally:
         process.terminate()
         process.wait(timeout=30)

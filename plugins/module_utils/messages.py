@@ -54,6 +54,9 @@ MESSAGES = {
                              "got {value!r}",
     "option.resource_negative": "resources[{option_id}] must be 0 or more, got {value}",
     "option.resource_blank": "resources[{option_id}] must not be an empty string",
+    "option.state_dir_relative": "state_dir must be an absolute path (or start with ~), got {value!r}",
+    "option.release_needs_vmid": "release needs vmid: an entry is released for one VPS",
+    "option.release_blank": "release must be an entry id, order id or draft id, got an empty string",
     "option.hostvars_prefix": "hostvars_prefix must be letters, digits and underscores, not starting with a "
                               "digit, got {value!r}",
 
@@ -113,6 +116,11 @@ MESSAGES = {
     "hint.not_estimate": "Nothing more was ordered. HostUp was asked for a price only (send: false), but its answer "
                          "does not say it priced without ordering. Check the VPS (hostup.cloud.hostup_vps_info, or "
                          "the HostUp panel for a new order or invoice) before running again",
+    "hint.not_estimate_recorded": "Nothing more was ordered. HostUp was asked for a price only (send: false), but "
+                                  "its answer does not say it priced without ordering, so it is kept in the order "
+                                  "ledger as an order of unknown outcome (entry {entry_id}): no run orders for this "
+                                  "VPS until HostUp shows the change. Check the VPS in the HostUp panel for a new "
+                                  "order or invoice; if there is none, release the entry: {release}",
 
     # --- ordering ------------------------------------------------------------------
     "order.pending_invoice": "VPS {vmid} has an unpaid invoice {invoice_id} (order {order_id}, total {total}): "
@@ -130,30 +138,56 @@ MESSAGES = {
                          "draft with draft_id.",
     "order.refused": "Nothing was ordered: {call} was not carried out",
     "order.refused_hint": "Nothing was ordered: {call} was not carried out. {hint}",
-    "order.unknown": "The outcome of {call} is unknown: HostUp may have carried it out before the failure. Check "
-                     "the VPS (hostup.cloud.hostup_vps_info, or the HostUp panel for a new order or invoice) before "
-                     "running again. A rerun is safe: it reads the VPS first, orders only what is still missing "
-                     "and stops at an unpaid invoice",
+    "order.unknown": "The outcome of {call} is unknown: HostUp may have carried it out before the failure. It is "
+                     "kept in the order ledger, so no run orders anything more for this VPS until HostUp shows the "
+                     "change (a rerun then goes on by itself). Check the VPS in the HostUp panel for a new order or "
+                     "invoice; if HostUp has none, release the entry: {release}",
     "order.unproven": "POST {path}: HostUp {said}{message}. HostUp named no order, so probably nothing was "
-                      "ordered, but this cannot be proven: the outcome of {call} is unknown. Check the VPS "
-                      "(hostup.cloud.hostup_vps_info, or the HostUp panel for a new order or invoice) before "
-                      "running again",
+                      "ordered, but this cannot be proven: the outcome of {call} is unknown, and it is kept in the "
+                      "order ledger, so no run orders more for this VPS until HostUp shows the change. Check the VPS "
+                      "in the HostUp panel for a new order or invoice; if HostUp has none, release the entry: "
+                      "{release}",
     "order.maybe_placed": "POST {path}: HostUp {said}{message}. Order {order_id} may have been placed: the "
-                          "outcome of {call} is unknown. Check the VPS (hostup.cloud.hostup_vps_info, or the "
-                          "HostUp panel for a new order or invoice) before running again",
+                          "outcome of {call} is unknown, and it is kept in the order ledger, so no run orders more "
+                          "for this VPS until HostUp shows the change. Check the VPS in the HostUp panel; if HostUp "
+                          "has no such order, release the entry: {release}",
     "order.not_visible": "VPS {vmid}: {call} was ordered ({ids}), but HostUp did not show it {within}. The order "
-                         "is placed and not yet visible: a rerun before HostUp shows the change would order it "
-                         "again. Check the VPS (hostup.cloud.hostup_vps_info or the HostUp panel) and rerun only "
-                         "once it shows",
+                         "is placed and kept in the order ledger: a rerun orders nothing more for this VPS, and "
+                         "waits for it (wait), until HostUp shows the change",
     "order.awaiting_payment": "VPS {vmid}: {call} is ordered and waits for payment of invoice {invoice_id}; "
                               "HostUp applies it once that invoice is paid",
     "order.broke_after_sending": "The ordering call was sent, then the task failed on an unexpected error "
-                                 "({error}): the order may have been placed. Check the VPS "
-                                 "(hostup.cloud.hostup_vps_info, or the HostUp panel for a new order or invoice) "
-                                 "before running again",
-    "lock.unavailable": "The order lock of VPS {vmid} could not be made: {problem}",
-    "lock.busy": "Another task on this controller has been ordering for VPS {vmid} for more than {seconds} s "
-                 "(lock {path}); nothing was ordered. Run again when it is done",
+                                 "({error}): the order may have been placed. It stays in the order ledger, so no run "
+                                 "orders for this VPS until HostUp shows the change. Check the VPS in the HostUp "
+                                 "panel for a new order or invoice; if there is none, release the entry "
+                                 "(hostup.cloud.hostup_vps_order_ledger lists and releases it)",
+    "lock.busy": "Another task (of this user on this controller, or on a controller sharing state_dir) has been "
+                 "ordering for VPS {vmid} for more than {seconds} s (lock {path}); nothing was ordered. Run again "
+                 "when it is done",
+
+    # --- the order ledger (state_dir) --------------------------------------------------
+    "state_dir.unsafe": "state_dir {path} {problem}: the order ledger and the order locks live there, so it must be "
+                        "a directory of this user that no other user can write. Nothing was ordered. Make it so "
+                        "(its owner this user, chmod 700), or set state_dir (or HOSTUP_STATE_DIR) to another "
+                        "directory",
+    "ledger.unreadable": "The order ledger file {path} {problem}. Nothing was ordered: the file may record an order "
+                         "that HostUp does not show yet. Check the VPS's orders in the HostUp panel, then move the "
+                         "file aside (the VPS's ledger then starts anew) or put back a good copy",
+    "ledger.write_failed": "The order ledger file {path} could not be written ({problem}); nothing more was "
+                           "ordered",
+    "ledger.busy": "The order ledger file of this VPS stayed locked by another task for {seconds} s (lock "
+                   "{path}); nothing more was ordered",
+    "ledger.answer_not_recorded": "HostUp's answer to the ordering call could not be kept in the order ledger "
+                                  "({problem}); its entry stays as sent without an answer, so no run orders for "
+                                  "this VPS until HostUp shows the change or the entry is released",
+    "ledger.pending": "VPS {vmid}: {what}, and HostUp does not show it yet, so this task orders nothing for the VPS "
+                      "({why}). Check the VPS in the HostUp panel (or with hostup.cloud.hostup_vps_info): once "
+                      "HostUp shows the change, a rerun goes on by itself; if HostUp has no such order, or it was "
+                      "cancelled, release the entry, then run again: {release}",
+    "ledger.release_ambiguous": "release: {value!r} matches {count} unresolved entries of VPS {vmid} ({ids}); "
+                                "nothing was released. Name one by its entry id",
+    "ledger.release_unmatched": "release: no unresolved entry of VPS {vmid} in {path} is {value!r} (an entry id, "
+                                "order id or draft id); nothing was released",
 
     # --- checking an estimate's draft ------------------------------------------------
     "draft.not_given_one": "HostUp answered the estimate of draft {given} with draft {sent}",
@@ -186,6 +220,11 @@ MESSAGES = {
                          "inference: HostUp does not document which field marks a VPS). If a VPS is among "
                          "them, set filters (for example hostup_product_name is search('VPS')): with filters, "
                          "every service is read and the filters decide",
+    "upgrade.draft_in_place": "draft {draft_id} holds package {package} and billing cycle {cycle}, which VPS {vmid} "
+                              "already has: nothing was ordered. To order options of a draft, name them in "
+                              "resources beside draft_id",
+    "cycle.estimate_mismatch": "estimate: {problems}. Nothing was switched. HostUp's estimate is not the switch "
+                               "asked for; run again, or report it to HostUp support.",
     "upgrade.option_unreadable": "resources: HostUp cannot read the current value of option {options} of VPS "
                                  "{vmid}, and its estimate shows no price difference (nothing due now, the same "
                                  "recurring price), so this module cannot tell whether the VPS already has it. "

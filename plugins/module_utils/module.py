@@ -33,6 +33,7 @@ from ansible_collections.hostup.cloud.plugins.module_utils.transport import (
     HAS_REQUESTS,
     REQUESTS_IMPORT_ERROR,
     HostUpClient,
+    check_api_url,
     check_connection_options,
 )
 
@@ -49,9 +50,11 @@ COMMON_ARGUMENT_SPEC = dict(
 )
 
 
-def hostup_argument_spec(module_options):
-    """The module's own options plus the common ones."""
+def hostup_argument_spec(module_options, calls_hostup=True):
+    """The module's own options plus the common ones (``api_key`` optional for a module that calls no API)."""
     spec = dict(COMMON_ARGUMENT_SPEC)
+    if not calls_hostup:
+        spec["api_key"] = dict(spec["api_key"], required=False)
     spec.update(module_options)
     return spec
 
@@ -62,27 +65,37 @@ class HostUpModule(object):
     Checks the common options, ``vmid`` (every module has one) and the module's
     own ``check_options(params)`` on creation, so that bad input fails before the
     first request. An ordering module (``orders``) returns RV(outcome) on every
-    exit path; its body fills ``self.outcome`` as it goes.
+    exit path; its body fills ``self.outcome`` as it goes, and ordering.order_lock
+    opens the VPS's order ledger as ``self.ledger``. A module that calls no API
+    (``calls_hostup`` False: the ledger module) takes the common options too, so
+    that group module_defaults apply, and needs no key.
     """
 
-    def __init__(self, module_options, check_options=None, orders=False, **module_kwargs):
+    def __init__(self, module_options, check_options=None, orders=False, name=None, calls_hostup=True,
+                 **module_kwargs):
         self.module = AnsibleModule(
-            argument_spec=hostup_argument_spec(module_options),
+            argument_spec=hostup_argument_spec(module_options, calls_hostup),
             supports_check_mode=True,
             **module_kwargs)
         self.params = self.module.params
         self.check_mode = self.module.check_mode
         self.diff_mode = self.module._diff
+        self.module_name = name
+        self.calls_hostup = calls_hostup
         self.client = None
+        self.ledger = None
         self.outcome = Outcome() if orders else None
 
         self._protect_api_key()
         if not HAS_REQUESTS:
             self.module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
         try:
-            self.params["api_key"] = check_connection_options(
-                self.params["api_key"], self.params["api_url"], self.params["api_timeout"],
-                self.params["rate_limit_wait"])
+            if calls_hostup:
+                self.params["api_key"] = check_connection_options(
+                    self.params["api_key"], self.params["api_url"], self.params["api_timeout"],
+                    self.params["rate_limit_wait"])
+            else:
+                check_api_url(self.params["api_url"])
             if self.params.get("vmid") is not None and self.params["vmid"] < 1:
                 raise BadOption("option.too_small", option="vmid", minimum=1, value=self.params["vmid"])
             if check_options:
@@ -106,13 +119,14 @@ class HostUpModule(object):
 
     def run(self, body):
         """Run ``body(self)``, which returns the result; what it raises becomes a failed result."""
-        self.client = HostUpClient(
-            api_url=self.params["api_url"],
-            api_key=self.params["api_key"],
-            timeout=self.params["api_timeout"],
-            validate_certs=self.params["validate_certs"],
-            rate_limit_wait=self.params["rate_limit_wait"],
-        )
+        if self.calls_hostup:
+            self.client = HostUpClient(
+                api_url=self.params["api_url"],
+                api_key=self.params["api_key"],
+                timeout=self.params["api_timeout"],
+                validate_certs=self.params["validate_certs"],
+                rate_limit_wait=self.params["rate_limit_wait"],
+            )
         try:
             result = body(self)
         except TaskFailed as stop:

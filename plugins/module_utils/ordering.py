@@ -2,7 +2,7 @@
 # Copyright: hostup.cloud contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""What happens around an order: the budget gate, the one ordering call, the per-VPS lock and the wait.
+"""What happens around an order: the budget gate, the ledger and lock of the VPS, the one ordering call, the wait.
 
 PRIVATE to this collection: names here may change in any release.
 """
@@ -11,49 +11,51 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import contextlib
-import errno
 import os
-import re
-import stat
-import tempfile
-import time
-from urllib.parse import urlsplit
 
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - Windows is no Ansible controller
-    fcntl = None
+from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.hostup.cloud.plugins.module_utils.errors import BadOption, HostUpError, TaskFailed
+from ansible_collections.hostup.cloud.plugins.module_utils.ledger import DEFAULT_STATE_DIR, Ledger
 from ansible_collections.hostup.cloud.plugins.module_utils.messages import render
 from ansible_collections.hostup.cloud.plugins.module_utils.numbers import MONEY_TOLERANCE, ident, money, show_amount
-from ansible_collections.hostup.cloud.plugins.module_utils.vps import hint_not_found, read_billing, read_details
+from ansible_collections.hostup.cloud.plugins.module_utils.outcome import utc_now
+from ansible_collections.hostup.cloud.plugins.module_utils.reconcile import await_shown
+from ansible_collections.hostup.cloud.plugins.module_utils.vps import hint_not_found
 
+STATE_DIR_OPTION = dict(type="path", default=DEFAULT_STATE_DIR, fallback=(env_fallback, ["HOSTUP_STATE_DIR"]))
 ORDERING_OPTIONS = dict(
     max_prorated=dict(type="float"),
     max_recurring=dict(type="float"),
     wait=dict(type="bool", default=True),
     wait_timeout=dict(type="int", default=300),
+    state_dir=STATE_DIR_OPTION,
+    pending_window=dict(type="int", default=300),
 )
 
-# Polls after an order: the first at once (HostUp often shows the change already),
-# then after growing pauses up to POLL_MAX_PAUSE, all within wait_timeout.
-POLL_FIRST_PAUSE = 0.5
-POLL_MAX_PAUSE = 10.0
-# How long a task waits for another task's order on the same VPS, beyond that
-# task's own wait_timeout: time for its reads, estimate and order.
+# How long a task waits for another task's order on the same VPS: that task may
+# wait for an earlier order, order, and wait for its own (two wait_timeouts),
+# with time for its reads, estimate and order.
 LOCK_MARGIN_CALLS = 4
-LOCK_POLL = 0.1
 
 
 def check_ordering_options(params):
-    """Budgets and wait_timeout, checked before any request; BadOption names the option."""
+    """Budgets, wait_timeout and pending_window, checked before any request; BadOption names the option."""
     for budget in ("max_prorated", "max_recurring"):
         # "not >= 0" also refuses NaN, which no comparison with a price would ever stop
         if params[budget] is not None and not params[budget] >= 0:
             raise BadOption("option.budget", option=budget, value=params[budget])
     if params["wait_timeout"] < 1:
         raise BadOption("option.seconds_too_small", option="wait_timeout", minimum=1, value=params["wait_timeout"])
+    if params["pending_window"] < 0:
+        raise BadOption("option.too_small", option="pending_window", minimum=0, value=params["pending_window"])
+    check_state_dir(params)
+
+
+def check_state_dir(params):
+    """state_dir is an absolute path ("~/..." is made one on the host that runs the module)."""
+    if not params["state_dir"] or not os.path.isabs(params["state_dir"]):
+        raise BadOption("option.state_dir_relative", value=params["state_dir"])
 
 
 # --- an unpaid invoice blocks every order ------------------------------------------
@@ -109,34 +111,66 @@ def refuse_unless_within_budget(quote, params, result):
 
 # --- the one ordering call ---------------------------------------------------------
 
-def place_order(client, path, body, call, needs_order_id, result, outcome):
+def place_order(hostup, path, body, call, needs_order_id, result, entry):
     """Send the one ordering call; return (reply data, whitelisted order). Never sent twice.
 
+    ``entry`` (Ledger.new_entry) is written to the ledger before the call is
+    sent, and what HostUp answered after: placed (with the order's ids), unknown,
+    or, when HostUp refused the call or was never reached, the entry is removed.
     ``call`` says what is ordered ("the order of draft 5257"). Any failure raises
     TaskFailed saying whether something may have been ordered. ``needs_order_id``:
     an upgrade order must name the order it placed; a reply without one (or with
-    ``data.success: false``) is no proof of an order. ``outcome`` learns that the
+    ``data.success: false``) is no proof of an order. The outcome learns that the
     call was sent, and what HostUp answered.
     """
+    client, ledger, outcome = hostup.client, hostup.ledger, hostup.outcome
+    ledger.add(entry)  # a ledger that cannot be written stops the task here, before anything is sent
     outcome.sending()
     try:
         reply = client.order(path, body)
     except HostUpError as error:
         hint_not_found(error, draft_id=body.get("draftId"))
         reason, values = order_failure(error, call)
+        if reason == "order.unknown":
+            _answered(hostup, entry, "unknown")
+            values["release"] = ledger.release_command(entry["id"])
+        else:
+            _forget(hostup, entry)
         raise TaskFailed(reason, result=result, error=error, **values)
     order = order_from_reply(reply)
     refused = reply.get("success") is False
     if refused or (needs_order_id and order["order_id"] is None):
+        _answered(hostup, entry, "unknown", order)
         message = reply.get("message")
         values = dict(path=path, call=call, said="answered success: false" if refused else
                       "answered without an order id",
-                      message=" (%s)" % message if isinstance(message, str) and message else "")
+                      message=" (%s)" % message if isinstance(message, str) and message else "",
+                      release=ledger.release_command(entry["id"]))
         if order["order_id"] is None:
             raise TaskFailed("order.unproven", result=dict(result, order=order), **values)
         raise TaskFailed("order.maybe_placed", result=dict(result, order=order), order_id=order["order_id"], **values)
+    _answered(hostup, entry, "placed", order)
     outcome.placed(order, order_total(reply))
     return reply, order
+
+
+def _answered(hostup, entry, state, order=None):
+    """Record HostUp's answer; if the ledger cannot take it, the entry stays "sent, no answer", which is as safe."""
+    fields = dict(state=state, answered_at=utc_now())
+    for key in ("order_id", "order_num", "invoice_id"):
+        fields[key] = (order or {}).get(key)
+    entry.update(fields)
+    try:
+        hostup.ledger.set(entry["id"], **fields)
+    except TaskFailed as problem:
+        hostup.warn(render("ledger.answer_not_recorded", problem=problem.message))
+
+
+def _forget(hostup, entry):
+    try:
+        hostup.ledger.drop(entry["id"])
+    except TaskFailed as problem:
+        hostup.warn(render("ledger.answer_not_recorded", problem=problem.message))
 
 
 def order_failure(error, call):
@@ -186,136 +220,72 @@ def _first_id(*values):
     return None
 
 
-# --- one order per VPS at a time on this controller ------------------------------
-
-def lock_directory():
-    """This user's lock directory, 0700, created on first use; refuses one that is not ours."""
-    path = os.path.join(tempfile.gettempdir(), "hostup-cloud-locks-%d" % os.getuid())
-    try:
-        os.mkdir(path, 0o700)
-    except OSError as error:
-        if error.errno != errno.EEXIST:
-            raise
-    info = os.lstat(path)
-    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o077:
-        raise OSError("%s is not a directory private to this user" % path)
-    return path
-
-
-def lock_path(api_url, vmid):
-    parts = urlsplit(api_url)
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    host = re.sub(r"[^A-Za-z0-9.-]", "_", parts.hostname or "host")
-    return os.path.join(lock_directory(), "%s_%d_vm%d.lock" % (host, port, vmid))
-
-
-@contextlib.contextmanager
-def vps_lock(api_url, vmid, wait_seconds):
-    """Hold the controller-wide lock of one VPS; TaskFailed when it cannot be had in ``wait_seconds``.
-
-    flock is released when the file is closed, and by the kernel when the process
-    dies, so a crashed task never leaves a VPS locked.
-    """
-    try:
-        path = lock_path(api_url, vmid)
-        handle = open(path, "a")
-    except (OSError, IOError) as error:
-        raise TaskFailed("lock.unavailable", vmid=vmid, problem=error)
-    try:
-        deadline = time.monotonic() + wait_seconds
-        while True:
-            try:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except (OSError, IOError) as error:
-                if error.errno not in (errno.EAGAIN, errno.EACCES):
-                    raise
-            if time.monotonic() >= deadline:
-                raise TaskFailed("lock.busy", vmid=vmid, seconds=wait_seconds, path=path)
-            time.sleep(LOCK_POLL)
-        yield
-    finally:
-        handle.close()
-
+# --- the ledger and the lock of the VPS -------------------------------------------------
 
 @contextlib.contextmanager
 def order_lock(hostup):
-    """Run the block as the only task ordering for this VPS on this controller.
+    """Run the block with the VPS's ledger open (``hostup.ledger``) as the only task ordering for the VPS.
 
-    Check mode orders nothing and takes no lock. Separate controllers are not
-    covered: HostUp's unpaid-invoice rule is the only guard between them.
+    The lock lives in state_dir, keyed by the VPS (the same HostUp VPS whatever the
+    spelling of api_url): every task of this user on this controller, and on every
+    controller that shares state_dir, orders for the VPS one at a time; the task
+    that gets it reads the ledger and the VPS afresh. Check mode orders nothing:
+    it reads the ledger, writes nothing to it (except an estimate HostUp answered
+    like an order) and takes no lock.
     """
-    if hostup.check_mode:
-        yield
-        return
     params = hostup.params
-    wait_seconds = params["wait_timeout"] + LOCK_MARGIN_CALLS * params["api_timeout"]
-    with vps_lock(params["api_url"], params["vmid"], wait_seconds):
-        yield
+    hostup.ledger = Ledger(params["state_dir"], params["api_url"], params["vmid"], read_only=hostup.check_mode)
+    try:
+        if hostup.check_mode:
+            yield
+            return
+        wait_seconds = 2 * params["wait_timeout"] + LOCK_MARGIN_CALLS * params["api_timeout"]
+
+        def busy(path):
+            return TaskFailed("lock.busy", vmid=params["vmid"], seconds=wait_seconds, path=path)
+        with hostup.ledger.order_lock(wait_seconds, busy):
+            yield
+    finally:
+        hostup.ledger.close()
 
 
 # --- waiting until HostUp shows the order ----------------------------------------
-
-def wait_until_applied(client, vmid, package=None, cycle=None, timeout=300):
-    """Poll details/billing-cycle until they show ``package``/``cycle``, or an unpaid invoice holds the order.
-
-    Returns ``(shown, pending_invoice)``: shown True when HostUp shows both, False
-    when ``timeout`` seconds passed first. 429s are waited out by the client.
-    """
-    deadline = time.monotonic() + timeout
-    waited = 0.0
-    pause = POLL_FIRST_PAUSE
-    while True:
-        billing = None
-        shown = True
-        if package is not None:
-            shown = read_details(client, vmid)["product_id"] == package
-        if shown and cycle is not None:
-            billing = read_billing(client, vmid)
-            shown = billing["cycle"] == cycle
-        if shown:
-            return True, None
-        if billing is None:
-            billing = read_billing(client, vmid)
-        if billing["pending_invoice"]:
-            return False, billing["pending_invoice"]
-        left = min(deadline - time.monotonic(), timeout - waited)
-        if left <= 0:
-            return False, None
-        pause = min(pause, left)
-        time.sleep(pause)
-        waited += pause
-        pause = min(pause * 2, POLL_MAX_PAUSE)
-
 
 def _order_ids(order):
     return ", ".join("%s %s" % (name, order[key]) for name, key in (("order", "order_id"), ("invoice", "invoice_id"))
                      if order.get(key)) or "no order id given"
 
 
-def await_order(hostup, order, call, package=None, cycle=None, readable_whole=True, result=None):
+def await_order(hostup, reads, entry, order, call, result=None):
     """After an order, wait (option ``wait``) until HostUp shows it; returns ``applied``.
 
-    The package and cycle of the order are waited for even when the rest of it
-    (``readable_whole`` False: resources) cannot be read back, so that a rerun does
-    not order them again; ``applied`` is then None once they show. None too when
-    there is nothing to read; False with ``wait: false`` or while an unpaid invoice
-    holds the order. A timeout, or a failed poll, raises TaskFailed saying that the
-    order was placed.
+    Once HostUp shows it, its ledger entry is resolved. What HostUp cannot read
+    back (list and free options) is not waited for: ``applied`` is then None once
+    the rest shows (None at once when nothing else was ordered), and the entry stays
+    until pending_window has passed. False with ``wait: false`` or while an unpaid
+    invoice holds the order; then the entry stays, and a rerun waits for it. A
+    timeout, or a failed poll, raises TaskFailed saying that the order was placed.
     """
-    if package is None and cycle is None:
+    asked = entry["asked"]
+    readable = asked["package"] or asked["cycle"] or set(asked["resources"]) - set(asked["unreadable"])
+    if not readable:
         return None
     if not hostup.params["wait"]:
         return False
     vmid, timeout = hostup.params["vmid"], hostup.params["wait_timeout"]
     result = dict(result or {}, order=order, applied=False)
     try:
-        shown, invoice = wait_until_applied(hostup.client, vmid, package, cycle, timeout)
+        shown, invoice = await_shown(hostup, reads, entry)
     except HostUpError as error:
         raise TaskFailed("order.not_visible", result=result, error=error, vmid=vmid, call=call,
                          ids=_order_ids(order), within="(reading the VPS failed)")
+    if shown is None:
+        return None  # HostUp's estimates cannot tell: the entry stays until pending_window has passed
     if shown:
-        return True if readable_whole else None
+        if asked["unreadable"]:
+            return None
+        hostup.ledger.resolve(entry["id"], "shown")
+        return True
     if invoice:
         hostup.warn(render("order.awaiting_payment", vmid=vmid, call=call, invoice_id=invoice["invoice_id"]))
         return False

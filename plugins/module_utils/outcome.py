@@ -61,6 +61,7 @@ STATUS_OF_REASON = {
     "order.refused": "refused",
     "order.refused_hint": "refused",
     "reply.not_estimate": "unknown",
+    "ledger.pending": "pending",
 }
 
 
@@ -95,6 +96,11 @@ class Outcome(dict):
     def placed(self, order, order_total):
         self.update(status="ordered", order_id=order["order_id"], invoice_id=order["invoice_id"],
                     order_total=order_total)
+
+    def pending(self, entry):
+        """An earlier order of the VPS (a ledger entry) is not shown yet: name it; this task orders nothing."""
+        self.update(order_id=entry.get("order_id"), invoice_id=entry.get("invoice_id"),
+                    placed_at=entry.get("sent_at"), draft_id=entry.get("draft_id"))
 
     def stopped(self, reason, status=None):
         """The task stops for ``reason``: set the status it means, unless an order is already known placed.

@@ -102,8 +102,8 @@ def read_billing(client, vmid):
     """GET billing-cycle, whitelisted; a pending unpaid invoice is a result, not a failure.
 
     HostUp answers 400 with ``existing_invoice: true`` while an invoice is unpaid.
-    Then ``cycle`` and ``cycles`` are unknown (None and []) and ``pending_invoice``
-    says which invoice blocks.
+    Then ``cycle``, ``cycles`` and ``product_id`` are unknown (None, [] and None)
+    and ``pending_invoice`` says which invoice blocks.
     """
     try:
         data = _get_vps(client, vmid, "billing-cycle")
@@ -111,7 +111,7 @@ def read_billing(client, vmid):
         invoice = pending_invoice(error)
         if invoice is None:
             raise
-        return {"cycle": None, "cycles": [], "pending_invoice": invoice}
+        return {"cycle": None, "cycles": [], "pending_invoice": invoice, "product_id": None}
     cycles = []
     for entry in data.get("cycles") or []:
         if not isinstance(entry, dict):
@@ -125,6 +125,7 @@ def read_billing(client, vmid):
         "cycle": cycle_name(data.get("current")),
         "cycles": cycles,
         "pending_invoice": None,
+        "product_id": ident(data.get("productId")),  # the current package, documented here too
     }
 
 

@@ -32,10 +32,20 @@ description:
     nothing rather than switching on every run.
   - While an unpaid invoice is pending for the VPS, the module switches nothing and fails naming
     the invoice.
-  - After the switch the module waits (O(wait)) until HostUp shows the new cycle.
-  - The switch (C(POST /api/vm/{vmid}/billing-cycle)) is sent once. It is never sent again
-    after an error (only after HTTP 429, when HostUp refused it); when its outcome is unknown,
-    the error says so.
+  - The estimate must be of this switch - its draft for this VPS, holding the new cycle and the current
+    package (C(productId) of the billing-cycle read) - or nothing is switched; an estimate that HostUp
+    answers like an order (an order or invoice id, a checkout, an ordering C(raw.call)) fails the task
+    saying HostUp may have ordered, and is kept in the order ledger.
+  - When HostUp's answer to the switch names the new cycle (C(newCycle)), HostUp shows it, so a safe switch
+    takes three calls (read, estimate, switch). Otherwise the module waits (O(wait)) until the
+    billing-cycle read shows it. Either way the switch stays in the order ledger (O(state_dir)) until a
+    read shows it, the next task's first read at the latest, and no task switches the VPS again meanwhile
+    (should the cycle be changed back in the HostUp panel before that read, release the entry with
+    M(hostup.cloud.hostup_vps_order_ledger)).
+  - The switch (C(POST /api/vm/{vmid}/billing-cycle)) is sent once, written to the order ledger before.
+    It is never sent again after an error (only after HTTP 429, when HostUp refused it); when its outcome
+    is unknown, the error says so, and the ledger keeps it until HostUp shows the cycle or you release it
+    (M(hostup.cloud.hostup_vps_order_ledger)).
 author:
   - hostup.cloud maintainers (@hostup-cloud)
 options:
@@ -47,6 +57,7 @@ options:
     choices: [monthly, annually]
 extends_documentation_fragment:
   - hostup.cloud.ordering
+  - hostup.cloud.ordering.state_dir
   - hostup.cloud.api
   - hostup.cloud.api.vmid
   - hostup.cloud.attributes
@@ -124,8 +135,9 @@ estimate:
            due_now: 1320.5}
 applied:
   description:
-    - V(true) when HostUp shows the new cycle (or the VPS already had it); V(false) in check mode,
-      with O(wait=false), or while an unpaid invoice holds the switch.
+    - V(true) when HostUp shows the new cycle, in its answer to the switch or in a read (or the VPS already
+      had it); V(false) in check mode, or with O(wait=false) or while an unpaid invoice holds the switch when
+      the answer did not show it.
   returned: success
   type: bool
   sample: true
@@ -214,6 +226,25 @@ outcome:
       description: When the ordering call was sent (ISO 8601, UTC); for V(pending), when the earlier order was.
       type: str
       sample: "2026-11-30T20:15:00Z"
+earlier_orders:
+  description:
+    - Earlier orders of this VPS that the order ledger recorded as not yet shown when the task started, and
+      that HostUp now shows (the task waited for them with O(wait)), with the ledger entry of each
+      (as M(hostup.cloud.hostup_vps_order_ledger) returns them); empty when there were none.
+  returned: success
+  type: list
+  elements: dict
+  sample: [{id: 3f9a2c1b7d0e, state: shown, module: hostup_vps_upgrade, order_id: "34889", draft_id: 5257,
+            asked: {package: "1938", cycle: null, resources: {}, unreadable: []}, sent_at: "2026-11-30T20:15:00Z"}]
+pending_orders:
+  description:
+    - When the task failed because earlier orders of this VPS are recorded in the order ledger and HostUp does
+      not show them yet (RV(outcome.status) V(pending)), their ledger entries; nothing was ordered.
+  returned: failure
+  type: list
+  elements: dict
+  sample: [{id: 3f9a2c1b7d0e, state: unknown, module: hostup_vps_upgrade, order_id: null, draft_id: 5257,
+            asked: {package: "1938", cycle: null, resources: {}, unreadable: []}, sent_at: "2026-11-30T20:15:00Z"}]
 request_ids:
   description: HostUp C(requestId) of each call this task made, for HostUp support.
   returned: always
@@ -243,15 +274,18 @@ from ansible_collections.hostup.cloud.plugins.module_utils.ordering import (
     refuse_unless_within_budget,
     refuse_while_invoice_pending,
 )
-from ansible_collections.hostup.cloud.plugins.module_utils.quote import estimate_change
+from ansible_collections.hostup.cloud.plugins.module_utils.quote import draft_problems
+from ansible_collections.hostup.cloud.plugins.module_utils.reconcile import (
+    VpsReads,
+    asked_change,
+    settle_earlier_orders,
+)
 from ansible_collections.hostup.cloud.plugins.module_utils.vps import (
     CYCLE_NAMES,
     api_path,
     cycle_code,
     cycle_name,
     cycle_price,
-    read_billing,
-    read_details,
     unknown_fields,
 )
 
@@ -268,17 +302,22 @@ def switch_cycle(hostup):
 
 
 def switch_cycle_locked(hostup):
-    client, vmid, target = hostup.client, hostup.params["vmid"], hostup.params["cycle"]
+    vmid, target = hostup.params["vmid"], hostup.params["cycle"]
+
+    # earlier orders of this VPS (the ledger): resolved once HostUp shows them, else waited for, or a stop
+    reads = VpsReads(hostup)
+    earlier = settle_earlier_orders(hostup, reads)
 
     # read
-    billing = read_billing(client, vmid)
+    billing = reads.billing()
     unknown = unknown_fields(vmid, billing=billing)
     if unknown:
-        raise TaskFailed("reply.field_missing", result=dict(estimate=None), vmid=vmid, fields=" and ".join(unknown))
-    current = billing["cycle"] or read_details(client, vmid)["cycle"]
+        raise TaskFailed("reply.field_missing", result=dict(estimate=None, earlier_orders=earlier), vmid=vmid,
+                         fields=" and ".join(unknown))
+    current = billing["cycle"] or reads.details()["cycle"]
     price = cycle_price(billing, target)
     result = dict(previous_cycle=current, previous_price=cycle_price(billing, current), cycle=target, price=price,
-                  estimate=None, message=None, info=[])
+                  estimate=None, message=None, info=[], earlier_orders=earlier)
     diff = {"before": {"cycle": current, "price": cycle_price(billing, current)},
             "after": {"cycle": target, "price": price}}
     hostup.outcome.read(None, current, result["previous_price"])
@@ -289,23 +328,26 @@ def switch_cycle_locked(hostup):
             hostup.warn(pending_invoice_warning(vmid, billing["pending_invoice"]))
         diff["after"] = diff["before"]
         return dict(changed=False, diff=diff, applied=True, **result)
-    refuse_while_invoice_pending(vmid, billing, dict(previous_cycle=current))
+    refuse_while_invoice_pending(vmid, billing, dict(previous_cycle=current, earlier_orders=earlier))
     hostup.outcome.asked(cycle=target)
 
     # estimate: the switch has no draft to order, so its price is HostUp's estimate of
-    # the same cycle change, checked against the budgets before anything is sent
-    quote = estimate_change(client, vmid, {"cycle": cycle_code(target)}, target)
+    # the same cycle change, checked to be that change and against the budgets before anything is sent
+    quote = reads.estimate({"cycle": cycle_code(target)}, target, asked_change(cycle=target))
     result["estimate"] = quote.figures
     hostup.outcome.priced(quote.figures)
+    check_estimate(quote, vmid, target, billing, dict(previous_cycle=current, estimate=quote.figures))
     refuse_unless_within_budget(quote, hostup.params, dict(previous_cycle=current))
     if hostup.check_mode:
         return dict(changed=True, diff=diff, applied=False, **result)
 
-    # switch
+    # switch, in the ledger first
     call = "the billing-cycle switch to %s" % target
-    reply, order = place_order(client, api_path(vmid, "billing-cycle"), {"cycle": cycle_code(target)}, call,
+    entry = hostup.ledger.new_entry("hostup_vps_billing_cycle", call, asked_change(cycle=target),
+                                    estimate=quote.figures)
+    reply, order = place_order(hostup, api_path(vmid, "billing-cycle"), {"cycle": cycle_code(target)}, call,
                                needs_order_id=False, result=dict(previous_cycle=current, estimate=quote.figures),
-                               outcome=hostup.outcome)
+                               entry=entry)
     total = money(reply.get("total"))
     if same_amount(total, quote.figures["recurring"]) and not same_amount(total, quote.figures["due_now"]):
         # the new price per period, not an amount charged: the spend report must not count it as one
@@ -325,14 +367,38 @@ def switch_cycle_locked(hostup):
     )
     diff["after"] = {"cycle": result["cycle"], "price": result["price"]}
 
-    # wait until HostUp shows it
-    applied = await_order(hostup, order, call, cycle=target,
-                          result=dict(previous_cycle=current, estimate=quote.figures))
+    # HostUp's answer shows the new cycle at once, or the task waits until HostUp shows it
+    if shown_in_answer(reply, target):
+        applied = True  # the entry stays until a read shows the cycle: the next task's first read
+    else:
+        applied = await_order(hostup, reads, entry, order, call,
+                              result=dict(previous_cycle=current, estimate=quote.figures))
     return dict(changed=True, diff=diff, applied=applied, **result)
 
 
+def check_estimate(quote, vmid, target, billing, result):
+    """The estimate must price this VPS's switch to ``target``, on its current package (billing-cycle's productId)."""
+    problems = draft_problems(quote.draft, vmid, {"cycle": (target, "requested"),
+                                                  "package": (billing["product_id"], "current")})
+    if problems:
+        raise TaskFailed("cycle.estimate_mismatch", result=result, problems="; ".join(problems))
+
+
+def shown_in_answer(reply, target):
+    """Whether the switch's answer shows the new cycle: ``newCycle`` names it, and HostUp did not say it deferred it.
+
+    HostBill notes a deferred change as "scheduled for execution" in ``info``; such a
+    note (undocumented) only makes the task read the VPS before it says applied.
+    """
+    info = reply.get("info")
+    lines = info if isinstance(info, list) else [info]
+    deferred = any("scheduled" in str(line).lower() for line in lines if line is not None)
+    return cycle_name(reply.get("newCycle")) == target and not deferred
+
+
 def main():
-    hostup = HostUpModule(MODULE_OPTIONS, check_options=check_ordering_options, orders=True)
+    hostup = HostUpModule(MODULE_OPTIONS, check_options=check_ordering_options, orders=True,
+                          name="hostup_vps_billing_cycle")
     hostup.run(switch_cycle)
 
 

@@ -153,6 +153,7 @@ def report_vps(hostup):
     vmid = hostup.params["vmid"]
     vps = read_details(hostup.client, vmid)
     billing = read_billing(hostup.client, vmid)
+    del billing["product_id"]  # RV(vps.product_id) says it
     if billing["cycle"] is None:
         billing["cycle"] = vps["cycle"]
     return dict(changed=False, vps=vps, billing=billing)

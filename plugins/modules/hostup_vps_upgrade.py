@@ -61,10 +61,16 @@ description:
   - A package or cycle not given must stay as the VPS has it, and every service of the draft must
     be this VPS, for a given O(draft_id) (unless it is given alone) and for HostUp's own estimate
     alike, since an order of the draft orders all it holds.
-  - B(Never twice.) While an unpaid invoice is pending for the VPS, the module orders nothing
-    and fails naming the invoice. An ordering call is never sent again after an error (only
-    after HTTP 429, when HostUp refused it); if it fails in a way that leaves its outcome
-    unknown, the error says so and names the estimate's draft id.
+  - B(Never twice.) Every order is written to the order ledger (O(state_dir)) before it is sent; while
+    an earlier order of the VPS is recorded there and HostUp does not show it, the module orders nothing
+    more for the VPS (it waits for it with O(wait), else fails naming it; see the notes). While an unpaid
+    invoice is pending for the VPS, the module orders nothing and fails naming the invoice. An ordering
+    call is never sent again after an error (only after HTTP 429, when HostUp refused it); if it fails in
+    a way that leaves its outcome unknown, the error says so, and the ledger keeps it until HostUp shows
+    the change or you release it (M(hostup.cloud.hostup_vps_order_ledger)).
+  - B(draft_id alone) orders the package and billing cycle the draft holds; a draft whose package and
+    cycle the VPS already has orders nothing (RV(changed) V(false), with a warning), since HostUp may
+    still answer for a draft it has ordered. To order a draft's options, name them in O(resources).
 author:
   - hostup.cloud maintainers (@hostup-cloud)
 options:
@@ -101,6 +107,7 @@ options:
     type: int
 extends_documentation_fragment:
   - hostup.cloud.ordering
+  - hostup.cloud.ordering.state_dir
   - hostup.cloud.api
   - hostup.cloud.api.vmid
   - hostup.cloud.attributes
@@ -240,8 +247,9 @@ applied:
     - V(true) when HostUp shows the change (or the VPS already had it).
     - V(false) in check mode, with O(wait=false), or when an unpaid invoice holds the order
       (a warning names it).
-    - Null when the change cannot be read back (HostUp has no read of resources), or when
-      O(draft_id) alone was ordered. A package or cycle ordered with resources is still waited for.
+    - Null when part of the change cannot be read back (options chosen from a list, free options, see
+      the description); the package, the cycle and options ordered by count or size of the same order
+      are still waited for, and the order stays in the order ledger for O(pending_window).
   returned: success
   type: bool
   sample: true
@@ -325,6 +333,25 @@ outcome:
       description: When the ordering call was sent (ISO 8601, UTC); for V(pending), when the earlier order was.
       type: str
       sample: "2026-11-30T20:15:00Z"
+earlier_orders:
+  description:
+    - Earlier orders of this VPS that the order ledger recorded as not yet shown when the task started, and
+      that HostUp now shows (the task waited for them with O(wait)), with the ledger entry of each
+      (as M(hostup.cloud.hostup_vps_order_ledger) returns them); empty when there were none.
+  returned: success
+  type: list
+  elements: dict
+  sample: [{id: 3f9a2c1b7d0e, state: shown, module: hostup_vps_upgrade, order_id: "34889", draft_id: 5257,
+            asked: {package: "1938", cycle: null, resources: {}, unreadable: []}, sent_at: "2026-11-30T20:15:00Z"}]
+pending_orders:
+  description:
+    - When the task failed because earlier orders of this VPS are recorded in the order ledger and HostUp does
+      not show them yet (RV(outcome.status) V(pending)), their ledger entries; nothing was ordered.
+  returned: failure
+  type: list
+  elements: dict
+  sample: [{id: 3f9a2c1b7d0e, state: unknown, module: hostup_vps_upgrade, order_id: null, draft_id: 5257,
+            asked: {package: "1938", cycle: null, resources: {}, unreadable: []}, sent_at: "2026-11-30T20:15:00Z"}]
 request_ids:
   description: HostUp C(requestId) of each call this task made, for HostUp support.
   returned: always
@@ -339,10 +366,9 @@ api_error:
            request_id: 2121ae20-bd9d-41e9-aeeb-5dd1dd1a24ba, details: {}}
 """
 
-from ansible_collections.hostup.cloud.plugins.module_utils.errors import BadOption, HostUpError, TaskFailed
+from ansible_collections.hostup.cloud.plugins.module_utils.errors import BadOption, TaskFailed
 from ansible_collections.hostup.cloud.plugins.module_utils.messages import render
 from ansible_collections.hostup.cloud.plugins.module_utils.module import VMID_OPTION, HostUpModule
-from ansible_collections.hostup.cloud.plugins.module_utils.numbers import MONEY_TOLERANCE, same_amount, whole_number
 from ansible_collections.hostup.cloud.plugins.module_utils.ordering import (
     ORDERING_OPTIONS,
     await_order,
@@ -356,16 +382,19 @@ from ansible_collections.hostup.cloud.plugins.module_utils.ordering import (
 from ansible_collections.hostup.cloud.plugins.module_utils.quote import (
     differences,
     draft_problems,
-    estimate_change,
     option_kinds,
+    resources_shown,
+)
+from ansible_collections.hostup.cloud.plugins.module_utils.reconcile import (
+    VpsReads,
+    asked_change,
+    settle_earlier_orders,
 )
 from ansible_collections.hostup.cloud.plugins.module_utils.vps import (
     CYCLE_NAMES,
     api_path,
     cycle_code,
     cycle_price,
-    read_billing,
-    read_details,
     unknown_fields,
 )
 
@@ -416,15 +445,18 @@ def upgrade(hostup):
 
 
 def upgrade_locked(hostup):
-    params, client, vmid = hostup.params, hostup.client, hostup.params["vmid"]
+    params, vmid = hostup.params, hostup.params["vmid"]
+
+    # earlier orders of this VPS (the ledger): resolved once HostUp shows them, else waited for, or a stop
+    reads = VpsReads(hostup)
+    earlier = settle_earlier_orders(hostup, reads)
 
     # read
-    vps = read_details(client, vmid)
-    billing = read_billing(client, vmid)
+    vps, billing = reads.details(), reads.billing()
     unknown = unknown_fields(vmid, vps, billing)
     if unknown:
-        raise TaskFailed("reply.field_missing", result=dict(estimate=None, order=None, vps=vps), vmid=vmid,
-                         fields=" and ".join(unknown))
+        raise TaskFailed("reply.field_missing", result=dict(estimate=None, order=None, vps=vps, earlier_orders=earlier),
+                         vmid=vmid, fields=" and ".join(unknown))
     current = {
         "package": vps["product_id"],
         "cycle": billing["cycle"] or vps["cycle"],
@@ -437,47 +469,55 @@ def upgrade_locked(hostup):
     hostup.outcome.asked(**change)
     desired_given = any(params[name] is not None for name in DESIRED_STATE)
     if desired_given and not change:
-        return unchanged(hostup, vps, billing, current, estimate=None)
-    refuse_while_invoice_pending(vmid, billing, dict(vps=vps))
+        return unchanged(hostup, vps, billing, current, None, earlier)
+    refuse_while_invoice_pending(vmid, billing, dict(vps=vps, earlier_orders=earlier))
 
     # estimate
     target_cycle = change.get("cycle", current["cycle"])
+    fresh = None
     if params["draft_id"] is None:
-        quote = estimate_change(client, vmid, api_change(change), target_cycle)
-        if set(change) == {"resources"} and resources_shown_in_place(hostup, quote, change["resources"], current, vps):
-            return unchanged(hostup, vps, billing, current, quote.figures)
+        quote = reads.estimate(api_change(change), target_cycle, asked_of(change))
+        if set(change) == {"resources"} and resources_shown_in_place(reads, quote, change["resources"], current, vps):
+            return unchanged(hostup, vps, billing, current, quote.figures, earlier)
     else:
-        fresh = None
         if "resources" in change:
             # HostUp's draft shows no option's value: the user's draft is checked against a
             # fresh estimate of exactly the request (check_draft)
-            fresh = estimate_change(client, vmid, api_change(change), target_cycle)
+            fresh = reads.estimate(api_change(change), target_cycle, asked_of(change))
             if set(change) == {"resources"} and resources_shown_in_place(
-                    hostup, fresh, change["resources"], current, vps, draft_given=True):
-                return unchanged(hostup, vps, billing, current, fresh.figures)
+                    reads, fresh, change["resources"], current, vps, draft_given=True):
+                return unchanged(hostup, vps, billing, current, fresh.figures, earlier)
         # an unknown or used draft fails as "no such draft"
-        quote = estimate_change(client, vmid, {"draftId": params["draft_id"]}, target_cycle)
+        quote = reads.estimate({"draftId": params["draft_id"]}, target_cycle, asked_of(change))
     hostup.outcome.priced(quote.figures)
-    check_draft(hostup, quote, vps, current, fresh if params["draft_id"] is not None else None)
+    check_draft(hostup, quote, vps, current, fresh)
+    if params["draft_id"] is not None and not desired_given:
+        change = draft_change(hostup, quote, current)
+        if not change:
+            return unchanged(hostup, vps, billing, current, quote.figures, earlier)
+        hostup.outcome.asked(**change)
     estimate = quote.figures
     refuse_unless_within_budget(quote, params, dict(order=None, vps=vps))
 
     diff = {"before": dict(current), "after": after_state(current, change, estimate)}
     if hostup.check_mode:
-        return dict(changed=True, estimate=estimate, order=None, applied=False, vps=vps, diff=diff)
+        return dict(changed=True, estimate=estimate, order=None, applied=False, vps=vps, diff=diff,
+                    earlier_orders=earlier)
 
-    # order exactly what was estimated; without a draft id there is no "exactly"
+    # order exactly what was estimated (without a draft id there is no "exactly"), in the ledger first
     if estimate["draft_id"] is None:
         raise TaskFailed("order.no_draft_id", result=dict(estimate=estimate, vps=vps), sent=quote.as_sent["draft_id"])
     draft_id = params["draft_id"] if params["draft_id"] is not None else estimate["draft_id"]
     call = "the order of draft %s" % draft_id
-    _reply, order = place_order(client, api_path(vmid, "upgrade"), {"send": True, "draftId": draft_id}, call,
-                                needs_order_id=True, result=dict(estimate=estimate, vps=vps), outcome=hostup.outcome)
+    entry = hostup.ledger.new_entry("hostup_vps_upgrade", call, asked_of(change, quote), draft_id=draft_id,
+                                    estimate=estimate)
+    _reply, order = place_order(hostup, api_path(vmid, "upgrade"), {"send": True, "draftId": draft_id}, call,
+                                needs_order_id=True, result=dict(estimate=estimate, vps=vps), entry=entry)
 
     # wait until HostUp shows it
-    applied = await_order(hostup, order, call, package=change.get("package"), cycle=change.get("cycle"),
-                          readable_whole="resources" not in change, result=dict(estimate=estimate, vps=vps))
-    return dict(changed=True, estimate=estimate, order=order, applied=applied, vps=vps, diff=diff)
+    applied = await_order(hostup, reads, entry, order, call, result=dict(estimate=estimate, vps=vps))
+    return dict(changed=True, estimate=estimate, order=order, applied=applied, vps=vps, diff=diff,
+                earlier_orders=earlier)
 
 
 def wanted_change(params, current):
@@ -499,102 +539,42 @@ def api_change(change):
     return body
 
 
-def resources_shown_in_place(hostup, quote, resources, current, vps, draft_given=False):
-    """Whether HostUp's estimates prove the VPS has ``resources`` already; TaskFailed when nobody can tell.
+def asked_of(change, quote=None):
+    """The change as the ledger keeps it; options whose kind ``quote`` does not show as count or size cannot be read back."""
+    resources = change.get("resources") or {}
+    kinds = option_kinds(quote, resources) if quote is not None else {}
+    return asked_change(change.get("package"), change.get("cycle"), resources,
+                        unreadable=[option_id for option_id in resources if not kinds.get(option_id)])
 
-    A price difference means a change: order it. An estimate whose difference is
-    unknown (a price HostUp left out) proves nothing either way. Without a
-    difference, only options ordered by count or size (``hasQty`` in the draft)
-    can be proven, each on its own (two options can change in opposite directions
-    for the same price): each is estimated alone, then one unit below and one above
-    the value asked. One unit less costing less and one more costing more than the
-    VPS pays now proves the VPS has exactly that value, whatever units its plan
-    includes (values within included units all cost the same). A list option (an
-    OS, IPv6), a free option, an option the draft does not describe, or a value no
-    estimate pins down could differ at no cost: HostUp has no read of its current
-    value, so the module never claims it is in place. Without ``draft_id`` that
-    fails naming them; with it, the user chose to order that draft.
+
+def resources_shown_in_place(reads, quote, resources, current, vps, draft_given=False):
+    """Whether HostUp's estimates prove the VPS has ``resources`` already (quote.resources_shown).
+
+    ``quote`` is the estimate of the whole change, already made. When nobody can
+    tell (a price HostUp left out, a list or free option, a value within units the
+    plan includes), the module never claims the options are in place: without
+    ``draft_id`` the task fails naming the draft to order deliberately; with it,
+    the user chose to order that draft.
     """
-    difference = price_difference(quote, current)
-    if difference:
-        return False
-    if difference is None:
-        return cannot_tell(quote, resources, current, vps, draft_given)
-    kinds = option_kinds(quote, resources)
-    unreadable = dict((option_id, "a list option" if kinds[option_id] is False else "not described by HostUp")
-                      for option_id in resources if not kinds[option_id])
-    if not unreadable:
-        for option_id, value in sorted(resources.items()):
-            alone = quote if len(resources) == 1 else estimate_change(
-                hostup.client, vps["vmid"], {"resources": {option_id: value}}, current["cycle"])
-            difference = price_difference(alone, current)
-            if difference:
-                return False
-            if difference is None:
-                return cannot_tell(quote, resources, current, vps, draft_given, unpriced=alone)
-        for option_id, value in sorted(resources.items()):
-            if not value_proven(hostup, vps, current, option_id, value):
-                unreadable[option_id] = ("%s: one unit less or more does not cost less or more than now, as within "
-                                         "units the plan includes" % (value,))
-    if not unreadable:
-        return True
+    def estimate(options):
+        if options == resources:
+            return quote
+        return reads.estimate({"resources": options}, current["cycle"], asked_of({"resources": options}))
+
+    shown, unpriced, unproven = resources_shown(estimate, resources, current["recurring_price"])
+    if shown is not None:
+        return shown
     if draft_given:
         return False
-    named = ", ".join("%s (%s)" % (option_id, why) for option_id, why in sorted(unreadable.items()))
+    if unpriced is not None:
+        raise TaskFailed("upgrade.price_unknown",
+                         result=dict(estimate=quote.figures, order=None, vps=vps, unreadable_options=sorted(resources)),
+                         vmid=vps["vmid"], options=", ".join(sorted(resources)), draft_id=quote.figures["draft_id"],
+                         unknown=unknown_prices(unpriced, current))
+    named = ", ".join("%s (%s)" % (option_id, why) for option_id, why in sorted(unproven.items()))
     raise TaskFailed("upgrade.option_unreadable",
-                     result=dict(estimate=quote.figures, order=None, vps=vps, unreadable_options=sorted(unreadable)),
+                     result=dict(estimate=quote.figures, order=None, vps=vps, unreadable_options=sorted(unproven)),
                      options=named, vmid=vps["vmid"], draft_id=quote.figures["draft_id"])
-
-
-def cannot_tell(quote, resources, current, vps, draft_given, unpriced=None):
-    """An estimate (``unpriced``, else ``quote``) without a readable price: False with draft_id (order the
-    user's draft, checked against ``quote``), else TaskFailed naming ``quote``'s draft to order deliberately."""
-    if draft_given:
-        return False
-    raise TaskFailed("upgrade.price_unknown",
-                     result=dict(estimate=quote.figures, order=None, vps=vps, unreadable_options=sorted(resources)),
-                     vmid=vps["vmid"], options=", ".join(sorted(resources)), draft_id=quote.figures["draft_id"],
-                     unknown=unknown_prices(unpriced or quote, current))
-
-
-def value_proven(hostup, vps, current, option_id, value):
-    """Whether estimates of one unit less and one more than ``value`` pin the option's current value to it.
-
-    With a price that never falls as units grow: one unit less costing less than
-    now means the VPS has at least ``value``, one more costing more means at most.
-    An estimate HostUp refuses (a value past the option's limits) proves nothing.
-    """
-    number = whole_number(value)
-    if number is None or number < 0 or current["recurring_price"] is None:
-        return False
-    for probe, direction in ((number - 1, -1), (number + 1, 1)):
-        if probe < 0:
-            continue  # nothing is below 0 units
-        try:
-            quote = estimate_change(hostup.client, vps["vmid"], {"resources": {option_id: probe}}, current["cycle"])
-        except HostUpError as error:
-            if error.status == 400:
-                return False
-            raise
-        recurring = quote.figures["recurring"]
-        if recurring is None or direction * (recurring - current["recurring_price"]) <= MONEY_TOLERANCE:
-            return False
-    return True
-
-
-def price_difference(quote, current):
-    """True when the estimate shows a price difference, False when it shows none, None when it cannot tell.
-
-    A figure HostUp left out (or sent unreadable) is unknown, never zero: the
-    estimate's due now and recurring price, and the current cycle's price.
-    """
-    figures = quote.figures
-    pairs = ((figures["prorated"], 0.0), (figures["due_now"], 0.0), (figures["recurring"], current["recurring_price"]))
-    if any(a is not None and b is not None and not same_amount(a, b) for a, b in pairs):
-        return True
-    if any(a is None or b is None for a, b in pairs):
-        return None
-    return False
 
 
 def unknown_prices(quote, current):
@@ -632,21 +612,39 @@ def check_draft(hostup, quote, vps, current, fresh=None):
                          result=dict(estimate=quote.figures, order=None, vps=vps), problems="; ".join(mismatch))
 
 
+def draft_change(hostup, quote, current):
+    """The package and cycle a user's draft (``draft_id`` alone) changes; {} (and a warning) when the VPS has them.
+
+    A draft HostUp still answers may have been ordered already: ordering it again
+    would buy what the VPS has. Options of a draft are ordered only when named in
+    ``resources`` (HostUp's draft shows no option's value).
+    """
+    vmid = hostup.params["vmid"]
+    ours = [service for service in quote.draft["services"] if service["account_id"] == str(vmid)]
+    service = ours[0] if ours else {"product_id": None, "cycle": None}
+    change = dict((name, service[key]) for name, key in (("package", "product_id"), ("cycle", "cycle"))
+                  if service[key] is not None and service[key] != current[name])
+    if not change:
+        hostup.warn(render("upgrade.draft_in_place", draft_id=quote.figures["draft_id"], vmid=vmid,
+                           package=service["product_id"] or "(not shown)", cycle=service["cycle"] or "(not shown)"))
+    return change
+
+
 def after_state(current, change, estimate):
     after = dict(current, recurring_price=estimate["recurring"], due_now=estimate["due_now"])
     after.update(change)
     return after
 
 
-def unchanged(hostup, vps, billing, current, estimate):
+def unchanged(hostup, vps, billing, current, estimate, earlier):
     if billing["pending_invoice"]:
         hostup.warn(pending_invoice_warning(vps["vmid"], billing["pending_invoice"]))
-    return dict(changed=False, estimate=estimate, order=None, applied=True, vps=vps,
+    return dict(changed=False, estimate=estimate, order=None, applied=True, vps=vps, earlier_orders=earlier,
                 diff={"before": dict(current), "after": dict(current)})
 
 
 def main():
-    hostup = HostUpModule(MODULE_OPTIONS, check_options=check_options, orders=True)
+    hostup = HostUpModule(MODULE_OPTIONS, check_options=check_options, orders=True, name="hostup_vps_upgrade")
     hostup.run(upgrade)
 
 

@@ -21,6 +21,7 @@ import os
 import pathlib
 import re
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -92,6 +93,8 @@ class Bench(object):
 
     def fresh(self, latency=None, rate_limit=None):
         self.sim.reset()
+        # the simulator forgot its orders: so must the order ledger, or every task would wait for them
+        shutil.rmtree(os.path.join(self.workdir, "state"), ignore_errors=True)
         self.sim.latency = (self.args.latency_ms if latency is None else latency) / 1000.0
         self.sim.rate_limit = rate_limit
 
@@ -250,10 +253,11 @@ def main(argv=None):
     with open(output_file("bench.json"), "w") as handle:
         json.dump(report, handle, indent=2)
     print("figures: tests/output/bench.json")
-    print("bench: fleet_ratio=%.2f rate_limited_success=%d/%d duplicate_orders=%d rerun_orders=%d "
-          "inventory_ratio=%.2f inventory_cached_requests=%d" % (
-              cycle["ratio"], limited["succeeded"], limited["hosts"], limited["duplicate_orders"],
-              cycle["module"]["rerun"]["ordering"], inventory["ratio"], inventory["cached"]["http"]))
+    print("bench: fleet_ratio=%.2f calls_per_switch=%.2f rate_limited_success=%d/%d duplicate_orders=%d "
+          "rerun_orders=%d inventory_ratio=%.2f inventory_cached_requests=%d" % (
+              cycle["ratio"], cycle["module"]["calls"]["http"] / float(args.fleet), limited["succeeded"],
+              limited["hosts"], limited["duplicate_orders"], cycle["module"]["rerun"]["ordering"], inventory["ratio"],
+              inventory["cached"]["http"]))
     return 0
 
 

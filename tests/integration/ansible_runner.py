@@ -101,6 +101,8 @@ class Ansible(object):
             "ANSIBLE_PIPELINING": "True",
             "ANSIBLE_LOG_PATH": str(self.workdir / "ansible.log"),
             "HOSTUP_API_URL": self.server.url,
+            # the order ledger of this test's runs: a simulator reset forgets its orders, so must the ledger
+            "HOSTUP_STATE_DIR": str(self.workdir / "state"),
             "NO_PROXY": "127.0.0.1,localhost",  # a proxy set on the machine must not see simulator traffic
             "PATH": BIN + os.pathsep + env.get("PATH", ""),
         })

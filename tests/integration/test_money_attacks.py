@@ -45,8 +45,9 @@ def test_package_with_resources_applied_later_is_waited_for_and_not_ordered_agai
     task = upgrade(vmid=10001, package="1938", resources={"2404": 8})  # one above the 7 included
     run = ansible.playbook([task])
     assert run.results["up"]["changed"] is True, run
-    assert sim.state(10001)["product_id"] == "1938"  # the task returned only once HostUp showed the package
-    assert run.results["up"]["applied"] is None  # the resources part cannot be read back
+    state = sim.state(10001)  # the task returned only once HostUp showed the package and the backups
+    assert (state["product_id"], state["resources"]["2404"]) == ("1938", 8)
+    assert run.results["up"]["applied"] is True  # backups are a count: a free estimate of them shows them
     rerun = ansible.playbook([task])
     assert rerun.results["up"]["changed"] is False and not rerun.results["up"].get("failed"), rerun
     assert len(sim.ordering_requests()) == 1

@@ -33,10 +33,19 @@ under ``/_sim/`` (never called by the collection):
     POST   /_sim/faults            add a fault: {"call", "kind", "vmid", "times", ...}
     DELETE /_sim/faults            remove all faults
     POST   /_sim/settings          {"latency_ms": 30, "rate_limit": 20, "apply_delay": 2,
-                                    "documented_only": true}
+                                    "documented_only": true,
+                                    "apply_delays": {"cycle": 5}, "reuse_drafts": true}
     POST   /_sim/reset             back to the seed state
     GET    /_sim/vps/<vmid>        the state of one VPS
     POST   /_sim/vps/<vmid>/pay    mark the VPS's invoices paid
+    POST   /_sim/vps/<vmid>/apply  apply the VPS's scheduled changes now
+
+``apply_delay`` makes details and billing-cycle show an order that many seconds
+after it; ``apply_delays`` sets it per part of an order (``product_id``,
+``cycle``, ``resources``), so that one part of an order shows before another.
+Both can also be set per VPS (its state keys of the same names). With
+``reuse_drafts`` an ordered draft still answers estimates and can be ordered
+again, as HostUp may do: nothing proves that a draft which answers was not ordered.
 
 Run it:  python tests/simulator/hostup_simulator.py --port 0 --api-key demo-key
 """
@@ -341,6 +350,8 @@ class Simulator(object):
         self.apply_delay = 0.0
         self._documented_only = bool(documented_only)
         self.documented_only = self._documented_only
+        self.apply_delays = {}
+        self.reuse_drafts = False
         self.reset()
 
     # --- in-process control (tests) -------------------------------------------
@@ -372,6 +383,8 @@ class Simulator(object):
                 vps.setdefault("scheduled", [])
             self.apply_delay = 0.0
             self.documented_only = self._documented_only
+            self.apply_delays = {}
+            self.reuse_drafts = False
             self.drafts = {}
             self.faults = []
             self.log = []
@@ -657,12 +670,26 @@ class Simulator(object):
                 vps["scheduled"].remove((when, change))
 
     def _schedule(self, vps, change):
-        """Apply ``change`` now, or after the VPS's (else the simulator's) apply_delay seconds."""
-        delay = float(vps.get("apply_delay", self.apply_delay) or 0.0)
-        if delay <= 0:
-            vps.update(change)
-        else:
-            vps["scheduled"].append((time.time() + delay, change))
+        """Apply each part of ``change`` now, or after its delay: apply_delays[part], else apply_delay.
+
+        The VPS's own settings come before the simulator's.
+        """
+        delays = dict(self.apply_delays, **(vps.get("apply_delays") or {}))
+        default = float(vps.get("apply_delay", self.apply_delay) or 0.0)
+        for key, value in change.items():
+            delay = float(delays.get(key, default) or 0.0)
+            if delay <= 0:
+                vps[key] = value
+            else:
+                vps["scheduled"].append((time.time() + delay, {key: value}))
+
+    def apply_now(self, vmid):
+        """Carry out the VPS's scheduled changes at once (HostUp got round to them)."""
+        with self._lock:
+            vps = self.vps[int(vmid)]
+            for when, change in sorted(vps["scheduled"], key=lambda item: item[0]):
+                vps.update(change)
+            vps["scheduled"] = []
 
     def price(self, vps, cycle, product_id=None, resources=None):
         """Recurring price of a configuration for a cycle; the one pricing rule.
@@ -997,7 +1024,7 @@ class Simulator(object):
             draft = self.drafts.get(int(draft_id))
         except (TypeError, ValueError):
             draft = None
-        if draft is None or draft["vmid"] != vmid or draft["status"] != "draft":
+        if draft is None or draft["vmid"] != vmid or (draft["status"] != "draft" and not self.reuse_drafts):
             raise ApiError(404)  # an unknown or used draft: §10 [INFERRED], HostUp documents none
         return draft
 
@@ -1038,7 +1065,7 @@ class Simulator(object):
         return Reply(200, json.dumps(result).encode())
 
     def _admin_route(self, method, route, body):
-        vps_match = re.match(r"^/_sim/vps/(\d+)(/pay)?$", route)
+        vps_match = re.match(r"^/_sim/vps/(\d+)(/pay|/apply)?$", route)
         if route == "/_sim/requests" and method == "GET":
             return self.requests()
         if route == "/_sim/requests" and method == "DELETE":
@@ -1058,13 +1085,21 @@ class Simulator(object):
                 self.apply_delay = float(body["apply_delay"] or 0.0)
             if "documented_only" in body:
                 self.documented_only = bool(body["documented_only"])
+            if "apply_delays" in body:
+                self.apply_delays = dict((str(k), float(v or 0.0)) for k, v in (body["apply_delays"] or {}).items())
+            if "reuse_drafts" in body:
+                self.reuse_drafts = bool(body["reuse_drafts"])
             return {"latency_ms": self.latency * 1000.0, "rate_limit": self.rate_limit,
-                    "apply_delay": self.apply_delay, "documented_only": self.documented_only}
+                    "apply_delay": self.apply_delay, "apply_delays": self.apply_delays,
+                    "reuse_drafts": self.reuse_drafts, "documented_only": self.documented_only}
         if route == "/_sim/reset" and method == "POST":
             self.reset()
             return {"ok": True}
         if vps_match and vps_match.group(2) and method == "POST":
-            self.pay_invoices(int(vps_match.group(1)))
+            if vps_match.group(2) == "/pay":
+                self.pay_invoices(int(vps_match.group(1)))
+            else:
+                self.apply_now(int(vps_match.group(1)))
             return self.state(int(vps_match.group(1)))
         if vps_match and method == "GET":
             return self.state(int(vps_match.group(1)))

@@ -135,6 +135,38 @@ def test_a_cycle_switch_can_be_deferred_too(sim, monkeypatch):
     assert call(sim, "GET", "/api/vm/10001/billing-cycle")[1]["data"]["current"] == "a"
 
 
+def test_each_part_of_an_order_can_show_after_its_own_delay(sim, monkeypatch):
+    clock = [1000.0]
+    monkeypatch.setattr(hostup_simulator.time, "time", lambda: clock[0])
+    status, _body = call(sim, "POST", "/_sim/settings", {"apply_delays": {"cycle": 4}})
+    assert status == 200 and sim.apply_delays == {"cycle": 4.0}
+    draft = call(sim, "POST", "/api/vm/10001/upgrade", {"send": False, "package": "1938", "cycle": "a"})[1]
+    call(sim, "POST", "/api/vm/10001/upgrade", {"send": True, "draftId": draft["data"]["draftId"]})
+    shown = (call(sim, "GET", "/api/vm/10001/details")[1]["data"]["product_id"],
+             call(sim, "GET", "/api/vm/10001/billing-cycle")[1]["data"]["current"])
+    assert shown == ("1938", "m")  # the package shows at once, the cycle does not yet
+    clock[0] += 4
+    assert call(sim, "GET", "/api/vm/10001/billing-cycle")[1]["data"]["current"] == "a"
+
+
+def test_apply_now_carries_out_what_is_scheduled(sim):
+    sim.apply_delay = 600
+    call(sim, "POST", "/api/vm/10001/billing-cycle", {"cycle": "a"})
+    assert sim.state(10001)["cycle"] == "m"
+    status, state = call(sim, "POST", "/_sim/vps/10001/apply")
+    assert status == 200 and state["cycle"] == "a" and state["scheduled"] == []
+
+
+def test_with_reuse_drafts_an_ordered_draft_still_answers_and_orders_again(sim):
+    draft = call(sim, "POST", "/api/vm/10001/upgrade", {"send": False, "package": "1938"})[1]["data"]["draftId"]
+    call(sim, "POST", "/api/vm/10001/upgrade", {"send": True, "draftId": draft})
+    assert call(sim, "POST", "/api/vm/10001/upgrade", {"send": False, "draftId": draft})[0] == 404
+    call(sim, "POST", "/_sim/settings", {"reuse_drafts": True})
+    status, again = call(sim, "POST", "/api/vm/10001/upgrade", {"send": False, "draftId": draft})
+    assert status == 200 and again["data"]["prorated"] == 60.0  # the draft's old price, as if nothing was ordered
+    assert call(sim, "POST", "/api/vm/10001/upgrade", {"send": True, "draftId": draft})[0] == 200
+
+
 def test_account_credit_pays_an_order_so_no_unpaid_invoice_holds_it(sim):
     sim.vps[10004]["credits"] = 500  # 10004 has no autopay
     draft = call(sim, "POST", "/api/vm/10004/upgrade", {"send": False, "package": "1937"})[1]["data"]["draftId"]
@@ -227,7 +259,8 @@ def test_documented_only_leaves_out_every_optional_field_but_those_that_make_the
     sim.reset()
     assert sim.documented_only is False
     assert call(sim, "POST", "/_sim/settings", {"documented_only": True}) == (200, {
-        "latency_ms": 0.0, "rate_limit": None, "apply_delay": 0.0, "documented_only": True})
+        "latency_ms": 0.0, "rate_limit": None, "apply_delay": 0.0, "apply_delays": {}, "reuse_drafts": False,
+        "documented_only": True})
     assert sim.documented_only is True
     assert hostup_simulator.Simulator(documented_only=True).documented_only is True
 

@@ -16,10 +16,13 @@ from ansible_collections.hostup.cloud.tests.unit.helpers import Conversation, Sl
 
 
 @pytest.fixture(autouse=True)
-def private_temp_dir(monkeypatch, tmp_path):
-    """The per-VPS order locks of the modules live under the temp dir: each test has its own,
-    so test runs side by side (the version matrix) never wait for each other's locks."""
+def private_state_dir(monkeypatch, tmp_path):
+    """The order ledger and the per-VPS order locks of the modules live in state_dir: each test has its
+    own (HOSTUP_STATE_DIR), so no test sees another's orders, and test runs side by side (the version
+    matrix) never wait for each other's locks. The temp dir is the test's own too."""
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setenv("HOSTUP_STATE_DIR", str(tmp_path / "state"))
+    return tmp_path / "state"
 
 
 @pytest.fixture

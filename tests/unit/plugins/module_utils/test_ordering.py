@@ -1,73 +1,29 @@
 # -*- coding: utf-8 -*-
 # Copyright: hostup.cloud contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""ordering.py: the budget gate, the ordering call's failures and the per-VPS lock of a controller."""
+"""ordering.py: the budget gate, the ordering call's failures and its ledger entry."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
-import stat
 
 import pytest
+import requests
 
 from ansible_collections.hostup.cloud.plugins.module_utils import ordering
 from ansible_collections.hostup.cloud.plugins.module_utils.errors import HostUpError, TaskFailed
+from ansible_collections.hostup.cloud.plugins.module_utils.ledger import Ledger, file_stem, vps_key
 from ansible_collections.hostup.cloud.plugins.module_utils.numbers import MONEY_TOLERANCE
 from ansible_collections.hostup.cloud.plugins.module_utils.ordering import (
     budget_problems, order_failure, order_from_reply, refuse_unless_within_budget,
 )
 from ansible_collections.hostup.cloud.plugins.module_utils.outcome import Outcome
 from ansible_collections.hostup.cloud.plugins.module_utils.quote import quote_from_reply
+from ansible_collections.hostup.cloud.plugins.module_utils.reconcile import asked_change
 from ansible_collections.hostup.cloud.plugins.module_utils.transport import HostUpClient
-from ansible_collections.hostup.cloud.tests.unit.helpers import API as API_HOSTUP, KEY, api_error
+from ansible_collections.hostup.cloud.tests.unit.helpers import API as API_HOSTUP, KEY, FakeResponse, api_error, ok
 from ansible_collections.hostup.cloud.tests.unit.plugins.modules.replies import UPGRADE, draft
-
-API = "http://127.0.0.1:18443"
-
-
-@pytest.fixture(autouse=True)
-def private_tmp(monkeypatch, tmp_path):
-    monkeypatch.setattr(ordering.tempfile, "gettempdir", lambda: str(tmp_path))
-    return tmp_path
-
-
-def test_the_lock_lives_in_a_private_directory_keyed_by_host_port_and_vmid(private_tmp):
-    path = ordering.lock_path("https://cloud.hostup.se", 10001)
-    assert os.path.basename(path) == "cloud.hostup.se_443_vm10001.lock"
-    assert ordering.lock_path(API, 10001) != ordering.lock_path(API, 10002)
-    assert ordering.lock_path(API, 10001) != ordering.lock_path("http://127.0.0.2:18443", 10001)
-    info = os.stat(os.path.dirname(path))
-    assert stat.S_IMODE(info.st_mode) == 0o700 and info.st_uid == os.getuid()
-
-
-def test_a_directory_others_can_enter_is_refused(private_tmp):
-    directory = private_tmp / ("hostup-cloud-locks-%d" % os.getuid())
-    directory.mkdir(mode=0o777)
-    os.chmod(str(directory), 0o777)
-    with pytest.raises(TaskFailed) as caught:
-        with ordering.vps_lock(API, 10001, 0):
-            pass
-    assert caught.value.reason == "lock.unavailable"
-    assert "not a directory private to this user" in caught.value.message
-
-
-def test_a_second_holder_waits_a_bounded_time_then_is_told_which_vps(monkeypatch):
-    with ordering.vps_lock(API, 10001, 0):
-        with ordering.vps_lock(API, 10002, 0):
-            pass
-        with pytest.raises(TaskFailed) as caught:
-            with ordering.vps_lock(API, 10001, 0.3):
-                pass
-    assert caught.value.reason == "lock.busy" and caught.value.values["vmid"] == 10001
-
-
-def test_the_lock_is_released_on_every_exit_path():
-    with pytest.raises(SystemExit):
-        with ordering.vps_lock(API, 10001, 0):
-            raise SystemExit(1)  # fail_json ends a module this way
-    with ordering.vps_lock(API, 10001, 0):
-        pass
 
 
 def test_a_direct_order_reply_is_read_from_its_checkout():
@@ -135,10 +91,78 @@ def test_every_amount_due_now_hostup_gives_must_be_finite(reply, unreadable):
         "HostUp's estimate gave no finite amount due now (%s), so the price cannot be checked" % unreadable]
 
 
-def test_an_order_of_a_draft_hostup_does_not_know_says_draft_and_nothing_was_ordered(conversation):
+class Task(object):
+    """What place_order needs of a module: a client, the VPS's ledger, the outcome, warnings."""
+
+    def __init__(self, state_dir):
+        self.client = HostUpClient(API_HOSTUP, KEY)
+        self.ledger = Ledger(str(state_dir), API_HOSTUP, 10001)
+        self.outcome = Outcome()
+        self.warnings = []
+
+    def warn(self, text):
+        self.warnings.append(text)
+
+    def order(self):
+        entry = self.ledger.new_entry("test", "the order of draft 99", asked_change(package="1938"), draft_id=99)
+        return ordering.place_order(self, UPGRADE, {"send": True, "draftId": 99}, "the order of draft 99",
+                                    needs_order_id=True, result={}, entry=entry)
+
+
+def test_an_order_of_a_draft_hostup_does_not_know_says_draft_and_nothing_was_ordered(conversation, private_state_dir):
     conversation.expect("POST", UPGRADE, status=404, reply=api_error(404, "NOT_FOUND", "Order draft 99 not found"))
+    task = Task(private_state_dir)
     with pytest.raises(TaskFailed) as caught:
-        ordering.place_order(HostUpClient(API_HOSTUP, KEY), UPGRADE, {"send": True, "draftId": 99},
-                             "the order of draft 99", needs_order_id=True, result={}, outcome=Outcome())
+        task.order()
     assert caught.value.reason == "order.refused_hint"
     assert "No such draft: check draft_id" in caught.value.message and "vmid" not in caught.value.message
+    assert task.ledger.entries() == []  # HostUp said no: nothing to remember
+
+
+@pytest.mark.parametrize("reply, state, reason", [
+    (dict(status=502, reply=api_error(502, "BAD_GATEWAY", "Bad Gateway")), "unknown", "order.unknown"),
+    (dict(raises=requests.exceptions.ConnectionError("Connection aborted")), "unknown", "order.unknown"),
+    (dict(reply=ok({"success": True})), "unknown", "order.unproven"),
+    (dict(reply=ok({"success": False, "orderId": 7})), "unknown", "order.maybe_placed"),
+    (dict(status=400, reply=api_error(400, "BAD_REQUEST", "No")), None, "order.refused"),
+    (dict(raises=requests.exceptions.ConnectTimeout("no route")), None, "order.refused_hint"),
+])
+def test_the_ledger_keeps_every_answer_that_may_have_ordered_and_forgets_a_refusal(
+        conversation, private_state_dir, reply, state, reason):
+    conversation.expect("POST", UPGRADE, **reply)
+    task = Task(private_state_dir)
+    with pytest.raises(TaskFailed) as caught:
+        task.order()
+    assert caught.value.reason == reason
+    assert [entry["state"] for entry in task.ledger.entries()] == ([state] if state else [])
+    if state:
+        assert task.ledger.entries()[0]["id"] in caught.value.message
+
+
+def test_the_intent_is_in_the_ledger_before_the_call_is_sent(conversation, private_state_dir):
+    task = Task(private_state_dir)
+    seen = []
+
+    def look(*_args, **_kwargs):
+        seen.extend(entry["state"] for entry in Ledger(str(private_state_dir), API_HOSTUP, 10001).entries())
+        return ok({"orderId": 34889, "invoiceId": "49526"})
+    conversation.expect("POST", UPGRADE, reply={})
+    conversation.expected[-1].reply = None
+    conversation.request = lambda *a, **k: FakeResponse(200, look())
+    task.order()
+    assert seen == ["sending"]
+    [entry] = task.ledger.entries()
+    assert (entry["state"], entry["order_id"], entry["invoice_id"]) == ("placed", "34889", "49526")
+    conversation.expected = []
+
+
+def test_a_ledger_that_cannot_be_written_stops_the_order_before_it_is_sent(conversation, private_state_dir):
+    private_state_dir.mkdir(mode=0o700)
+    (private_state_dir / "ledger").mkdir(mode=0o700)
+    (private_state_dir / "ledger" / (file_stem(vps_key(API_HOSTUP), 10001) + ".json")).write_text("{torn")
+    os.chmod(str(private_state_dir / "ledger" / (file_stem(vps_key(API_HOSTUP), 10001) + ".json")), 0o600)
+    task = Task(private_state_dir)
+    with pytest.raises(TaskFailed) as caught:
+        task.order()
+    assert caught.value.reason == "ledger.unreadable" and conversation.sent == []
+    assert task.outcome["status"] == "refused"

@@ -82,6 +82,8 @@ def ordered(draft_id=5257, invoice_id="49527"):
                "raw": {"call": "convertOrderDraft", "order_id": 34890, "draft": draft(259)}}, "rid-order")
 
 
-def cycle_changed(label="Annually", total="1390.00"):
+def cycle_changed(label="Annually", total="1390.00", scheduled=False):
+    """The switch's answer; ``scheduled``: HostBill's note that it applies the change later."""
+    info = ["Account #10001 changes saved"] + (["Function has been scheduled for execution"] if scheduled else [])
     return ok({"success": True, "message": "Billing cycle changed successfully", "newCycle": label, "total": total,
-               "info": ["Account #10001 changes saved"]}, "rid-switch")
+               "info": info}, "rid-switch")

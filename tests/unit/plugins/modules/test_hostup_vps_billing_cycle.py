@@ -13,6 +13,7 @@ import pytest
 from ansible_collections.hostup.cloud.plugins.modules import hostup_vps_billing_cycle as module
 from ansible_collections.hostup.cloud.tests.leaks import assert_no_leak
 from ansible_collections.hostup.cloud.tests.unit.helpers import api_error, run_module
+from ansible_collections.hostup.cloud.tests.unit.plugins.modules.earlier import book, earlier_order, states
 from ansible_collections.hostup.cloud.tests.unit.plugins.modules.replies import (
     BILLING, DETAILS, PERSONAL, UPGRADE, billing, cycle_changed, details, estimate, unpaid_invoice,
 )
@@ -32,7 +33,7 @@ def test_already_on_the_cycle_sends_no_post(conversation):
 def test_check_mode_prices_the_switch_with_an_estimate_and_never_switches(conversation):
     conversation.expect("GET", BILLING, reply=billing())
     conversation.expect("POST", UPGRADE, body={"send": False, "cycle": "a"},
-                        reply=estimate(prorated=1320.5, recurring=1390, cycle="a"))
+                        reply=estimate(product_id="1937", prorated=1320.5, recurring=1390, cycle="a"))
     result, failed = run_module(module, {"vmid": 10001, "cycle": "annually"}, check_mode=True, diff=True)
     assert not failed and result["changed"] is True
     assert result["estimate"]["prorated"] == 1320.5
@@ -47,11 +48,10 @@ ESTIMATE_ANNUAL = {"send": False, "cycle": "a"}
 ESTIMATE_MONTHLY = {"send": False, "cycle": "m"}
 
 
-def test_a_real_run_prices_the_switch_switches_once_and_waits_until_hostup_shows_it(conversation, sleeps):
+def test_a_real_run_prices_the_switch_and_switches_once_in_three_calls_when_the_answer_shows_it(conversation, sleeps):
     conversation.expect("GET", BILLING, reply=billing())
-    conversation.expect("POST", UPGRADE, body=ESTIMATE_ANNUAL, reply=estimate(prorated=1320.5, recurring=1390, cycle="a"))
+    conversation.expect("POST", UPGRADE, body=ESTIMATE_ANNUAL, reply=estimate(product_id="1937", prorated=1320.5, recurring=1390, cycle="a"))
     conversation.expect("POST", BILLING, body={"cycle": "a"}, reply=cycle_changed())
-    conversation.expect("GET", BILLING, reply=billing(current="a"))
     result, failed = run_module(module, {"vmid": 10001, "cycle": "annually", "max_prorated": 1400})
     assert not failed and result["changed"] is True
     assert result["previous_cycle"] == "monthly" and result["cycle"] == "annually"
@@ -61,8 +61,8 @@ def test_a_real_run_prices_the_switch_switches_once_and_waits_until_hostup_shows
     assert result["estimate"] == {"draft_id": 5257, "prorated": 1320.5, "credits": 0.0, "recurring": 1390.0,
                                   "total": 1320.5, "currency": "SEK", "due_now": 1320.5}
     assert result["applied"] is True
-    assert result["request_ids"] == ["rid-billing", "rid-estimate", "rid-switch", "rid-billing"]
-    assert sleeps == []  # the first poll is sent at once
+    assert result["request_ids"] == ["rid-billing", "rid-estimate", "rid-switch"]
+    assert sleeps == []
 
 
 @pytest.mark.parametrize("budget, words", [
@@ -72,7 +72,7 @@ def test_a_real_run_prices_the_switch_switches_once_and_waits_until_hostup_shows
 @pytest.mark.parametrize("check_mode", [True, False])
 def test_a_switch_over_budget_is_refused_and_nothing_is_sent(conversation, budget, words, check_mode):
     conversation.expect("GET", BILLING, reply=billing())
-    conversation.expect("POST", UPGRADE, body=ESTIMATE_ANNUAL, reply=estimate(prorated=1320.5, recurring=1390, cycle="a"))
+    conversation.expect("POST", UPGRADE, body=ESTIMATE_ANNUAL, reply=estimate(product_id="1937", prorated=1320.5, recurring=1390, cycle="a"))
     result, failed = run_module(module, dict(budget, vmid=10001, cycle="annually"), check_mode=check_mode)
     assert failed and words in result["msg"]
     assert result["estimate"]["prorated"] == 1320.5
@@ -82,7 +82,7 @@ def test_a_switch_over_budget_is_refused_and_nothing_is_sent(conversation, budge
 @pytest.mark.parametrize("prorated", ["NaN", "Infinity", "about 1320"])
 def test_a_switch_whose_price_is_no_finite_number_is_refused_without_any_budget(conversation, prorated):
     conversation.expect("GET", BILLING, reply=billing())
-    conversation.expect("POST", UPGRADE, body=ESTIMATE_ANNUAL, reply=estimate(prorated=prorated, recurring=1390, cycle="a"))
+    conversation.expect("POST", UPGRADE, body=ESTIMATE_ANNUAL, reply=estimate(product_id="1937", prorated=prorated, recurring=1390, cycle="a"))
     result, failed = run_module(module, {"vmid": 10001, "cycle": "annually"})
     assert failed
     assert "no finite amount due now (prorated %s)" % prorated in result["msg"]
@@ -91,8 +91,8 @@ def test_a_switch_whose_price_is_no_finite_number_is_refused_without_any_budget(
 
 def test_a_deferred_switch_is_polled_with_growing_pauses_until_it_shows(conversation, sleeps):
     conversation.expect("GET", BILLING, reply=billing())
-    conversation.expect("POST", UPGRADE, body=ESTIMATE_ANNUAL, reply=estimate(prorated=1320.5, recurring=1390, cycle="a"))
-    conversation.expect("POST", BILLING, body={"cycle": "a"}, reply=cycle_changed())
+    conversation.expect("POST", UPGRADE, body=ESTIMATE_ANNUAL, reply=estimate(product_id="1937", prorated=1320.5, recurring=1390, cycle="a"))
+    conversation.expect("POST", BILLING, body={"cycle": "a"}, reply=cycle_changed(scheduled=True))
     for _poll in range(3):
         conversation.expect("GET", BILLING, reply=billing())
     conversation.expect("GET", BILLING, reply=billing(current="a"))
@@ -103,8 +103,8 @@ def test_a_deferred_switch_is_polled_with_growing_pauses_until_it_shows(conversa
 
 def test_a_switch_not_shown_within_wait_timeout_fails_saying_it_was_ordered(conversation, sleeps):
     conversation.expect("GET", BILLING, reply=billing())
-    conversation.expect("POST", UPGRADE, body=ESTIMATE_ANNUAL, reply=estimate(prorated=1320.5, recurring=1390, cycle="a"))
-    conversation.expect("POST", BILLING, body={"cycle": "a"}, reply=cycle_changed())
+    conversation.expect("POST", UPGRADE, body=ESTIMATE_ANNUAL, reply=estimate(product_id="1937", prorated=1320.5, recurring=1390, cycle="a"))
+    conversation.expect("POST", BILLING, body={"cycle": "a"}, reply=cycle_changed(scheduled=True))
     for _poll in range(4):
         conversation.expect("GET", BILLING, reply=billing())
     result, failed = run_module(module, {"vmid": 10001, "cycle": "annually", "wait_timeout": 3})
@@ -117,16 +117,16 @@ def test_a_switch_not_shown_within_wait_timeout_fails_saying_it_was_ordered(conv
 
 def test_wait_false_returns_after_the_switch_with_applied_false(conversation):
     conversation.expect("GET", BILLING, reply=billing())
-    conversation.expect("POST", UPGRADE, body=ESTIMATE_ANNUAL, reply=estimate(prorated=1320.5, recurring=1390, cycle="a"))
-    conversation.expect("POST", BILLING, body={"cycle": "a"}, reply=cycle_changed())
+    conversation.expect("POST", UPGRADE, body=ESTIMATE_ANNUAL, reply=estimate(product_id="1937", prorated=1320.5, recurring=1390, cycle="a"))
+    conversation.expect("POST", BILLING, body={"cycle": "a"}, reply=cycle_changed(scheduled=True))
     result, failed = run_module(module, {"vmid": 10001, "cycle": "annually", "wait": False})
     assert not failed and result["changed"] is True and result["applied"] is False
 
 
 def test_a_switch_held_by_an_unpaid_invoice_ends_the_wait_with_a_warning(conversation):
     conversation.expect("GET", BILLING, reply=billing())
-    conversation.expect("POST", UPGRADE, body=ESTIMATE_ANNUAL, reply=estimate(prorated=1320.5, recurring=1390, cycle="a"))
-    conversation.expect("POST", BILLING, body={"cycle": "a"}, reply=cycle_changed())
+    conversation.expect("POST", UPGRADE, body=ESTIMATE_ANNUAL, reply=estimate(product_id="1937", prorated=1320.5, recurring=1390, cycle="a"))
+    conversation.expect("POST", BILLING, body={"cycle": "a"}, reply=cycle_changed(scheduled=True))
     conversation.expect("GET", BILLING, status=400, reply=unpaid_invoice())
     result, failed = run_module(module, {"vmid": 10001, "cycle": "annually"})
     assert not failed and result["applied"] is False
@@ -135,7 +135,7 @@ def test_a_switch_held_by_an_unpaid_invoice_ends_the_wait_with_a_warning(convers
 
 def test_the_swedish_500_is_reported_as_sent_and_not_retried(conversation, sleeps):
     conversation.expect("GET", BILLING, reply=billing(current="a"))
-    conversation.expect("POST", UPGRADE, body=ESTIMATE_MONTHLY, reply=estimate(prorated=-1000, recurring=139))
+    conversation.expect("POST", UPGRADE, body=ESTIMATE_MONTHLY, reply=estimate(product_id="1937", prorated=-1000, recurring=139))
     conversation.expect("POST", BILLING, body={"cycle": "m"}, status=500,
                         reply=api_error(500, "INTERNAL_ERROR", SWEDISH, "2121ae20"))
     result, failed = run_module(module, {"vmid": 10001, "cycle": "monthly"})
@@ -213,9 +213,8 @@ def test_the_switch_replys_total_is_compared_with_the_estimate_and_a_difference_
     if total is None:
         del reply["data"]["total"]
     conversation.expect("GET", BILLING, reply=billing())
-    conversation.expect("POST", UPGRADE, body=ESTIMATE_ANNUAL, reply=estimate(prorated=1320.5, recurring=1390, cycle="a"))
+    conversation.expect("POST", UPGRADE, body=ESTIMATE_ANNUAL, reply=estimate(product_id="1937", prorated=1320.5, recurring=1390, cycle="a"))
     conversation.expect("POST", BILLING, body={"cycle": "a"}, reply=reply)
-    conversation.expect("GET", BILLING, reply=billing(current="a"))
     result, failed = run_module(module, {"vmid": 10001, "cycle": "annually"})
     assert not failed and result["changed"] is True
     warnings = [w for w in result.get("warnings", []) if "billing-cycle switch with total" in w]
@@ -228,3 +227,80 @@ def test_the_switch_replys_total_is_compared_with_the_estimate_and_a_difference_
             "(outcome.order_total holds the reply's total)" % ("5000.00" if total == "5000.00" else "unknown")]
     assert result["outcome"]["order_total"] == order_total
     assert result["price"] == 1390.0  # the price of the cycle as GET billing-cycle lists it, not the reply's total
+
+
+# --- the estimate is of this switch; the order ledger ----------------------------------------------
+
+@pytest.mark.parametrize("draft, words", [
+    (dict(cycle="m", product_id="1937"), "draft 5257 holds billing cycle monthly, not the requested cycle annually"),
+    (dict(cycle="a", product_id="1939"), "draft 5257 holds package 1939, not the current package 1937"),
+    (dict(cycle="a", product_id="1937", account_id=10002), "draft 5257 is for VPS 10002, not vmid 10001"),
+], ids=["old cycle", "other package", "other VPS"])
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_an_estimate_that_is_not_this_switch_is_never_followed_by_the_switch(conversation, draft, words, check_mode):
+    conversation.expect("GET", BILLING, reply=billing())
+    conversation.expect("POST", UPGRADE, body=ESTIMATE_ANNUAL, reply=estimate(prorated=0, recurring=1390, **draft))
+    result, failed = run_module(module, {"vmid": 10001, "cycle": "annually", "max_prorated": 100},
+                                check_mode=check_mode)
+    assert failed and result["reason"] == "cycle.estimate_mismatch" and words in result["msg"]
+    assert result["outcome"]["status"] == "refused"
+    assert conversation.calls() == [("GET", BILLING), ("POST", UPGRADE)]
+
+
+@pytest.mark.parametrize("budget", ["max_prorated", "max_recurring"])
+def test_a_nan_budget_is_bad_input_before_any_request(conversation, budget):
+    result, failed = run_module(module, {"vmid": 10001, "cycle": "annually", budget: float("nan")})
+    assert failed and result["reason"] == "option.budget" and conversation.sent == []
+
+
+def test_a_switch_stays_in_the_ledger_until_a_read_shows_it_and_the_rerun_resolves_it_in_one_call(
+        conversation, private_state_dir):
+    conversation.expect("GET", BILLING, reply=billing())
+    conversation.expect("POST", UPGRADE, body=ESTIMATE_ANNUAL,
+                        reply=estimate(product_id="1937", prorated=1320.5, recurring=1390, cycle="a"))
+    conversation.expect("POST", BILLING, body={"cycle": "a"}, reply=cycle_changed())
+    result, failed = run_module(module, {"vmid": 10001, "cycle": "annually"})
+    assert not failed and result["applied"] is True
+    [entry] = book(private_state_dir).entries()
+    assert (entry["state"], entry["module"]) == ("placed", "hostup_vps_billing_cycle")
+    assert entry["asked"]["cycle"] == "annually"
+    conversation.expect("GET", BILLING, reply=billing(current="a"))
+    rerun, failed = run_module(module, {"vmid": 10001, "cycle": "annually"})
+    assert not failed and rerun["changed"] is False and conversation.calls()[-1] == ("GET", BILLING)
+    assert [e["id"] for e in rerun["earlier_orders"]] == [entry["id"]] and states(private_state_dir) == ["shown"]
+
+
+def test_an_earlier_upgrade_of_the_vps_holds_the_switch_too(conversation, private_state_dir):
+    earlier_order(private_state_dir, "unknown", package="1938")
+    conversation.expect("GET", DETAILS, reply=details())
+    result, failed = run_module(module, {"vmid": 10001, "cycle": "annually", "wait": False})
+    assert failed and result["reason"] == "ledger.pending" and result["outcome"]["status"] == "pending"
+    assert conversation.calls() == [("GET", DETAILS)]
+
+
+def test_a_switch_whose_answer_is_lost_is_kept_as_unknown_and_nothing_is_switched_again(conversation,
+                                                                                        private_state_dir):
+    conversation.expect("GET", BILLING, reply=billing())
+    conversation.expect("POST", UPGRADE, body=ESTIMATE_ANNUAL,
+                        reply=estimate(product_id="1937", prorated=1320.5, recurring=1390, cycle="a"))
+    conversation.expect("POST", BILLING, body={"cycle": "a"}, status=502,
+                        reply=api_error(502, "BAD_GATEWAY", "Bad Gateway"))
+    result, failed = run_module(module, {"vmid": 10001, "cycle": "annually"})
+    assert failed and result["reason"] == "order.unknown" and states(private_state_dir) == ["unknown"]
+    conversation.expect("GET", BILLING, reply=billing())
+    rerun, failed = run_module(module, {"vmid": 10001, "cycle": "annually", "wait": False})
+    assert failed and rerun["reason"] == "ledger.pending"
+    assert [c for c in conversation.sent if c["method"] == "POST" and c["path"] == BILLING] == [conversation.sent[2]]
+
+
+def test_a_cycle_estimate_answered_like_an_order_is_kept_in_the_ledger_and_nothing_is_switched(conversation,
+                                                                                               private_state_dir):
+    conversation.expect("GET", BILLING, reply=billing())
+    reply = estimate(product_id="1937", prorated=1320.5, recurring=1390, cycle="a")
+    reply["data"]["raw"]["call"] = "orderUpgrade"
+    conversation.expect("POST", UPGRADE, body=ESTIMATE_ANNUAL, reply=reply)
+    result, failed = run_module(module, {"vmid": 10001, "cycle": "annually"}, check_mode=True)
+    assert failed and result["reason"] == "reply.not_estimate" and result["outcome"]["status"] == "unknown"
+    [entry] = book(private_state_dir).entries()
+    assert (entry["state"], entry["asked"]["cycle"]) == ("unknown", "annually")
+    assert conversation.calls() == [("GET", BILLING), ("POST", UPGRADE)]

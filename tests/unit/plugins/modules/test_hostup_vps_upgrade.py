@@ -7,13 +7,16 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import os
 
 import pytest
 import requests
 
 from ansible_collections.hostup.cloud.plugins.modules import hostup_vps_upgrade as module
 from ansible_collections.hostup.cloud.tests.leaks import assert_no_leak
-from ansible_collections.hostup.cloud.tests.unit.helpers import KEY, api_error, ok, run_module
+from ansible_collections.hostup.cloud.plugins.module_utils.ledger import Ledger
+from ansible_collections.hostup.cloud.tests.unit.helpers import API, KEY, api_error, ok, run_module
+from ansible_collections.hostup.cloud.tests.unit.plugins.modules.earlier import book, earlier_order, states
 from ansible_collections.hostup.cloud.tests.unit.plugins.modules.replies import (
     BILLING, DETAILS, PERSON_NAME, PERSONAL, UPGRADE, billing, details, estimate, option, ordered, unpaid_invoice,
 )
@@ -154,7 +157,8 @@ def test_a_pending_invoice_does_not_fail_a_vps_already_in_place(conversation):
     dict(raises=requests.exceptions.ReadTimeout("timed out")),
     dict(raises=requests.exceptions.ConnectionError("Connection aborted")),
 ])
-def test_an_order_that_fails_is_sent_once_and_says_its_outcome_is_unknown(conversation, sleeps, failure):
+def test_an_order_that_fails_is_sent_once_and_says_its_outcome_is_unknown(
+        conversation, sleeps, failure, private_state_dir):
     reads(conversation)
     conversation.expect("POST", UPGRADE, body=ESTIMATE_BIG_PLAN, reply=estimate())
     conversation.expect("POST", UPGRADE, body=ORDER_DRAFT, **failure)
@@ -162,8 +166,11 @@ def test_an_order_that_fails_is_sent_once_and_says_its_outcome_is_unknown(conver
     assert failed
     orders = [c for c in conversation.sent if c["body"] and c["body"].get("send") is True]
     assert len(orders) == 1
+    assert result["reason"] == "order.unknown" and result["outcome"]["status"] == "unknown"
     assert "outcome of the order of draft 5257 is unknown" in result["msg"]
-    assert "A rerun is safe" in result["msg"]
+    [entry] = Ledger(str(private_state_dir), API, 10001).entries()
+    assert (entry["state"], entry["draft_id"], entry["asked"]["package"]) == ("unknown", 5257, "1938")
+    assert entry["id"] in result["msg"] and "hostup.cloud.hostup_vps_order_ledger" in result["msg"]
     assert sleeps == []
 
 
@@ -181,8 +188,9 @@ def test_a_given_draft_is_priced_then_ordered(conversation):
     reads(conversation)
     conversation.expect("POST", UPGRADE, body={"send": False, "draftId": 6213}, reply=estimate(draft_id=6213))
     conversation.expect("POST", UPGRADE, body={"send": True, "draftId": 6213}, reply=ordered(6213))
+    conversation.expect("GET", DETAILS, reply=details(product_id="1938"))  # the draft's package, waited for
     result, failed = run_module(module, {"vmid": 10001, "draft_id": 6213})
-    assert not failed and result["changed"] is True
+    assert not failed and result["changed"] is True and result["applied"] is True
 
 
 def test_a_given_draft_is_not_ordered_again_once_the_plan_is_in_place(conversation):
@@ -355,8 +363,15 @@ def test_an_equal_price_swap_of_two_quantity_options_is_found_and_ordered(conver
     conversation.expect("POST", UPGRADE, body={"send": False, "resources": {"2210": 20}},
                         reply=estimate(product_id="1937", prorated=-5, recurring=129, draft_id=5261, options=quantity))
     conversation.expect("POST", UPGRADE, body={"send": True, "draftId": 5260}, reply=ordered(5260))
+    # the wait: HostUp shows the options when the estimate of the whole change, and of each one, prices nothing
+    conversation.expect("GET", BILLING, reply=billing())
+    for body in (swap, {"2210": 20}, {"2232": 50}):
+        conversation.expect("POST", UPGRADE, body={"send": False, "resources": body},
+                            reply=estimate(product_id="1937", prorated=0, recurring=139, draft_id=5262, options=quantity))
+    probes(conversation, "2210", 20, below=138, above=140)  # then each value is pinned by one unit less and more
+    probes(conversation, "2232", 50, below=138, above=140)
     result, failed = run_module(module, {"vmid": 10001, "resources": swap})
-    assert not failed and result["changed"] is True
+    assert not failed and result["changed"] is True and result["applied"] is True
     assert result["estimate"]["draft_id"] == 5260
 
 
@@ -730,3 +745,188 @@ def test_lists_where_hostup_documents_objects_prove_nothing(conversation):
     result, failed = run_module(module, {"vmid": 10001, "resources": {"2232": 60}})
     assert failed and result["reason"] == "upgrade.price_unknown"
     never_ordered(conversation)
+
+
+# --- mutants of the money code that survived the suite (issue 21) ------------------------------
+
+@pytest.mark.parametrize("budget", ["max_prorated", "max_recurring"])
+def test_a_nan_budget_is_bad_input_before_any_request(conversation, budget):
+    result, failed = run_module(module, {"vmid": 10001, "package": "1938", budget: float("nan")})
+    assert failed and result["reason"] == "option.budget" and budget in result["msg"]
+    assert conversation.sent == [] and result["outcome"]["status"] == "refused"
+
+
+def test_the_wait_ends_only_once_both_package_and_cycle_show(conversation, sleeps):
+    reads(conversation)
+    conversation.expect("POST", UPGRADE, body={"send": False, "package": "1938", "cycle": "a"},
+                        reply=estimate(prorated=2520.5, recurring=2590, cycle="a"))
+    conversation.expect("POST", UPGRADE, body=ORDER_DRAFT, reply=ordered())
+    conversation.expect("GET", DETAILS, reply=details(product_id="1938"))  # the package shows first
+    conversation.expect("GET", BILLING, reply=billing())  # the cycle does not yet, and no unpaid invoice holds it
+    conversation.expect("GET", DETAILS, reply=details(product_id="1938", cycle="Annually"))
+    conversation.expect("GET", BILLING, reply=billing(current="a"))
+    result, failed = run_module(module, {"vmid": 10001, "package": "1938", "cycle": "annually"})
+    assert not failed and result["applied"] is True
+    assert sleeps == [0.5]
+
+
+QUANTITY = {"2232": option(2232, "sliderinput")}
+
+
+@pytest.mark.parametrize("figures", [
+    dict(prorated=0, recurring=150),  # only the recurring price differs
+    dict(prorated=10.0, recurring=139),  # only the amount due now differs
+    dict(prorated=0, recurring=139, draft_total=25.0, setup=25),  # only due now, by a setup fee
+], ids=["recurring", "prorated", "setup fee"])
+def test_a_change_with_one_price_figure_differing_is_ordered(conversation, figures):
+    reads(conversation)
+    conversation.expect("POST", UPGRADE, body={"send": False, "resources": {"2232": 60}},
+                        reply=estimate(product_id="1937", options=QUANTITY, **figures))
+    conversation.expect("POST", UPGRADE, body=ORDER_DRAFT, reply=ordered())
+    conversation.expect("GET", BILLING, reply=billing())  # the wait: HostUp shows the option by a free estimate
+    conversation.expect("POST", UPGRADE, body={"send": False, "resources": {"2232": 60}},
+                        reply=estimate(product_id="1937", prorated=0, recurring=139, options=QUANTITY))
+    probes(conversation, "2232", 60, below=138, above=140)
+    result, failed = run_module(module, {"vmid": 10001, "resources": {"2232": 60}})
+    assert not failed and result["changed"] is True and result["applied"] is True, result["msg"]
+    assert [c["body"] for c in conversation.sent if c["body"] and c["body"]["send"]] == [ORDER_DRAFT]
+
+
+# --- the order ledger ------------------------------------------------------------------------------
+
+def test_an_order_is_in_the_ledger_with_what_it_asked_and_resolved_once_hostup_shows_it(conversation, private_state_dir):
+    reads(conversation)
+    conversation.expect("POST", UPGRADE, body=ESTIMATE_BIG_PLAN, reply=estimate())
+    conversation.expect("POST", UPGRADE, body=ORDER_DRAFT, reply=ordered())
+    conversation.expect("GET", DETAILS, reply=details(product_id="1938"))
+    result, failed = run_module(module, {"vmid": 10001, "package": "1938"})
+    assert not failed and result["earlier_orders"] == []
+    [entry] = book(private_state_dir).entries()
+    assert (entry["state"], entry["module"], entry["draft_id"], entry["order_id"], entry["invoice_id"]) == (
+        "shown", "hostup_vps_upgrade", 5257, "34890", "49527")
+    assert entry["asked"] == {"package": "1938", "cycle": None, "resources": {}, "unreadable": []}
+    assert entry["estimate"] == {"draft_id": 5257, "due_now": 60.0, "recurring": 259.0, "currency": "SEK"}
+    assert entry["api"] == "cloud.hostup.se:443" and entry["controller"]["pid"] > 0
+    assert entry["sent_at"] <= entry["answered_at"] <= entry["resolved_at"]
+
+
+@pytest.mark.parametrize("state", ["placed", "unknown", "sending"])
+def test_an_earlier_order_hostup_does_not_show_stops_the_task_naming_it_and_how_to_release_it(
+        conversation, private_state_dir, state):
+    entry = earlier_order(private_state_dir, state, package="1938")
+    conversation.expect("GET", DETAILS, reply=details())
+    result, failed = run_module(module, {"vmid": 10001, "package": "1939", "wait": False})
+    assert failed and result["reason"] == "ledger.pending" and result["changed"] is False
+    assert result["outcome"]["status"] == "pending"
+    assert result["outcome"]["placed_at"] == entry["sent_at"] and result["outcome"]["draft_id"] == 5000
+    assert result["outcome"]["order_id"] == ("34000" if state == "placed" else None)
+    assert [e["id"] for e in result["pending_orders"]] == [entry["id"]]
+    assert "release=%s" % entry["id"] in result["msg"] and "(wait is false)" in result["msg"]
+    assert "\n" not in result["msg"] and states(private_state_dir) == [state]
+    assert all(c["method"] == "GET" for c in conversation.sent)
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_an_earlier_order_is_waited_for_and_once_shown_the_task_finds_the_vps_done(
+        conversation, sleeps, private_state_dir, check_mode):
+    entry = earlier_order(private_state_dir, "unknown", package="1938")
+    conversation.expect("GET", DETAILS, reply=details())  # not yet
+    conversation.expect("GET", BILLING, reply=billing())  # no unpaid invoice: wait
+    conversation.expect("GET", DETAILS, reply=details(product_id="1938"))
+    conversation.expect("GET", BILLING, reply=billing())
+    result, failed = run_module(module, {"vmid": 10001, "package": "1938"}, check_mode=check_mode)
+    assert not failed and result["changed"] is False and result["outcome"]["status"] == "no_change"
+    assert [(e["id"], e["state"]) for e in result["earlier_orders"]] == [(entry["id"], "shown")]
+    assert sleeps == [0.5]
+    assert states(private_state_dir) == ["unknown" if check_mode else "shown"]  # check mode writes nothing
+
+
+def test_an_earlier_order_held_by_an_unpaid_invoice_is_not_waited_for(conversation, sleeps, private_state_dir):
+    earlier_order(private_state_dir, package="1938")
+    conversation.expect("GET", DETAILS, reply=details())
+    conversation.expect("GET", BILLING, status=400, reply=unpaid_invoice())
+    result, failed = run_module(module, {"vmid": 10001, "package": "1938"})
+    assert failed and result["reason"] == "ledger.pending" and "unpaid invoice 49526" in result["msg"]
+    assert sleeps == []
+
+
+def test_an_unknown_order_of_an_option_nothing_can_read_back_is_ended_only_by_a_release(
+        conversation, sleeps, private_state_dir):
+    earlier_order(private_state_dir, "unknown", resources={"2209": "debian-12"}, unreadable=["2209"])
+    result, failed = run_module(module, {"vmid": 10001, "package": "1938"})
+    assert failed and result["reason"] == "ledger.pending" and "or a release" in result["msg"]
+    assert conversation.sent == [] and sleeps == []
+
+
+@pytest.mark.parametrize("window, ordered_now", [(0, True), (3600, False)])
+def test_a_placed_order_of_a_list_option_lapses_after_pending_window(
+        conversation, private_state_dir, window, ordered_now):
+    earlier_order(private_state_dir, resources={"2209": "debian-12"}, unreadable=["2209"])
+    if ordered_now:
+        reads(conversation)
+        conversation.expect("POST", UPGRADE, body=ESTIMATE_BIG_PLAN, reply=estimate())
+    result, failed = run_module(module, {"vmid": 10001, "package": "1938", "pending_window": window}, check_mode=True)
+    assert failed is not ordered_now
+    if not ordered_now:
+        assert result["reason"] == "ledger.pending" and "pending_window" in result["msg"]
+
+
+@pytest.mark.parametrize("patch", [
+    {"raw": {"call": "orderUpgrade"}}, {"raw": {"call": "orderConfigUpgrade"}}, {"raw": {"call": "convertOrderDraft"}},
+    {"raw": {"call": "getOrderDraft", "checkout": {"invoice_id": "49526", "order_id": 34889}}},
+    {"invoiceId": "49526"}, {"raw": {"call": "getOrderDraft", "order_id": 34889}},
+], ids=["orderUpgrade", "orderConfigUpgrade", "convertOrderDraft", "checkout", "invoiceId", "raw.order_id"])
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_an_estimate_answered_like_an_order_is_kept_in_the_ledger_as_of_unknown_outcome(
+        conversation, private_state_dir, patch, check_mode):
+    reads(conversation)
+    reply = estimate()
+    reply["data"].update(patch)
+    conversation.expect("POST", UPGRADE, body=ESTIMATE_BIG_PLAN, reply=reply)
+    result, failed = run_module(module, {"vmid": 10001, "package": "1938"}, check_mode=check_mode)
+    assert failed and result["reason"] == "reply.not_estimate" and result["outcome"]["status"] == "unknown"
+    [entry] = book(private_state_dir).entries()
+    assert entry["state"] == "unknown" and entry["asked"]["package"] == "1938"
+    assert entry["id"] in result["msg"]
+    assert all(call["body"].get("send") is not True for call in conversation.sent if call["body"])
+    conversation.expect("GET", DETAILS, reply=details())  # the rerun reads that HostUp does not show it, and stops
+    rerun, failed = run_module(module, {"vmid": 10001, "package": "1938", "wait": False})
+    assert failed and rerun["reason"] == "ledger.pending"
+
+
+def test_a_users_draft_holding_the_package_the_vps_has_orders_nothing(conversation):
+    reads(conversation, product_id="1938")
+    conversation.expect("POST", UPGRADE, body={"send": False, "draftId": 6213}, reply=estimate(draft_id=6213))
+    result, failed = run_module(module, {"vmid": 10001, "draft_id": 6213})
+    assert not failed and result["changed"] is False and result["order"] is None
+    assert result["outcome"]["status"] == "no_change"
+    assert any("draft 6213 holds package 1938" in warning for warning in result["warnings"])
+
+
+def test_a_state_dir_of_others_stops_the_task_before_any_request(conversation, tmp_path):
+    (tmp_path / "shared").mkdir()
+    os.chmod(str(tmp_path / "shared"), 0o777)
+    result, failed = run_module(module, {"vmid": 10001, "package": "1938", "state_dir": str(tmp_path / "shared")})
+    assert failed and result["reason"] == "state_dir.unsafe" and str(tmp_path / "shared") in result["msg"]
+    assert conversation.sent == [] and result["outcome"]["status"] == "refused"
+
+
+def test_a_poll_hostup_rate_limits_after_the_order_is_tried_again_and_the_wait_goes_on(conversation, sleeps):
+    reads(conversation)
+    conversation.expect("POST", UPGRADE, body=ESTIMATE_BIG_PLAN, reply=estimate())
+    conversation.expect("POST", UPGRADE, body=ORDER_DRAFT, reply=ordered())
+    conversation.expect("GET", DETAILS, status=429, headers={"Retry-After": "90"},  # past rate_limit_wait 60
+                        reply={"error": "Too Many Requests", "message": "Rate limit exceeded", "retryAfter": "90"})
+    conversation.expect("GET", DETAILS, reply=details(product_id="1938"))
+    result, failed = run_module(module, {"vmid": 10001, "package": "1938"})
+    assert not failed and result["applied"] is True and sleeps == [0.5]
+
+
+def test_a_poll_hostup_refuses_for_good_ends_the_wait_at_once_saying_the_order_was_placed(conversation, sleeps):
+    reads(conversation)
+    conversation.expect("POST", UPGRADE, body=ESTIMATE_BIG_PLAN, reply=estimate())
+    conversation.expect("POST", UPGRADE, body=ORDER_DRAFT, reply=ordered())
+    conversation.expect("GET", DETAILS, status=403, reply=api_error(403, "FORBIDDEN", "Missing scope read:vm"))
+    result, failed = run_module(module, {"vmid": 10001, "package": "1938"})
+    assert failed and result["reason"] == "order.not_visible" and result["outcome"]["status"] == "ordered"
+    assert sleeps == []
