@@ -18,30 +18,23 @@ Every module and plugin talks to HostUp through HostUpClient. It knows three kin
 
 The key goes to the host of api_url and nowhere else: no redirect is followed,
 plain-http (loopback) calls never go through a proxy, and everything read from
-a reply is masked for the key. A reply is read as sent and decoded here (gzip,
-deflate), never more than MAX_REPLY_BYTES of it, whatever urllib3 is installed. What HostUp's calls mean is not known here
-(vps.py, quote.py and ordering.py know it).
+a reply is masked for the key. A reply's body is read by replies.py: never more
+than MAX_REPLY_BYTES of it, whatever urllib3 is installed. What HostUp's calls mean
+is not known here (vps.py, quote.py and ordering.py know it).
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import datetime
-import email.utils
-import http.client
 import ipaddress
-import json
 import random
-import re
 import threading
 import time
 import traceback
-import zlib
 from urllib.parse import urljoin, urlsplit
 
 try:
     import requests
-    from urllib3 import exceptions as urllib3_errors
 except ImportError:
     HAS_REQUESTS = False
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
@@ -51,7 +44,15 @@ else:
 
 from ansible_collections.hostup.cloud.plugins.module_utils.errors import BadOption, HostUpError, UnexpectedReply
 from ansible_collections.hostup.cloud.plugins.module_utils.messages import render
-from ansible_collections.hostup.cloud.plugins.module_utils.numbers import seconds
+from ansible_collections.hostup.cloud.plugins.module_utils.replies import (
+    ACCEPT_ENCODING,
+    requested_wait,
+    UnreadableReply,
+    describe_unreadable_body,
+    first_line,
+    json_or_none,
+    read_body,
+)
 from ansible_collections.hostup.cloud.plugins.module_utils.secrets import (
     mask_strings,
     mask_text,
@@ -67,10 +68,6 @@ USER_AGENT = "hostup.cloud/%s" % COLLECTION_VERSION
 # HostUp's limit is per window; past a minute the user is better served by an
 # error that says so.
 DEFAULT_RATE_LIMIT_WAIT = 60
-# Wait used when a 429 names no time at all, and the shortest wait we honour, so
-# that a server answering "Retry-After: 0" forever cannot make us spin.
-RATE_LIMIT_DEFAULT_WAIT = 1.0
-RATE_LIMIT_MIN_WAIT = 0.1
 # A server answering 429 with tiny waits forever is stopped after this many.
 RATE_LIMIT_MAX_ATTEMPTS = 20
 # Up to this share of a 429 wait is added at random, so that the forks of one
@@ -80,23 +77,6 @@ RATE_LIMIT_JITTER = 0.1
 # or wait of 1e10 s would overflow them and crash the task.
 LONGEST_WAIT = 365 * 24 * 3600
 
-# The most of a reply that is read: HostUp's largest answer (the account's
-# service list) is far smaller; a server sending without end stops here
-# instead of filling the memory.
-MAX_REPLY_BYTES = 16 * 1024 * 1024
-_READ_CHUNK = 64 * 1024
-# The encodings a reply may come in, and the only ones asked for. The body is read
-# as sent and decoded here, never by urllib3: urllib3 1.26 inflates each piece it
-# reads at once, whatever it grows to (1.8 KB of "gzip, gzip" became 1 GiB), while
-# here each layer gives at most MAX_REPLY_BYTES. Asked for by name, so that a
-# server is never invited to send br or zstd because a library for it is installed.
-ACCEPT_ENCODING = "gzip, deflate"
-GZIP_CODINGS = ("gzip", "x-gzip")
-# "gzip, gzip" is decoded (within the cap), a third layer is no honest reply.
-MAX_CONTENT_CODINGS = 2
-# gzip allows members one after another; 16 MiB of empty 20-byte members would cost
-# seconds of CPU to go through, so a layer of more members than this is refused.
-MAX_GZIP_MEMBERS = 64
 # The most of HostUp's message an error line quotes.
 MAX_MESSAGE_CHARS = 1000
 
@@ -171,89 +151,8 @@ def is_loopback(host):
         return False
 
 
-def requested_wait(headers, body, now=None):
-    """Seconds a 429 asks us to wait: Retry-After, else X-RateLimit-Reset, else the body.
-
-    Retry-After is seconds or an HTTP-date (RFC 9110). A value that is not a
-    finite, non-negative time (nan, inf, -5, garbage) is skipped for the next source.
-    """
-    now = now or datetime.datetime.now(tz=datetime.timezone.utc)
-    retry_after = headers.get("Retry-After")
-    candidates = (
-        seconds(retry_after),
-        _seconds_until(_parse_http_date(retry_after), now),
-        _seconds_until(_parse_iso(headers.get("X-RateLimit-Reset")), now),
-        seconds(body.get("retryAfter")) if isinstance(body, dict) else None,
-    )
-    for wait in candidates:
-        if wait is not None:
-            return max(wait, RATE_LIMIT_MIN_WAIT)
-    return RATE_LIMIT_DEFAULT_WAIT
-
-
-def _seconds_until(moment, now):
-    # a moment already past asks for no wait (the minimum wait still applies)
-    return None if moment is None else max((moment - now).total_seconds(), 0.0)
-
-
-def _parse_http_date(text):
-    if not text:
-        return None
-    try:
-        moment = email.utils.parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return None
-    if moment is None:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=datetime.timezone.utc)
-
-
-def _parse_iso(text):
-    if not text:
-        return None
-    try:
-        moment = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=datetime.timezone.utc)
-    return moment
-
-
 class DeadlinePassed(requests.exceptions.ReadTimeout if HAS_REQUESTS else Exception):
     """A call that did not complete (connect, headers and body) within its timeout."""
-
-
-class UnreadableReply(Exception):
-    """A reply whose status is known and whose body cannot be read: ``reason`` (messages.py) with ``values`` says why.
-
-    ``transient``: a failure of the network rather than of what the server chose to
-    send, so a read or an estimate is asked again.
-    """
-
-    transient = False
-
-    def __init__(self, status, reason, **values):
-        super(UnreadableReply, self).__init__(reason)
-        self.status = status
-        self.reason = reason
-        self.values = values
-
-
-class ReplyTooLarge(UnreadableReply):
-    """A reply longer than MAX_REPLY_BYTES, as sent or decoded; the rest of it was not read."""
-
-    def __init__(self, status):
-        super(ReplyTooLarge, self).__init__(status, "transport.too_large", mib=MAX_REPLY_BYTES // (1024 * 1024))
-
-
-class ReplyCutShort(UnreadableReply):
-    """The connection broke, or ended before Content-Length, while the body was read."""
-
-    transient = True
-
-    def __init__(self, status, received, detail):
-        super(ReplyCutShort, self).__init__(status, "transport.cut_short", received=received, detail=detail)
 
 
 class HostUpClient(object):
@@ -331,7 +230,7 @@ class HostUpClient(object):
                 raise self._transport_error(method, path, exc)
 
             # everything read from the reply is masked for the key, which a server may echo
-            payload = mask_strings(_json_or_none(content), self._secret)
+            payload = mask_strings(json_or_none(content), self._secret)
             request_id = self._remember_request_id(payload)
 
             if 300 <= response.status_code < 400:
@@ -366,7 +265,7 @@ class HostUpClient(object):
                 response = session.request(
                     method, self.base_url + path, json=body, timeout=self.timeout,
                     verify=self.validate_certs, allow_redirects=False, stream=True)
-                outcome["reply"] = (response, _read_body(response))
+                outcome["reply"] = (response, read_body(response))
             except BaseException as exc:  # pylint: disable=broad-except
                 outcome["error"] = exc  # raised again in the caller's thread
 
@@ -399,7 +298,7 @@ class HostUpClient(object):
     def _result(self, method, path, response, content, payload, request_id):
         status = response.status_code
         if not isinstance(payload, dict):
-            reason, values = _describe_unreadable_body(response, content)
+            reason, values = describe_unreadable_body(response, content)
             hint = render("hint.no_route", default=DEFAULT_API_URL) if status == 404 else _status_hint(status)
             raise self._error(method, path, reason, status=status, request_id=request_id, hint=hint, **values)
         if status >= 400:
@@ -447,7 +346,7 @@ class HostUpClient(object):
     def _transport_error(self, method, path, exc):
         reached = None
         hint = render("hint.network")
-        values = dict(base_url=self.base_url, timeout=self.timeout, detail=_first_line(exc))
+        values = dict(base_url=self.base_url, timeout=self.timeout, detail=first_line(exc))
         if isinstance(exc, requests.exceptions.ConnectTimeout):
             reason, reached = "transport.connect_timeout", False
         elif isinstance(exc, requests.exceptions.Timeout):
@@ -493,185 +392,10 @@ def _redirect_target(request_url, location):
     return "%s://%s%s%s" % (parts.scheme, host, port, parts.path)
 
 
-def _read_body(response):
-    """The body of ``response`` as sent, decoded here; never more than MAX_REPLY_BYTES, sent or decoded.
-
-    Raises ReplyTooLarge past the cap (before reading, when Content-Length
-    already says so), ReplyCutShort when the body ends before its Content-Length
-    or the connection breaks, UnreadableReply for an encoding that is not read.
-    """
-    status = response.status_code
-    declared = _declared_length(response)
-    try:
-        if declared is not None and declared > MAX_REPLY_BYTES:
-            raise ReplyTooLarge(status)
-        decoder = _ContentDecoder(response.headers.get("Content-Encoding"), status)
-        body = bytearray()
-        received = 0
-        while True:
-            chunk = _read_raw(response.raw, status, received)
-            if not chunk:
-                break
-            received += len(chunk)
-            if received > MAX_REPLY_BYTES:
-                raise ReplyTooLarge(status)
-            body += decoder.decode(chunk)
-        if declared is not None and received < declared:
-            # urllib3 2 says so itself, urllib3 1.26 returns what came
-            raise ReplyCutShort(status, received, "%d of the %d bytes of Content-Length" % (received, declared))
-    except UnreadableReply:
-        response.close()
-        raise
-    return bytes(body)
-
-
-def _declared_length(response):
-    """Content-Length, where it is the length of the body (not chunked, a status with a body); else None."""
-    headers = response.headers
-    if "chunked" in headers.get("Transfer-Encoding", "").lower() or response.status_code in (204, 304):
-        return None
-    try:
-        length = int(headers.get("Content-Length", ""))
-    except ValueError:  # absent, or nonsense such as "10, 12": http.client reads until the connection ends
-        return None
-    return length if length >= 0 else None
-
-
-def _read_raw(raw, status, received):
-    """The next piece of the body as sent (no Content-Encoding undone); b"" at its end.
-
-    requests hands a urllib3 response (``stream``) or a plain file; urllib3's errors
-    become requests' (a timeout) or ReplyCutShort (anything else that broke the read).
-    """
-    try:
-        if hasattr(raw, "stream"):
-            return raw.read(_READ_CHUNK, decode_content=False)
-        return raw.read(_READ_CHUNK)
-    except urllib3_errors.ReadTimeoutError as exc:
-        raise requests.exceptions.ReadTimeout(exc)
-    except urllib3_errors.SSLError as exc:
-        raise requests.exceptions.SSLError(exc)
-    except (urllib3_errors.HTTPError, http.client.HTTPException, OSError) as exc:
-        raise ReplyCutShort(status, received, _first_line(exc))
-
-
-class _ContentDecoder(object):
-    """Undoes a reply's Content-Encoding, layer by layer; no layer gives more than MAX_REPLY_BYTES.
-
-    ``gzip`` (and its old name ``x-gzip``) and ``deflate`` (zlib-wrapped, as HTTP
-    means it, or raw, as some servers send it) are read; ``identity`` is nothing
-    to undo. Any other encoding (br, zstd, compress), or more than
-    MAX_CONTENT_CODINGS layers, raises UnreadableReply before anything is read.
-    """
-
-    def __init__(self, content_encoding, status):
-        codings = [coding.strip().lower() for coding in (content_encoding or "").split(",")]
-        codings = [coding for coding in codings if coding and coding != "identity"]
-        if len(codings) > MAX_CONTENT_CODINGS or any(
-                coding not in GZIP_CODINGS and coding != "deflate" for coding in codings):
-            raise UnreadableReply(status, "transport.encoding", encoding=content_encoding,
-                                  accepted=ACCEPT_ENCODING)
-        # the last encoding applied is the first undone
-        self._layers = [_Inflater(coding, status) for coding in reversed(codings)]
-
-    def decode(self, data):
-        for layer in self._layers:
-            data = layer.inflate(data)
-        return data
-
-
-class _Inflater(object):
-    """One gzip or deflate layer, inflated piece by piece with a bounded output."""
-
-    def __init__(self, coding, status):
-        self._gzip = coding in GZIP_CODINGS
-        self._coding = coding
-        self._status = status
-        self._zlib = None
-        self._members = 0
-        self._start = b""  # the first bytes of a stream, until two show what it is
-        self._ended = False
-        self._given = 0
-
-    def inflate(self, data):
-        data = self._start + data
-        self._start = b""
-        out = bytearray()
-        while data and not self._ended:
-            if self._zlib is None:
-                if len(data) < 2:
-                    self._start = data
-                    break
-                if self._members and data[:2] != b"\x1f\x8b":
-                    self._ended = True  # not another gzip member (zero padding): not part of the body
-                    break
-                if self._members >= MAX_GZIP_MEMBERS:
-                    raise UnreadableReply(self._status, "transport.undecodable", encoding=self._coding,
-                                          detail="more than %d gzip members" % MAX_GZIP_MEMBERS)
-                self._zlib = self._decompressor(data)
-            try:
-                # one byte more than may be given tells "too large" from "just fits"
-                piece = self._zlib.decompress(data, MAX_REPLY_BYTES - self._given + 1)
-            except zlib.error as exc:
-                raise UnreadableReply(self._status, "transport.undecodable", encoding=self._coding, detail=exc)
-            self._given += len(piece)
-            if self._given > MAX_REPLY_BYTES:
-                raise ReplyTooLarge(self._status)
-            out += piece
-            data = self._zlib.unconsumed_tail
-            if self._zlib.eof:
-                data = self._zlib.unused_data
-                self._zlib = None
-                self._members += 1
-                # gzip allows one member after another; after a deflate stream nothing belongs to the body
-                self._ended = not self._gzip
-        return out
-
-    def _decompressor(self, start):
-        if self._gzip:
-            return zlib.decompressobj(16 + zlib.MAX_WBITS)
-        # HTTP's deflate is zlib-wrapped (RFC 9110); some servers send it raw
-        zlib_header = start[0] & 0x0f == 8 and (start[0] * 256 + start[1]) % 31 == 0
-        return zlib.decompressobj(zlib.MAX_WBITS if zlib_header else -zlib.MAX_WBITS)
-
-
-def _json_or_none(content):
-    """The parsed JSON body, every lone surrogate in it read as U+FFFD; None when it is no JSON."""
-    try:
-        return _without_lone_surrogates(json.loads(content.decode("utf-8")))
-    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: [[[[...]]]] nested too deep
-        return None
-
-
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def _without_lone_surrogates(value):
-    # JSON may write half a surrogate pair ("\ud800"), which no UTF-8 text holds: ansible-core
-    # 2.19 refuses a module result with one in it, and the task's result (an order's outcome
-    # too) is lost. json.loads joins whole pairs, so every surrogate left is a lone one.
-    if isinstance(value, str):
-        return _LONE_SURROGATE.sub("\ufffd", value)
-    if isinstance(value, list):
-        return [_without_lone_surrogates(item) for item in value]
-    if isinstance(value, dict):
-        return dict((_without_lone_surrogates(key), _without_lone_surrogates(item)) for key, item in value.items())
-    return value
-
-
 def _shortened(message):
     if len(message) <= MAX_MESSAGE_CHARS:
         return message
     return "%s... (%d characters more)" % (message[:MAX_MESSAGE_CHARS], len(message) - MAX_MESSAGE_CHARS)
-
-
-def _describe_unreadable_body(response, content):
-    head = content[:200].lstrip().lower()
-    if head.startswith(b"<") or "html" in response.headers.get("Content-Type", ""):
-        return "transport.html", {}
-    if not content:
-        return "transport.empty", {}
-    return "transport.malformed", {"size": len(content)}
 
 
 def _connection_refused(exc):
@@ -679,8 +403,3 @@ def _connection_refused(exc):
     # ConnectionError; in that case the request never left this machine.
     reason = getattr(exc.args[0], "reason", None) if exc.args else None
     return type(reason).__name__ in ("NewConnectionError", "NameResolutionError")
-
-
-def _first_line(exc):
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__

@@ -20,7 +20,7 @@ import requests
 import urllib3
 from requests.structures import CaseInsensitiveDict
 
-from ansible_collections.hostup.cloud.plugins.module_utils import transport as client_module
+from ansible_collections.hostup.cloud.plugins.module_utils import replies
 from ansible_collections.hostup.cloud.plugins.module_utils.errors import HostUpError
 from ansible_collections.hostup.cloud.plugins.module_utils.ordering import order_failure
 from ansible_collections.hostup.cloud.plugins.module_utils.transport import HostUpClient, requested_wait
@@ -225,7 +225,7 @@ def test_an_endless_reply_is_cut_at_the_size_limit_and_not_read_again(sleeps):
     error = failure(lambda: client_of(session).get(DETAILS))
     assert "larger than" in error.one_line()
     assert len(session.sent) == 1 and raw.closed
-    assert raw.read_bytes <= client_module.MAX_REPLY_BYTES + 1024 * 1024
+    assert raw.read_bytes <= replies.MAX_REPLY_BYTES + 1024 * 1024
 
 
 BOMBS = {
@@ -255,7 +255,7 @@ def test_a_compression_bomb_is_inflated_no_further_than_the_cap(sleeps, label):
     assert "larger than 16 MiB" in error.one_line()
     assert len(session.sent) == 1 and raw.closed
     # the body and the piece that went over: about twice the cap, never the bomb
-    assert peak < 3 * client_module.MAX_REPLY_BYTES, peak
+    assert peak < 3 * replies.MAX_REPLY_BYTES, peak
 
 
 JSON_REPLY = json.dumps(ok({"id": "10001", "label": "web \u00e5"})).encode("utf-8")
@@ -391,7 +391,7 @@ def test_a_bomb_read_through_the_installed_urllib3_stays_within_the_cap(sleeps):
     finally:
         tracemalloc.stop()
     assert error.reason == "transport.too_large", error.one_line()
-    assert peak < 3 * client_module.MAX_REPLY_BYTES, (urllib3.__version__, peak)
+    assert peak < 3 * replies.MAX_REPLY_BYTES, (urllib3.__version__, peak)
 
 
 # --- a careless user: numbers Python cannot wait for ---------------------------------------
