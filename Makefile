@@ -3,6 +3,7 @@
 # nox sessions (noxfile.py, antsibull-nox.toml) make their own venvs in .nox/.
 #   make test                 every check, with a summary of each one's time (nox -s test)
 #   make demo                 the example playbooks against the HostUp simulator (nox -s demo)
+#   make mutation             mutation testing of the money code with mutmut (nox -s mutation; not in make test)
 #   .venv/bin/nox -l          every session; .venv/bin/nox -s sanity runs one
 
 PYTHON ?= python3
@@ -10,9 +11,9 @@ VENV := .venv
 NOX := $(VENV)/bin/nox
 SETUP_STAMP := $(VENV)/.setup-done
 
-.PHONY: demo test bench setup clean
+.PHONY: demo test bench mutation setup clean
 
-demo test bench: setup
+demo test bench mutation: setup
 	$(NOX) -s $@
 
 setup: $(SETUP_STAMP)

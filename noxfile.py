@@ -11,6 +11,7 @@ from __future__ import absolute_import, division, print_function
 
 import ast
 import contextlib
+import difflib
 import filecmp
 import glob
 import hashlib
@@ -285,6 +286,65 @@ def bench(session):
 # ansible-test bootstraps pip into each venv it makes with a script it downloads from a host
 # this machine cannot reach, unless the script is in its cache. This stand-in installs the
 # pip it asks for (its argument pip==<version>) from the wheel beside it.
+# The money code: what decides whether, what and how often something is ordered. Mutated function
+# by function (mutmut only mutates the lines a patch adds: mutation_patch makes one of these).
+MUTATED = {
+    "plugins/module_utils/ordering.py": ("check_ordering_options", "refuse_while_invoice_pending", "budget_problems",
+                                         "refuse_unless_within_budget", "place_order", "order_failure",
+                                         "order_from_reply", "_first_id", "await_order"),
+    "plugins/module_utils/quote.py": ("_not_an_estimate", "charged_now", "draft_problems", "differences",
+                                      "price_difference", "resources_shown", "_value_pinned", "option_kinds"),
+    "plugins/module_utils/reconcile.py": ("readable_part_shown", "verdict", "settle_earlier_orders", "await_shown"),
+    "plugins/modules/hostup_vps_upgrade.py": ("check_options", "upgrade_locked", "wanted_change",
+                                              "resources_shown_in_place", "check_draft", "draft_change"),
+    "plugins/modules/hostup_vps_billing_cycle.py": ("switch_cycle_locked", "check_estimate", "shown_in_answer"),
+}
+MUTATION_TESTS = ("python -m pytest -x -q -p no:cacheprovider tests/unit/plugins/modules "
+                  "tests/unit/plugins/module_utils/test_ordering.py tests/unit/plugins/module_utils/test_quote.py")
+
+
+def mutation_patch(tree):
+    """A unified diff that adds exactly the lines of the MUTATED functions (and nothing else) of ``tree``."""
+    patch = []
+    for path, names in sorted(MUTATED.items()):
+        lines = (tree / path).read_text().splitlines(keepends=True)
+        functions = [node for node in ast.parse("".join(lines)).body
+                     if isinstance(node, ast.FunctionDef) and node.name in names]
+        missing = set(names) - set(node.name for node in functions)
+        if missing:
+            raise ValueError("%s has no function %s: update MUTATED" % (path, ", ".join(sorted(missing))))
+        chosen = set(n for node in functions for n in range(node.lineno - 1, node.end_lineno))
+        before = [line for number, line in enumerate(lines) if number not in chosen]
+        patch += difflib.unified_diff(before, lines, "a/" + path, "b/" + path)
+    return "".join(patch)
+
+
+@nox.session(default=False)
+def mutation(session):
+    """Mutation testing of the money code (MUTATED) with mutmut against the unit tests: `make mutation`, outside `make test`."""
+    install(session, "mutmut>=2.5,<3", "whatthepatch>=1,<2", ANSIBLE_CORE, *PYTEST, *COLLECTION_REQUIREMENTS)
+    work = ROOT / "build" / "mutation"
+    tree = work / "ansible_collections" / "hostup" / "cloud"
+    shutil.rmtree(work, ignore_errors=True)
+    for path in subprocess.run(["git", "ls-files"], cwd=ROOT, check=True, capture_output=True, text=True).stdout.split():
+        target = tree / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / path, target)
+    (tree / "mutation.patch").write_text(mutation_patch(tree))
+    env = {"PYTHONPATH": str(work), "ANSIBLE_COLLECTIONS_PATH": str(work)}
+    with session.chdir(tree):
+        session.run("mutmut", "run", "--paths-to-mutate", ",".join(sorted(MUTATED)), "--use-patch-file",
+                    "mutation.patch", "--runner", MUTATION_TESTS, "--tests-dir", "tests/unit", env=env,
+                    success_codes=range(0, 16, 2))  # bit 1 is mutmut's own failure; the others, mutants that lived
+        results = session.run("mutmut", "results", env=env, silent=True, success_codes=range(16))
+    print(results)
+    counts = dict((kind, len(re.findall(r"^\d+(?:-\d+)?", block, re.M)))
+                  for kind, block in re.findall(r"^(Survived|Timed out|Suspicious|Killed)[^\n]*\n(.*?)(?=^\S|\Z)",
+                                                results or "", re.M | re.S))
+    print("mutation: survived %s, timed out %s, suspicious %s (mutmut show <id> prints one; build/mutation keeps "
+          "the run)" % (counts.get("Survived", 0), counts.get("Timed out", 0), counts.get("Suspicious", 0)))
+
+
 PIP_BOOTSTRAP_STAND_IN = '''\
 """Stand-in for ansible-test's pip bootstrap script, written by hostup.cloud's noxfile.py."""
 import os
