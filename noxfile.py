@@ -262,6 +262,17 @@ def pytest(session):
     run_pytest(session, "-n", "2", "--dist", "loadfile", "tests/unit", "tests/simulator", "tests/integration")
 
 
+@nox.session(default=False)
+def coverage(session):
+    """Line and branch coverage of plugins/ by the unit and simulator tests (`nox -s coverage`; not in `make test`)."""
+    install(session, "coverage>=7,<8", ANSIBLE_CORE, *PYTEST, *COLLECTION_REQUIREMENTS)
+    data = OUTPUT / "coverage.data"
+    env = checkout_env(COVERAGE_FILE=str(data))
+    session.run("python", "-m", "coverage", "run", "--branch", "--source", "ansible_collections.hostup.cloud.plugins", "-m", "pytest",
+                "-p", "no:cacheprovider", "-q", *(session.posargs or ["tests/unit", "tests/simulator"]), env=env)
+    session.run("python", "-m", "coverage", "report", "--skip-empty", env=env)
+
+
 @nox.session(name="fault-matrix", default=False)
 def fault_matrix(session):
     """The fault matrix alone (tests/integration/test_fault_matrix.py); `nox -s pytest` runs it too."""
