@@ -84,6 +84,8 @@ def _not_an_estimate(data):
     raw = data.get("raw") if isinstance(data.get("raw"), dict) else {}
     if data.get("estimate") is False:
         return "estimate: false"
+    if data.get("upgraded") is True:  # documented in the same reply: HostUp says it upgraded
+        return "upgraded: true"
     if data.get("success") is False:
         message = data.get("message")
         return "success: false" + (": %s" % message if isinstance(message, str) and message else "")
@@ -91,6 +93,9 @@ def _not_an_estimate(data):
     for what in ("order_id", "invoice_id"):
         if named[what] is not None:
             return "it names %s %s" % (what.replace("_id", ""), named[what])
+    number = ident(data.get("orderNum"))  # the order's number, documented beside orderId
+    if number is not None:
+        return "it names order number %s" % number
     if raw.get("checkout") is not None:
         return "it carries an order's checkout (raw.checkout)"
     if raw.get("call") in ORDERING_CALLS:
