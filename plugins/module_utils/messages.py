@@ -194,6 +194,8 @@ MESSAGES = {
     "draft.other_service": "draft {draft_id} also holds a service for {whom}",
     "draft.other_vps": "draft {draft_id} is for VPS {accounts}, not vmid {vmid}",
     "draft.other_value": "draft {draft_id} holds {label} {held}, not the {why} {name} {wanted}",
+    "draft.not_shown": "draft {draft_id} shows no readable {label} (raw.draft.services.<n>.{field}), so what it "
+                       "orders is unknown",
     "draft.unreadable": "draft {draft_id} cannot be checked, so what it orders is unknown: {why}",
     "draft.other_id": "HostUp's estimate names draft {draft_id}, but the draft it shows (raw.draft.id) is "
                       "{held}: what was checked is not what would be ordered",

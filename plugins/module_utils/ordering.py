@@ -189,10 +189,16 @@ def order_failure(error, call):
 
 
 def order_total(data):
-    """The amount an ordering reply says the order charges, or None."""
+    """The amount an ordering reply says the order charges, or None.
+
+    HostUp documents two places, both optional: ``total`` and ``raw.checkout.total``.
+    Where they differ the larger counts (the spend report never says less than was
+    ordered); one that is unreadable does not hide the other.
+    """
     raw = data.get("raw") if isinstance(data.get("raw"), dict) else {}
     checkout = raw.get("checkout") if isinstance(raw.get("checkout"), dict) else {}
-    return money(data.get("total", checkout.get("total")))
+    known = [amount for amount in (money(data.get("total")), money(checkout.get("total"))) if amount is not None]
+    return max(known) if known else None
 
 
 def order_from_reply(data):

@@ -84,6 +84,8 @@ def _not_an_estimate(data):
     raw = data.get("raw") if isinstance(data.get("raw"), dict) else {}
     if data.get("estimate") is False:
         return "estimate: false"
+    if data.get("upgraded") is True:  # documented in the same reply: HostUp says it upgraded
+        return "upgraded: true"
     if data.get("success") is False:
         message = data.get("message")
         return "success: false" + (": %s" % message if isinstance(message, str) and message else "")
@@ -91,6 +93,9 @@ def _not_an_estimate(data):
     for what in ("order_id", "invoice_id"):
         if named[what] is not None:
             return "it names %s %s" % (what.replace("_id", ""), named[what])
+    number = ident(data.get("orderNum"))  # the order's number, documented beside orderId
+    if number is not None:
+        return "it names order number %s" % number
     if raw.get("checkout") is not None:
         return "it carries an order's checkout (raw.checkout)"
     if raw.get("call") in ORDERING_CALLS:
@@ -282,10 +287,13 @@ def draft_problems(draft, vmid, expected):
         problems += [render("draft.other_vps", draft_id=number, vmid=vmid,
                             accounts=" and ".join(accounts) if accounts else "that the draft does not name")]
     service = ours[0] if ours else {"product_id": None, "cycle": None, "options": {}}
-    for name, label, value in (("package", "package", service["product_id"]),
-                               ("cycle", "billing cycle", service["cycle"])):
+    for name, label, value, field in (("package", "package", service["product_id"], "product_id"),
+                                      ("cycle", "billing cycle", service["cycle"], "cycle")):
         wanted, why = expected.get(name) or (None, None)
-        if wanted is not None and value != wanted:
+        if ours and value is None and wanted is None:
+            # nothing to compare with (a user's draft_id alone): unknown, never "what the VPS has"
+            problems.append(render("draft.not_shown", draft_id=number, label=label, field=field))
+        elif wanted is not None and value != wanted:
             problems.append(render("draft.other_value", draft_id=number, label=label, held=value or "unknown",
                                    why=why, name=name, wanted=wanted))
     return problems

@@ -129,7 +129,9 @@ def _read_raw(raw, status, received):
     """The next piece of the body as sent (no Content-Encoding undone); b"" at its end.
 
     requests hands a urllib3 response (``stream``) or a plain file; urllib3's errors
-    become requests' (a timeout) or ReplyCutShort (anything else that broke the read).
+    become requests' (a timeout) or ReplyCutShort (anything else that broke the read,
+    a broken TLS stream too: the status came, so the request reached HostUp, and an
+    order may stand; only a TLS failure before any answer is one that sent nothing).
     """
     try:
         if hasattr(raw, "stream"):
@@ -137,8 +139,6 @@ def _read_raw(raw, status, received):
         return raw.read(_READ_CHUNK)
     except urllib3_errors.ReadTimeoutError as exc:
         raise requests.exceptions.ReadTimeout(exc)
-    except urllib3_errors.SSLError as exc:
-        raise requests.exceptions.SSLError(exc)
     except (urllib3_errors.HTTPError, http.client.HTTPException, OSError) as exc:
         raise ReplyCutShort(status, received, first_line(exc))
 

@@ -72,6 +72,22 @@ def test_a_documented_field_left_out_or_malformed_refuses_and_orders_nothing(
     assert (sim.state(10001)["product_id"], sim.state(10001)["cycle"]) == ("1937", "m")
 
 
+@pytest.mark.parametrize("left_out, label", [
+    (["raw.draft.services.1.product_id"], "package (raw.draft.services.<n>.product_id)"),
+    (["raw.draft.services.1.cycle", "raw.draft.services.1.recurring"], "billing cycle (raw.draft.services.<n>.cycle)"),
+])
+def test_a_users_draft_that_does_not_show_its_package_or_cycle_is_never_said_to_be_in_place(
+        ansible, sim, api_key, left_out, label):
+    # was: changed false, applied true, "holds package (not shown) ... which VPS 10001 already has"
+    draft_id = ansible.playbook([module_task("hostup_vps_upgrade", {"vmid": 10001, "package": "1938"}, "q")],
+                                check=True).results["q"]["estimate"]["draft_id"]
+    sim.add_fault("estimate", "omit", vmid=10001, times=None, keys=left_out)
+    result = refused(ansible.playbook([upgrade(vmid=10001, draft_id=draft_id)]), sim, "upgrade.draft_mismatch",
+                     "draft %d shows no readable %s, so what it orders is unknown" % (draft_id, label), api_key)
+    assert result.get("applied") is not True and (sim.state(10001)["product_id"], sim.state(10001)["cycle"]) == (
+        "1937", "m")
+
+
 def test_an_order_named_only_in_raw_order_id_is_an_order_and_the_rerun_orders_nothing(ansible, sim):
     sim.add_fault("order", "omit", vmid=10001, keys=["orderId", "orderNum", "invoiceId", "message", "redirectUrl",
                                                      "total", "recurring", "upgraded", "raw.draft", "raw.info"])

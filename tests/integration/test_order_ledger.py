@@ -263,7 +263,9 @@ def test_a_cycle_estimate_still_holding_the_old_cycle_is_not_followed_by_the_swi
     {"raw.call": "orderUpgrade"},
     {"raw.checkout": {"invoice_id": "49526", "order_id": 34889, "total": "60.00"}},
     {"invoiceId": "49526"},
-], ids=["raw.call", "raw.checkout", "invoiceId"])
+    {"upgraded": True},  # documented in the same reply: HostUp says it upgraded (was: ordered on top)
+    {"orderNum": 1693887344},  # the order's number, documented beside orderId (was: ordered on top)
+], ids=["raw.call", "raw.checkout", "invoiceId", "upgraded", "orderNum"])
 def test_an_estimate_shaped_like_an_order_is_never_priced_nor_ordered_on_top(ansible, sim, patch):
     sim.add_fault("estimate", "patch", vmid=10001, data=patch)
     check = ansible.playbook([upgrade(vmid=10001, package="1938")], check=True).results["up"]

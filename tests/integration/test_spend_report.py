@@ -20,6 +20,8 @@ import stat
 import subprocess
 import time
 
+import pytest
+
 from ansible_collections.hostup.cloud.tests.integration.ansible_runner import (
     BIN, module_task, write_local_inventory)
 from ansible_collections.hostup.cloud.tests.leaks import assert_no_leak
@@ -106,8 +108,15 @@ def test_a_lost_answer_after_the_order_was_placed_is_totalled_as_may_have_been_o
     assert_never_less_than_ordered(sim, report)
 
 
-def test_an_order_reply_whose_total_differs_from_the_estimate_shows_both_and_counts_the_larger(ansible, sim, tmp_path):
-    sim.add_fault("order", "patch", vmid=10001, data={"total": "75.50"})
+@pytest.mark.parametrize("patch", [
+    {"total": "75.50"},
+    # the reply's other documented total (was: not read beside data.total, so 60.00 and no warning)
+    {"total": "60.00", "raw.checkout.total": "75.50"},
+    {"total": "1e309", "raw.checkout.total": "75.50"},
+], ids=["total", "checkout_total", "checkout_total_beside_an_unreadable_total"])
+def test_an_order_reply_whose_total_differs_from_the_estimate_shows_both_and_counts_the_larger(
+        ansible, sim, tmp_path, patch):
+    sim.add_fault("order", "patch", vmid=10001, data=patch)
     run, report, printed = play(ansible, tmp_path, [
         module_task("hostup_vps_upgrade", {"vmid": 10001, "package": "1938"}, "order")])
     assert run.rc == 0, run

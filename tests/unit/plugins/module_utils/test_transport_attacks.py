@@ -352,7 +352,14 @@ def test_a_reply_cut_short_is_asked_again_by_a_read(sleeps, broken):
     assert len(session.sent) == 2
 
 
-@pytest.mark.parametrize("broken", [cut_short_reply, broken_reply], ids=["content-length lie", "connection broke"])
+def tls_broken_reply():
+    """HTTP 200 came, then the TLS stream broke: the request had long reached HostUp."""
+    return raw_reply(RawBody(FORGED[:10], then=urllib3.exceptions.SSLError(
+        "[SSL: DECRYPTION_FAILED_OR_BAD_RECORD_MAC] decryption failed or bad record mac")))
+
+
+@pytest.mark.parametrize("broken", [cut_short_reply, broken_reply, tls_broken_reply],
+                         ids=["content-length lie", "connection broke", "tls broke"])  # tls: was "refused"
 def test_an_order_whose_reply_was_cut_short_may_have_been_placed(sleeps, broken):
     session = ScriptedSession(broken())
     error = failure(lambda: client_of(session).order("/api/vm/10001/upgrade", {"send": True}))
