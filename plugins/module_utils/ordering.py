@@ -21,7 +21,7 @@ from ansible_collections.hostup.cloud.plugins.module_utils.messages import rende
 from ansible_collections.hostup.cloud.plugins.module_utils.numbers import MONEY_TOLERANCE, ident, money, show_amount
 from ansible_collections.hostup.cloud.plugins.module_utils.outcome import utc_now
 from ansible_collections.hostup.cloud.plugins.module_utils.reconcile import await_shown
-from ansible_collections.hostup.cloud.plugins.module_utils.vps import hint_not_found
+from ansible_collections.hostup.cloud.plugins.module_utils.vps import hint_not_found, pending_invoice
 
 STATE_DIR_OPTION = dict(type="path", default=DEFAULT_STATE_DIR, fallback=(env_fallback, ["HOSTUP_STATE_DIR"]))
 ORDERING_OPTIONS = dict(
@@ -176,11 +176,16 @@ def _forget(hostup, entry):
 def order_failure(error, call):
     """(reason, values) of an ordering call that failed, given how it failed.
 
-    HostUp refused it (4xx, 429) or was never reached: nothing happened. Anything
+    HostUp refused it (4xx, 429) or was never reached: nothing happened; but a 400
+    ``existing_invoice`` names an unpaid order, maybe this one. Anything
     else (5xx, a dropped connection, a timeout, an unreadable 200) may have
     happened at HostUp after all, and must not be sent again blindly.
     """
     refused = error.status is not None and 400 <= error.status < 500
+    if refused and pending_invoice(error) is not None:
+        # HostUp documents this 400 on GET billing-cycle only. On the ordering call it names an unpaid
+        # order that the read before the call did not show: that may be this very order.
+        refused = False
     if refused or error.reached_server is False:
         if error.hint:
             return "order.refused_hint", dict(call=call, hint=error.hint)

@@ -108,6 +108,27 @@ def test_a_lost_answer_after_the_order_was_placed_is_totalled_as_may_have_been_o
     assert_never_less_than_ordered(sim, report)
 
 
+def test_an_unpaid_invoice_400_on_the_ordering_call_may_be_that_order_and_is_never_ordered_again(
+        ansible, sim, tmp_path):
+    # HostUp documents this 400 on GET billing-cycle only; here it comes after the order was placed and names it
+    sim.apply_delay = 600
+    sim.vps[10001]["autopay"] = False
+    sim.add_fault("order", "existing_invoice", vmid=10001, after_apply=True)
+    task = module_task("hostup_vps_upgrade", {"vmid": 10001, "package": "1938"}, "up", True)
+    run, report, printed = play(ansible, tmp_path, [task])
+    (invoice,) = sim.state(10001)["invoices"]
+    assert [d["status"] for d in sim.drafts.values()] == ["ordered"] and invoice["order_id"] == 34889
+    # was: "Nothing was ordered", a row "not ordered: refused", "This run ordered nothing."
+    assert run.results["up"]["outcome"]["status"] == "unknown" and run.results["up"]["changed"] is True
+    assert [(r["status"], r["counted_as"], r["due_now"]) for r in report["rows"]] == [
+        ("unknown", "may_have_been_ordered", invoice["total"])]
+    assert not any("ordered nothing" in line for line in printed)
+    sim.pay_invoices(10001)  # was: the rerun ordered the package a second time
+    rerun = ansible.playbook([dict(task, **{"hostup.cloud.hostup_vps_upgrade": {"vmid": 10001, "package": "1938",
+                                                                               "wait": False}})])
+    assert rerun.results["up"]["outcome"]["status"] == "pending" and len(sim.ordering_requests()) == 1
+
+
 @pytest.mark.parametrize("patch", [
     {"total": "75.50"},
     # the reply's other documented total (was: not read beside data.total, so 60.00 and no warning)
