@@ -36,3 +36,16 @@ def test_a_draft_ordered_once_is_not_ordered_again_once_its_entry_lapsed(ansible
     failed_as(again, "upgrade.draft_ordered", "refused")
     assert first["order"]["order_id"] in again["msg"] and str(draft_id) in again["msg"]
     assert len(sim.ordering_requests(vmid=10001)) == 1, sim.ordering_requests(vmid=10001)
+
+
+# --- an estimate reply that names an order is never a price ---------------------------------------------
+
+def test_an_estimate_naming_an_order_number_is_never_priced_nor_ordered_on_top(ansible, sim):
+    """data.orderNum is documented as the number of the order a reply placed: an estimate naming one may be an order."""
+    sim.add_fault("estimate", "patch", vmid=10001, data={"orderNum": 1693887344})
+    check = ansible.playbook([upgrade(vmid=10001, package="1938")], check=True).results["up"]
+    failed_as(check, "reply.not_estimate", "unknown")
+    assert "1693887344" in check["msg"]
+    rerun = ansible.playbook([upgrade(vmid=10001, package="1938", wait=False)]).results["up"]
+    failed_as(rerun, "ledger.pending", "pending")
+    assert sim.ordering_requests() == []
