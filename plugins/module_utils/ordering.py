@@ -53,9 +53,27 @@ def check_ordering_options(params):
 
 
 def check_state_dir(params):
-    """state_dir is an absolute path ("~/..." is made one on the host that runs the module)."""
+    """state_dir is an absolute path ("~/..." is made one on the host that runs the module).
+
+    The default is in this user's home as the user database gives it, whatever HOME
+    says: runs of one user with another HOME (cron, sudo, AWX jobs) share one ledger.
+    """
+    if params["state_dir"] == os.path.expanduser(DEFAULT_STATE_DIR):
+        params["state_dir"] = default_state_dir()
     if not params["state_dir"] or not os.path.isabs(params["state_dir"]):
         raise BadOption("option.state_dir_relative", value=params["state_dir"])
+
+
+def default_state_dir():
+    """DEFAULT_STATE_DIR in the home the user database gives this user (HOME when it names none that exists)."""
+    try:
+        import pwd
+        home = pwd.getpwuid(os.geteuid()).pw_dir
+    except (ImportError, KeyError):
+        home = None
+    if not home or not os.path.isabs(home) or not os.path.isdir(home):
+        return os.path.expanduser(DEFAULT_STATE_DIR)
+    return os.path.join(home, DEFAULT_STATE_DIR[2:])
 
 
 # --- an unpaid invoice blocks every order ------------------------------------------
