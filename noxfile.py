@@ -302,8 +302,8 @@ def bench(session):
 MUTATED = {
     "plugins/module_utils/ordering.py": ("check_ordering_options", "refuse_while_invoice_pending", "budget_problems",
                                          "refuse_unless_within_budget", "place_order", "order_failure",
-                                         "order_from_reply", "_first_id", "await_order"),
-    "plugins/module_utils/quote.py": ("_not_an_estimate", "charged_now", "draft_problems", "differences",
+                                         "order_from_reply", "await_order"),
+    "plugins/module_utils/quote.py": ("_not_an_estimate", "order_named", "charged_now", "draft_problems", "differences",
                                       "price_difference", "resources_shown", "_value_pinned", "option_kinds"),
     "plugins/module_utils/reconcile.py": ("readable_part_shown", "verdict", "settle_earlier_orders", "await_shown"),
     "plugins/modules/hostup_vps_upgrade.py": ("check_options", "upgrade_locked", "wanted_change",

@@ -84,7 +84,9 @@ options:
     description:
       - Directory of the order ledger (C(ledger/), one file per VPS) and of the per-VPS order locks
         (C(locks/)), on the host that runs the module (the controller). C(~) is this host's home of the
-        user running the module.
+        user running the module; the default is in that user's home as the user database (passwd) gives it,
+        whatever E(HOME) says, so runs of one user with another E(HOME) (cron, C(sudo), AWX jobs) share it
+        (E(HOME) only when that home does not exist).
       - If not set, the value of the E(HOSTUP_STATE_DIR) environment variable is used, else
         V(~/.ansible/hostup_cloud).
       - Made with mode 0700 when missing. A directory (or the directory a symlink points to) that is not

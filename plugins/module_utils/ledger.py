@@ -150,6 +150,16 @@ class Ledger(object):
     def unresolved(self):
         return [entry for entry in self.entries() if entry["state"] in UNRESOLVED]
 
+    def ordering_of_draft(self, draft_id):
+        """The newest entry (in any state) of an ordering call sent with ``draft_id``, or None.
+
+        A draft is ordered once: HostUp still answering for it is no proof that it is open.
+        """
+        if draft_id is None:
+            return None
+        sent = [entry for entry in self.entries() if entry.get("draft_id") == draft_id]
+        return sent[-1] if sent else None
+
     # locks
 
     @contextlib.contextmanager

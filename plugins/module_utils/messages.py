@@ -206,6 +206,10 @@ MESSAGES = {
                           "{fresh_id}) has {fresh}",
     "upgrade.draft_mismatch": "draft_id: {problems}. Nothing was ordered. Estimate the change anew (check mode) "
                               "and order that draft.",
+    "upgrade.draft_ordered": "draft_id: draft {draft_id} was ordered already for VPS {vmid}, at {sent_at} (order "
+                             "{order_id}, ledger entry {entry_id}, {state}); a draft is ordered once, and HostUp "
+                             "still answering for it does not show that it is open. Nothing was ordered. Estimate the "
+                             "change anew (check mode) and order that draft.",
     "upgrade.estimate_mismatch": "estimate: {problems}. Nothing was ordered. HostUp's estimate is not the change "
                                  "asked for; run again, or report it to HostUp support.",
     "upgrade.price_unknown": "resources: whether VPS {vmid} already has option {options} cannot be told: "

@@ -18,8 +18,9 @@ from ansible.module_utils.basic import env_fallback
 from ansible_collections.hostup.cloud.plugins.module_utils.errors import BadOption, HostUpError, TaskFailed
 from ansible_collections.hostup.cloud.plugins.module_utils.ledger import DEFAULT_STATE_DIR, Ledger
 from ansible_collections.hostup.cloud.plugins.module_utils.messages import render
-from ansible_collections.hostup.cloud.plugins.module_utils.numbers import MONEY_TOLERANCE, ident, money, show_amount
+from ansible_collections.hostup.cloud.plugins.module_utils.numbers import MONEY_TOLERANCE, money, show_amount
 from ansible_collections.hostup.cloud.plugins.module_utils.outcome import utc_now
+from ansible_collections.hostup.cloud.plugins.module_utils.quote import order_named
 from ansible_collections.hostup.cloud.plugins.module_utils.reconcile import await_shown
 from ansible_collections.hostup.cloud.plugins.module_utils.vps import hint_not_found, pending_invoice
 
@@ -53,9 +54,27 @@ def check_ordering_options(params):
 
 
 def check_state_dir(params):
-    """state_dir is an absolute path ("~/..." is made one on the host that runs the module)."""
+    """state_dir is an absolute path ("~/..." is made one on the host that runs the module).
+
+    The default is in this user's home as the user database gives it, whatever HOME
+    says: runs of one user with another HOME (cron, sudo, AWX jobs) share one ledger.
+    """
+    if params["state_dir"] == os.path.expanduser(DEFAULT_STATE_DIR):
+        params["state_dir"] = default_state_dir()
     if not params["state_dir"] or not os.path.isabs(params["state_dir"]):
         raise BadOption("option.state_dir_relative", value=params["state_dir"])
+
+
+def default_state_dir():
+    """DEFAULT_STATE_DIR in the home the user database gives this user (HOME when it names none that exists)."""
+    try:
+        import pwd
+        home = pwd.getpwuid(os.geteuid()).pw_dir
+    except (ImportError, KeyError):
+        home = None
+    if not home or not os.path.isabs(home) or not os.path.isdir(home):
+        return os.path.expanduser(DEFAULT_STATE_DIR)
+    return os.path.join(home, DEFAULT_STATE_DIR[2:])
 
 
 # --- an unpaid invoice blocks every order ------------------------------------------
@@ -209,26 +228,11 @@ def order_total(data):
 def order_from_reply(data):
     """What an ordering reply (``send: true``) says about the order it placed.
 
-    HostUp documents each id in more than one place, every one optional:
-    ``orderId``, ``raw.checkout.order_id`` and ``raw.order_id`` name the order.
-    The first that holds an id counts; one left out, or "no id" (0, ""), is not one.
+    HostUp documents each id in more than one place, every one optional
+    (quote.order_named reads them): the first that holds an id counts; one left
+    out, or "no id" (0, ""), is not one.
     """
-    raw = data.get("raw") if isinstance(data.get("raw"), dict) else {}
-    checkout = raw.get("checkout") if isinstance(raw.get("checkout"), dict) else {}
-    return {
-        "order_id": _first_id(data.get("orderId"), checkout.get("order_id"), raw.get("order_id")),
-        "order_num": _first_id(data.get("orderNum"), checkout.get("order_num")),
-        "invoice_id": _first_id(data.get("invoiceId"), checkout.get("invoice_id")),
-        "redirect_url": data.get("redirectUrl"),
-        "message": data.get("message"),
-    }
-
-
-def _first_id(*values):
-    for value in values:
-        if ident(value) is not None:
-            return ident(value)
-    return None
+    return dict(order_named(data), redirect_url=data.get("redirectUrl"), message=data.get("message"))
 
 
 # --- the ledger and the lock of the VPS -------------------------------------------------

@@ -90,12 +90,9 @@ def _not_an_estimate(data):
         message = data.get("message")
         return "success: false" + (": %s" % message if isinstance(message, str) and message else "")
     named = order_named(data)
-    for what in ("order_id", "invoice_id"):
+    for what, name in (("order_id", "order"), ("order_num", "order number"), ("invoice_id", "invoice")):
         if named[what] is not None:
-            return "it names %s %s" % (what.replace("_id", ""), named[what])
-    number = ident(data.get("orderNum"))  # the order's number, documented beside orderId
-    if number is not None:
-        return "it names order number %s" % number
+            return "it names %s %s" % (name, named[what])
     if raw.get("checkout") is not None:
         return "it carries an order's checkout (raw.checkout)"
     if raw.get("call") in ORDERING_CALLS:
@@ -104,12 +101,14 @@ def _not_an_estimate(data):
 
 
 def order_named(data):
-    """The order and invoice ids a reply names, wherever HostUp puts them (None where it names none)."""
+    """The order id, order number and invoice id a reply names, wherever HostUp puts them (None where it names none)."""
     raw = data.get("raw") if isinstance(data.get("raw"), dict) else {}
     checkout = raw.get("checkout") if isinstance(raw.get("checkout"), dict) else {}
     order_id = [ident(value) for value in (data.get("orderId"), raw.get("order_id"), checkout.get("order_id"))]
+    order_num = [ident(value) for value in (data.get("orderNum"), checkout.get("order_num"))]
     invoice_id = [ident(value) for value in (data.get("invoiceId"), checkout.get("invoice_id"))]
-    return {"order_id": next((i for i in order_id if i), None), "invoice_id": next((i for i in invoice_id if i), None)}
+    return {"order_id": next((i for i in order_id if i), None), "order_num": next((i for i in order_num if i), None),
+            "invoice_id": next((i for i in invoice_id if i), None)}
 
 
 def quote_from_reply(data, cycle):

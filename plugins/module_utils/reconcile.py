@@ -97,7 +97,8 @@ def priced(hostup, body, cycle, asked):
         ledger = hostup.ledger
         entry = ledger.new_entry(hostup.module_name, "an estimate HostUp answered like an order", asked,
                                  draft_id=body.get("draftId"), state="unknown")
-        entry.update(order_id=error.details.get("order_id"), invoice_id=error.details.get("invoice_id"),
+        entry.update(order_id=error.details.get("order_id"), order_num=error.details.get("order_num"),
+                     invoice_id=error.details.get("invoice_id"),
                      answered_at=entry["sent_at"])
         ledger.add(entry, force=True)
         error.hint = render("hint.not_estimate_recorded", entry_id=entry["id"],

@@ -58,6 +58,8 @@ description:
     (account, package, cycle), currency, amount due now and recurring price; otherwise it fails
     naming what differs. An older draft whose amount due now has since changed is refused too;
     estimate anew (check mode) and order that draft. The ordering call carries exactly O(draft_id).
+    A draft the order ledger (O(state_dir)) has sent an ordering call for is never ordered again,
+    even when HostUp still answers for it (the ledger keeps the newest entries of each VPS).
   - A package or cycle not given must stay as the VPS has it, and every service of the draft must
     be this VPS, for a given O(draft_id) (unless it is given alone) and for HostUp's own estimate
     alike, since an order of the draft orders all it holds.
@@ -496,6 +498,7 @@ def upgrade_locked(hostup):
         if not change:
             return unchanged(hostup, vps, billing, current, quote.figures, earlier)
         hostup.outcome.asked(**change)
+    refuse_draft_ordered_before(hostup, params["draft_id"] or quote.figures["draft_id"], quote, vps)
     estimate = quote.figures
     refuse_unless_within_budget(quote, params, dict(order=None, vps=vps))
 
@@ -610,6 +613,20 @@ def check_draft(hostup, quote, vps, current, fresh=None):
     if mismatch:
         raise TaskFailed("upgrade.draft_mismatch" if given is not None else "upgrade.estimate_mismatch",
                          result=dict(estimate=quote.figures, order=None, vps=vps), problems="; ".join(mismatch))
+
+
+def refuse_draft_ordered_before(hostup, draft_id, quote, vps):
+    """A draft this ledger has sent an ordering call for is never ordered again, whatever HostUp answers for it.
+
+    The ledger keeps resolved entries (the newest of each VPS): once an entry of
+    options nothing can read back lapsed, a rerun with the same draft_id would
+    otherwise order that draft again while HostUp still answers for it.
+    """
+    entry = hostup.ledger.ordering_of_draft(draft_id)
+    if entry is not None:
+        raise TaskFailed("upgrade.draft_ordered", result=dict(estimate=quote.figures, order=None, vps=vps),
+                         draft_id=draft_id, vmid=vps["vmid"], sent_at=entry["sent_at"],
+                         order_id=entry.get("order_id") or "id unknown", entry_id=entry["id"], state=entry["state"])
 
 
 def draft_change(hostup, quote, current):

@@ -166,3 +166,29 @@ def test_a_ledger_that_cannot_be_written_stops_the_order_before_it_is_sent(conve
         task.order()
     assert caught.value.reason == "ledger.unreadable" and conversation.sent == []
     assert task.outcome["status"] == "refused"
+
+
+@pytest.mark.parametrize("home", ["elsewhere", "missing"])
+def test_the_default_state_dir_is_the_users_whatever_home_says(tmp_path, monkeypatch, home):
+    """Two runs of one user with another HOME (cron, sudo, an AWX job) must share the ledger and its locks."""
+    import pwd
+    users_home = tmp_path / "users-home"
+    users_home.mkdir()
+    monkeypatch.setattr(pwd, "getpwuid", lambda uid: pwd.struct_passwd(
+        ("someone", "x", uid, uid, "", str(users_home if home == "elsewhere" else tmp_path / "gone"), "/bin/sh")))
+    seen = []
+    for run_home in ("run-one", "run-two"):
+        monkeypatch.setenv("HOME", str(tmp_path / run_home))
+        params = {"state_dir": os.path.expanduser(ordering.DEFAULT_STATE_DIR)}  # as Ansible expands the default
+        ordering.check_state_dir(params)
+        seen.append(params["state_dir"])
+    if home == "elsewhere":
+        assert seen == [str(users_home / ".ansible" / "hostup_cloud")] * 2
+    else:  # no home of the user exists: HOME it is, as before
+        assert seen == [str(tmp_path / run / ".ansible" / "hostup_cloud") for run in ("run-one", "run-two")]
+
+
+def test_a_state_dir_given_stays_as_given(tmp_path):
+    params = {"state_dir": str(tmp_path / "mine")}
+    ordering.check_state_dir(params)
+    assert params["state_dir"] == str(tmp_path / "mine")
