@@ -70,6 +70,10 @@ def estimate_change(client, vmid, body, cycle):
     except HostUpError as error:
         if error.status == ESTIMATE_FORBIDDEN_STATUS:
             error.hint = render("hint.estimate_scope")
+        elif error.status == 400 and error.hint is None and not error.details.get("existing_invoice") and (
+                body.get("package") is not None or body.get("resources")):
+            # HostUp's 400 does not say which id it refused; where valid ids come from is what helps
+            error.hint, error.reason = render("estimate.unknown_ids"), "estimate.unknown_ids"
         raise hint_not_found(error, draft_id=body.get("draftId"))
     why = _not_an_estimate(data)
     if why:

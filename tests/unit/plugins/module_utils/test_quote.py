@@ -218,3 +218,27 @@ def test_a_drafts_cycle_is_named_as_this_collection_names_cycles_never_with_host
     problems = draft_problems(facts(product_id="1937", cycle=cycle), 10001,
                               {"package": ("1937", "current"), "cycle": ("monthly", "current")})
     assert problems == ["draft 7 holds billing cycle %s, not the current cycle monthly" % held]
+
+
+@pytest.mark.parametrize("body, hinted", [
+    ({"package": "9999"}, True),
+    ({"resources": {"9999": 1}}, True),
+    ({"draftId": 5257}, False),  # no id of the user's but the draft: "no such draft" is another hint
+    ({"cycle": "a"}, False),
+])
+def test_a_400_to_an_estimate_of_package_or_resources_says_where_valid_ids_come_from(conversation, body, hinted):
+    conversation.expect("POST", UPGRADE, status=400, reply=api_error(400, "BAD_REQUEST", "Invalid input detected"))
+    with pytest.raises(HostUpError) as caught:
+        estimate_change(HostUpClient(API, KEY), 10001, body, "monthly")
+    line = str(caught.value)
+    assert (caught.value.reason == "estimate.unknown_ids") is hinted
+    assert ("hostup_vps_info" in line and "README (Package and option ids)" in line) is hinted
+    assert "HTTP 400 BAD_REQUEST: Invalid input detected" in line and "\n" not in line
+
+
+def test_an_unpaid_invoice_400_to_an_estimate_gets_no_id_hint(conversation):
+    conversation.expect("POST", UPGRADE, status=400, reply=api_error(
+        400, "BAD_REQUEST", "Existing invoice", existing_invoice=True, invoice_id="49526"))
+    with pytest.raises(HostUpError) as caught:
+        estimate_change(HostUpClient(API, KEY), 10001, {"package": "1938"}, "monthly")
+    assert caught.value.reason != "estimate.unknown_ids"
