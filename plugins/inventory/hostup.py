@@ -103,8 +103,8 @@ options:
 notes:
   - The inventory cache holds the whitelisted host variables only, never HostUp's replies.
     C(ansible-playbook --flush-cache) reads HostUp afresh on every supported ansible-core;
-    C(ansible-inventory --flush-cache) only from ansible-core 2.18 (2.16 and 2.17 have no such
-    option for C(ansible-inventory)).
+    C(ansible-inventory --flush-cache) only on ansible-core 2.19 (2.16, 2.17 and 2.18 have no
+    such option for C(ansible-inventory)).
   - Every VPS is in the group C(hostup_vps); other groups (by plan, billing cycle, status ...)
     exist only where O(keyed_groups) or O(groups) make them.
   - "An error (a wrong key, an unreachable O(api_url)) is one line starting
@@ -156,7 +156,7 @@ compose:
 
 ---
 # cached.hostup.yml: read HostUp at most once an hour; ansible-playbook --flush-cache
-# (and, from ansible-core 2.18, ansible-inventory --flush-cache) reads it afresh.
+# (and, on ansible-core 2.19, ansible-inventory --flush-cache) reads it afresh.
 plugin: hostup.cloud.hostup
 cache: true
 cache_plugin: ansible.builtin.jsonfile
