@@ -39,6 +39,7 @@ except ImportError:
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT / "tests" / "matrix"))
 import checks  # noqa: E402  pylint: disable=wrong-import-position
+import readme  # noqa: E402  pylint: disable=wrong-import-position
 
 antsibull_nox.load_antsibull_nox_toml()
 
@@ -571,7 +572,7 @@ class Leg(object):
 @nox.parametrize("core", CORE_VERSIONS, ids=CORE_VERSIONS)
 def matrix_leg(session, core):
     """One version of the matrix (`nox -s matrix` runs them): ansible-doc, units, smoke.yml, playbooks, ad-hoc, inventory
-    (and its hostile names)."""
+    (and its hostile names); on the oldest and newest, every block of the READMEs."""
     tarball = os.environ.get("HOSTUP_TARBALL") or session.error("run through `nox -s matrix`, which builds the tarball")
     python39 = os.environ.get("HOSTUP_PYTHON39")
     leg = Leg(session, core)
@@ -595,6 +596,8 @@ def matrix_leg(session, core):
         leg.step("inventory-hostile", lambda: leg.run(
             "inventory-hostile", "python", "-m", "pytest", "-p", "no:cacheprovider", "-q",
             "tests/integration/test_inventory_hostile.py", PYTHONPATH=str(collections_tree())))
+        if core in (CORE_VERSIONS[0], CORE_VERSIONS[-1]):  # the oldest and newest: what a reader may have
+            leg.step("readme", lambda: readme_blocks(leg, tarball, stack))
     (leg.work / "result").write_text("ok\n")
     # CPU time too: on a shared machine the wall time says little about a CI runner's.
     times = os.times()
@@ -627,10 +630,25 @@ def playbooks_by_fqcn(leg):
                      "hostup.cloud.price_change", "hostup.cloud.resize", "hostup.cloud.annual_billing",
                      "-e", "hostup_package=1938", "-e", "vmid=10004", "-e", "package=1937", "-e", "max_prorated=100")
     checks.expect_output(output, "web-1.sim.example (vmid 10001): VPS SM, 2 CPU / 4 GB RAM / 40 GB disk, billed monthly",
-                         "Total due now:", "VPS 10004 (VPS XS, monthly): due now", "monthly -> annually: due now")
+                         "Total due now if ordered:", "VPS 10004 (VPS XS, monthly): due now", "monthly -> annually: due now")
     orders = checks.ordering_calls(api_url)
     if orders:
         raise checks.CheckFailed("check-mode playbooks sent ordering calls: " + " ".join(orders))
+
+
+def readme_blocks(leg, tarball, stack):
+    """Every fenced block of README.md and roles/vps_plan/README.md, as a reader runs it (tests/matrix/readme.py).
+
+    Against a simulator of its own (the README's numbers are the seed's), with the collection that the
+    README's install command installs from the tarball, and this leg's ansible-core on PATH.
+    """
+    work = leg.work / "readme"
+    sim = stack.enter_context(simulator(leg.session, leg.work / "readme-simulator", "readme-key"))
+    env = readme.prepare(str(work), tarball, str(ROOT / "requirements.txt"), dict(leg.env, NO_PROXY=sim["NO_PROXY"]),
+                         sim["HOSTUP_API_URL"], sim["HOSTUP_API_KEY"], str(leg.venv / "bin"))
+    runs = readme.check_readmes([str(ROOT / "README.md"), str(ROOT / "roles" / "vps_plan" / "README.md")], str(work),
+                                env, sim["HOSTUP_API_URL"], log=leg.write)
+    leg.write("README blocks: every one ran or says why not (%d runs)" % runs)
 
 
 def inventory_plugin(leg):

@@ -101,8 +101,17 @@ options:
     type: str
     default: hostup_
 notes:
-  - The inventory cache holds the whitelisted host variables only, never HostUp's replies;
-    C(ansible-inventory --flush-cache) reads HostUp afresh.
+  - The inventory cache holds the whitelisted host variables only, never HostUp's replies.
+    C(ansible-playbook --flush-cache) reads HostUp afresh on every supported ansible-core;
+    C(ansible-inventory --flush-cache) only on ansible-core 2.19 (2.16, 2.17 and 2.18 have no
+    such option for C(ansible-inventory)).
+  - Every VPS is in the group C(hostup_vps); other groups (by plan, billing cycle, status ...)
+    exist only where O(keyed_groups) or O(groups) make them.
+  - "An error (a wrong key, an unreachable O(api_url)) is one line starting
+    C(hostup.cloud.hostup:), inside ansible-core's own warning that the source could not be
+    parsed, whose wording differs between ansible-core versions. Set
+    C(ANSIBLE_INVENTORY_UNPARSED_FAILED=true) to make it an error instead of an inventory
+    without these hosts."
   - The cache key holds a one-way digest of O(api_url) and O(api_key), so one account's hosts
     are never served for another key or address.
   - "A cache entry is checked as a fresh reply is, by the same function: exactly the host
@@ -146,7 +155,8 @@ compose:
   ansible_user: "'root'"
 
 ---
-# cached.hostup.yml: read HostUp at most once an hour; --flush-cache reads it afresh.
+# cached.hostup.yml: read HostUp at most once an hour; ansible-playbook --flush-cache
+# (and, on ansible-core 2.19, ansible-inventory --flush-cache) reads it afresh.
 plugin: hostup.cloud.hostup
 cache: true
 cache_plugin: ansible.builtin.jsonfile

@@ -64,8 +64,13 @@ MESSAGES = {
     "call.failed": "{method} {path} failed{status}: {message}{request_id}{hint}",
     "call.nonsense": "{method} {path}: HostUp's answer makes no sense: {message}{request_id}{hint}",
     "transport.connect_timeout": "could not connect to {base_url} within {timeout} s",
-    "transport.read_timeout": "HostUp did not answer within {timeout} s (api_timeout)",
+    "transport.read_timeout": "HostUp did not answer within {timeout} s (api_timeout), {attempts} attempts, each "
+                              "given api_timeout in all",
+    "transport.read_timeout_once": "HostUp did not answer within {timeout} s (api_timeout), 1 attempt (an "
+                                   "ordering call is never sent twice)",
     "transport.tls": "TLS failed for {base_url}: {detail}",
+    "transport.tls_plain_http": "{base_url} answered in plain http, not TLS: the server speaks plain http at "
+                                "that port ({detail})",
     "transport.refused": "could not connect to {base_url} (connection refused or host not found)",
     "transport.broken": "the connection to {base_url} broke before HostUp answered",
     "transport.not_made": "the request could not be made: {detail}",
@@ -111,6 +116,15 @@ MESSAGES = {
     "hint.network": "Check api_url and the network",
     "hint.tls": "The certificate could not be verified: if api_url is right, point REQUESTS_CA_BUNDLE at the CA "
                 "bundle that signed it; validate_certs: false only against a test server",
+    "hint.plain_http": "No certificate is involved, so REQUESTS_CA_BUNDLE and validate_certs do not help: write "
+                       "api_url with http:// (accepted for localhost and 127.0.0.0/8 only) or with the port where the "
+                       "server speaks https",
+    "hint.stalled": "The server took the call and then stalled: try again later, or raise api_timeout (the seconds "
+                    "each attempt may take); reads and estimates are tried again, an ordering call never",
+    "estimate.unknown_ids": "HostUp refused the request: check package and resources. A package id is the "
+                        "product_id that hostup.cloud.hostup_vps_info returns (vps.product_id) or the HostUp "
+                        "panel shows; option ids and what each means are in the README (Package and option "
+                        "ids); HostUp publishes no list of them",
     "hint.ca_bundle": "Point REQUESTS_CA_BUNDLE (or CURL_CA_BUNDLE) at an existing CA bundle file, or unset it",
     "hint.redirect": "Set api_url to the address the HostUp API answers on itself",
     "hint.not_estimate": "Nothing more was ordered. HostUp was asked for a price only (send: false), but its answer "

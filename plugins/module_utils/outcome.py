@@ -42,7 +42,7 @@ FIELDS = (
     "cycle_after",
     "package_before",    # product id before / after
     "package_after",
-    "options",           # the resources of the change: [{"id": "2232", "value": 120}]
+    "options",           # the resources of the change: [{"id": "2232", "value": 120, "name": "disk_size"}]
     "draft_id",          # the estimate's draft
     "order_id",          # the order placed (for pending: the earlier order recorded in the ledger)
     "invoice_id",
@@ -82,8 +82,14 @@ class Outcome(dict):
         if cycle is not None:
             self["cycle_after"] = cycle
         if resources:
-            self["options"] = [{"id": str(option_id), "value": value}
+            names = dict((o["id"], o.get("name")) for o in self["options"])
+            self["options"] = [{"id": str(option_id), "value": value, "name": names.get(str(option_id))}
                                for option_id, value in sorted(resources.items(), key=lambda item: int(item[0]))]
+
+    def named(self, labels):
+        """Give each option its label (quote.option_labels: HostUp's machine name of it), where one is known."""
+        for option in self["options"]:
+            option["name"] = labels.get(option["id"]) or option["name"]
 
     def priced(self, figures):
         self.update(currency=figures["currency"], due_now=figures["due_now"],

@@ -10,8 +10,9 @@ An upgrade reply's ``raw.draft`` holds other customers' personal data
 (passwords, card numbers, addresses), and its free text can too (HostUp's own
 example shows a person's name as an option's ``name``). Only named, non-personal
 keys of it are read here (the price, the currency, each service's account,
-product and cycle, each option's ``hasQty``/``type``/``ftype``); no text of a
-draft leaves this file.
+product and cycle, each option's ``hasQty``/``type``/``ftype`` and its machine
+name ``variable``, kept only when it is a lowercase identifier); no free text
+of a draft leaves this file.
 
 HostUp's draft describes each option of the product, never the value the draft
 holds for it: what a draft orders is known only from its service's account,
@@ -32,6 +33,7 @@ from ansible_collections.hostup.cloud.plugins.module_utils.numbers import (
     show_amount,
     whole_number,
 )
+from ansible_collections.hostup.cloud.plugins.module_utils.text import option_label
 from ansible_collections.hostup.cloud.plugins.module_utils.vps import (
     CYCLE_NAMES,
     api_path,
@@ -70,6 +72,10 @@ def estimate_change(client, vmid, body, cycle):
     except HostUpError as error:
         if error.status == ESTIMATE_FORBIDDEN_STATUS:
             error.hint = render("hint.estimate_scope")
+        elif error.status == 400 and error.hint is None and not error.details.get("existing_invoice") and (
+                body.get("package") is not None or body.get("resources")):
+            # HostUp's 400 does not say which id it refused; where valid ids come from is what helps
+            error.hint, error.reason = render("estimate.unknown_ids"), "estimate.unknown_ids"
         raise hint_not_found(error, draft_id=body.get("draftId"))
     why = _not_an_estimate(data)
     if why:
@@ -204,7 +210,9 @@ def draft_facts(data):
         customizations = service.get("customizations")
         for option_id, option in (customizations.items() if isinstance(customizations, dict) else ()):
             if isinstance(option, dict):
-                options[str(option_id)] = {"quantity": _option_is_quantity(option)}
+                # the label: HostUp's machine name of the option (variable), never its free-text name
+                options[str(option_id)] = {"quantity": _option_is_quantity(option),
+                                           "label": option_label(option.get("variable"))}
         services.append({
             "account_id": ident(service.get("account_id")),
             "product_id": ident(service.get("product_id")),
@@ -417,6 +425,17 @@ def option_kinds(quote, resources):
             if known and known["quantity"] is not None:
                 kinds[option_id] = known["quantity"]
     return kinds
+
+
+def option_labels(quote, resources):
+    """option id -> its label (text.option_label of the draft's ``variable``), None where the draft gives none."""
+    labels = dict((str(option_id), None) for option_id in resources or ())
+    for service in quote.draft["services"] if quote is not None else ():
+        for option_id in labels:
+            known = service["options"].get(option_id)
+            if known and labels[option_id] is None:
+                labels[option_id] = known.get("label")
+    return labels
 
 
 def _option_is_quantity(option):

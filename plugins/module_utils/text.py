@@ -17,6 +17,10 @@ collection reads; so can a hostile or broken server in every ``message`` and
     for HostUp's text kept as data in a module's result (``api_error``, ``request_ids``,
     what HostUp said about an order): as sent, but with nothing a terminal acts on left
     where the JSON Ansible prints does not escape it.
+``option_label(text)``
+    for the short name of an option beside its id (HostUp's ``variable`` of a draft's
+    option, such as ``disk_size``): kept only when it already is a lowercase identifier,
+    never reduced from free text, which can be a person's name.
 ``safe_host_name(text)``
     for a host name made from HostUp's text: a short name of ASCII letters, digits,
     ``.``, ``-`` and ``_``, which no ansible-core version takes for a template or a
@@ -156,3 +160,25 @@ def safe_host_name(text, limit=MAX_HOST_NAME):
     name = _DASHES.sub("-", _OUTSIDE_SAFE_SET.sub("-", letters)).strip(_EDGE_PUNCTUATION)
     name = name[:limit].rstrip(_EDGE_PUNCTUATION)
     return name or None
+
+
+# --- option labels --------------------------------------------------------------
+
+MAX_OPTION_LABEL = 40
+_OPTION_LABEL = re.compile(r"[a-z][a-z0-9_]*\Z")
+
+
+def option_label(text, limit=MAX_OPTION_LABEL):
+    """``text`` when it is a machine name of an option (``disk_size``, ``backuplimit``); else None.
+
+    An option's label is shown beside its id in results, diffs, the role's summary and
+    the spend report. Only HostUp's ``variable`` of an option is offered here, never its
+    ``name`` or description: HostUp's own example shows a person's name as an option's
+    name. A ``variable`` is HostBill's identifier of the option, so the rule is strict
+    rather than a reduction: lowercase ASCII letters, digits and ``_``, starting with a
+    letter, at most ``limit`` characters, or nothing at all. Free text (a person's name,
+    capital letters, spaces, a template, an escape sequence) gives None, never a part of it.
+    """
+    if not isinstance(text, str) or len(text) > limit or not _OPTION_LABEL.match(text):
+        return None
+    return text

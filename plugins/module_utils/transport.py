@@ -219,7 +219,7 @@ class HostUpClient(object):
                 if repeatable and transient_failures < TRANSIENT_RETRIES:
                     transient_failures = self._back_off(transient_failures)
                     continue
-                raise self._transport_error(method, path, exc)
+                raise self._transport_error(method, path, exc, attempts=transient_failures + 1)
             except UnreadableReply as exc:
                 if exc.transient and repeatable and transient_failures < TRANSIENT_RETRIES:
                     transient_failures = self._back_off(transient_failures)
@@ -343,14 +343,20 @@ class HostUpClient(object):
         return self._error(method, path, "transport.redirect", status=response.status_code, request_id=request_id,
                            hint=render("hint.redirect"), where=where)
 
-    def _transport_error(self, method, path, exc):
+    def _transport_error(self, method, path, exc, attempts=1):
         reached = None
         hint = render("hint.network")
         values = dict(base_url=self.base_url, timeout=self.timeout, detail=first_line(exc))
         if isinstance(exc, requests.exceptions.ConnectTimeout):
             reason, reached = "transport.connect_timeout", False
         elif isinstance(exc, requests.exceptions.Timeout):
-            reason = "transport.read_timeout"
+            # each attempt had the whole api_timeout: say how many there were, or the wait looks unexplained
+            reason, hint = "transport.read_timeout" if attempts > 1 else "transport.read_timeout_once", render(
+                "hint.stalled")
+            values["attempts"] = attempts
+        elif isinstance(exc, requests.exceptions.SSLError) and _plain_http_answer(exc):
+            # an http server read our TLS hello as a request: no certificate is involved at all
+            reason, reached, hint = "transport.tls_plain_http", False, render("hint.plain_http")
         elif isinstance(exc, requests.exceptions.SSLError):
             reason, reached, hint = "transport.tls", False, render("hint.tls")
         elif isinstance(exc, requests.exceptions.ConnectionError):
@@ -396,6 +402,18 @@ def _shortened(message):
     if len(message) <= MAX_MESSAGE_CHARS:
         return message
     return "%s... (%d characters more)" % (message[:MAX_MESSAGE_CHARS], len(message) - MAX_MESSAGE_CHARS)
+
+
+# What OpenSSL says when the server answers a TLS hello in plain http (1.1 and 3.0: "wrong version
+# number"; 3.2 and later: "record layer failure"; LibreSSL: "unknown protocol", "http request").
+_PLAIN_HTTP_SIGNS = ("wrong version number", "record layer failure", "unknown protocol", "http request",
+                     "packet length too long")
+
+
+def _plain_http_answer(exc):
+    """Whether a TLS failure is a server speaking plain http on the port (not a certificate problem)."""
+    text = str(exc).lower()
+    return any(sign in text for sign in _PLAIN_HTTP_SIGNS) and "certificate" not in text
 
 
 def _connection_refused(exc):

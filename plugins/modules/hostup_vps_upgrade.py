@@ -86,9 +86,10 @@ options:
       - Configurable options the VPS should have, keyed by HostUp's option id (digits).
       - A value is a whole number 0 or more (a size or a count), or a non-empty string for
         options chosen from a list (the item id).
-      - "Option ids seen in HostUp's documentation: V(2210) additional storage, V(2211)
-        bandwidth, V(2232) NVMe disk size, V(2253) IPv4 addresses, V(2259) IPv6, V(2268) Ceph
-        redundancy, V(2404) backups."
+      - "Option ids seen in HostUp's documentation: V(2208) SSH key, V(2209) OS, V(2210) additional storage,
+        V(2211) bandwidth, V(2232) NVMe disk size, V(2238) cPanel, V(2253) IPv4 addresses, V(2259) IPv6,
+        V(2268) Ceph redundancy, V(2404) backups (7 included). HostUp publishes no list of them; each estimate
+        names the product's options, and RV(outcome.options) shows each asked option's name beside its id."
     type: dict
   cycle:
     description:
@@ -123,7 +124,8 @@ attributes:
         budget is exceeded or an invoice is pending. It never sends an ordering call.
   diff_mode:
     support: full
-    details: Shows package, cycle, requested resources and recurring price before and after.
+    details: Shows package, cycle, requested resources (with C(option_names), each option's short name where
+      HostUp's estimate gives one) and recurring price before and after.
   idempotent:
     support: full
     details:
@@ -315,10 +317,15 @@ outcome:
       type: str
       sample: "1938"
     options:
-      description: The resources of the change, each with its option C(id) and the C(value) asked.
+      description:
+        - The resources of the change, each with its option C(id), the C(value) asked and its C(name).
+        - C(name) is the option's short machine name as HostUp's estimate describes it (its C(variable), such
+          as V(disk_size) or V(backuplimit)), taken from an estimate the task made anyway (no extra call); null
+          where no estimate was made or it gives none. HostUp's free-text option names are never used (they
+          can hold a person's name), and a C(variable) that is not a lowercase identifier is not shown.
       type: list
       elements: dict
-      sample: [{id: "2232", value: 120}]
+      sample: [{id: "2232", value: 120, name: disk_size}]
     draft_id:
       description: The estimate's draft.
       type: int
@@ -385,6 +392,7 @@ from ansible_collections.hostup.cloud.plugins.module_utils.quote import (
     differences,
     draft_problems,
     option_kinds,
+    option_labels,
     resources_shown,
 )
 from ansible_collections.hostup.cloud.plugins.module_utils.reconcile import (
@@ -479,6 +487,7 @@ def upgrade_locked(hostup):
     fresh = None
     if params["draft_id"] is None:
         quote = reads.estimate(api_change(change), target_cycle, asked_of(change))
+        name_options(hostup, quote, change)
         if set(change) == {"resources"} and resources_shown_in_place(reads, quote, change["resources"], current, vps):
             return unchanged(hostup, vps, billing, current, quote.figures, earlier)
     else:
@@ -486,11 +495,13 @@ def upgrade_locked(hostup):
             # HostUp's draft shows no option's value: the user's draft is checked against a
             # fresh estimate of exactly the request (check_draft)
             fresh = reads.estimate(api_change(change), target_cycle, asked_of(change))
+            name_options(hostup, fresh, change)
             if set(change) == {"resources"} and resources_shown_in_place(
                     reads, fresh, change["resources"], current, vps, draft_given=True):
                 return unchanged(hostup, vps, billing, current, fresh.figures, earlier)
         # an unknown or used draft fails as "no such draft"
         quote = reads.estimate({"draftId": params["draft_id"]}, target_cycle, asked_of(change))
+        name_options(hostup, quote, change)
     hostup.outcome.priced(quote.figures)
     check_draft(hostup, quote, vps, current, fresh)
     if params["draft_id"] is not None and not desired_given:
@@ -502,7 +513,7 @@ def upgrade_locked(hostup):
     estimate = quote.figures
     refuse_unless_within_budget(quote, params, dict(order=None, vps=vps))
 
-    diff = {"before": dict(current), "after": after_state(current, change, estimate)}
+    diff = {"before": dict(current), "after": after_state(current, change, estimate, hostup.outcome["options"])}
     if hostup.check_mode:
         return dict(changed=True, estimate=estimate, order=None, applied=False, vps=vps, diff=diff,
                     earlier_orders=earlier)
@@ -647,9 +658,18 @@ def draft_change(hostup, quote, current):
     return change
 
 
-def after_state(current, change, estimate):
+def name_options(hostup, quote, change):
+    """The outcome's options get their labels from an estimate's draft (no extra call)."""
+    if change.get("resources"):
+        hostup.outcome.named(option_labels(quote, change["resources"]))
+
+
+def after_state(current, change, estimate, options=()):
     after = dict(current, recurring_price=estimate["recurring"], due_now=estimate["due_now"])
     after.update(change)
+    if change.get("resources"):
+        # beside the ids of resources: what each option is, where HostUp's draft names it
+        after["option_names"] = dict((o["id"], o["name"]) for o in options if o["id"] in change["resources"])
     return after
 
 

@@ -165,9 +165,11 @@ def test_a_trickling_answer_ends_at_api_timeout_and_an_order_is_not_sent_again(a
         failed_task("hostup_vps_billing_cycle", {"vmid": 10002, "cycle": "annually", "api_timeout": 3}, "order"),
     ])
     assert run.rc == 0, run
-    assert "did not answer within 3 s (api_timeout)" in run.results["read"]["msg"]
+    assert "did not answer within 3 s (api_timeout), 3 attempts" in run.results["read"]["msg"]
+    assert run.results["read"]["reason"] == "transport.read_timeout"
     assert len(sim.requests(call="details", vmid=10001)) == 3  # a read is tried again
-    assert "did not answer within 3 s (api_timeout)" in run.results["order"]["msg"]
+    assert "did not answer within 3 s (api_timeout), 1 attempt" in run.results["order"]["msg"]
+    assert run.results["order"]["api_error"]["message"].startswith("HostUp did not answer within 3 s")
     assert "is unknown" in run.results["order"]["msg"]
     assert len(sim.ordering_requests(vmid=10002)) == 1  # an order is not
 
@@ -207,6 +209,8 @@ def test_404s_and_403s_say_what_to_check(ansible, sim):
         failed_task("hostup_vps_info", {"vmid": 99999}, "vps"),
         dict(failed_task("hostup_vps_upgrade", {"vmid": 10002, "package": "1938", "api_key": "readonly-key"},
                          "price"), check_mode=True),
+        dict(failed_task("hostup_vps_upgrade", {"vmid": 10002, "package": "9999"}, "package"), check_mode=True),
+        failed_task("hostup_vps_upgrade", {"vmid": 10002, "resources": {"9999": 1}}, "option"),
     ])
     assert run.rc == 0, run
     results = run.results
@@ -216,4 +220,8 @@ def test_404s_and_403s_say_what_to_check(ansible, sim):
     assert "No such VPS: check vmid" in results["vps"]["msg"]
     assert "HTTP 403" in results["price"]["msg"] and "pricing a change" in results["price"]["msg"]
     assert "write:billing" in results["price"]["msg"] and "to order" not in results["price"]["msg"]
+    for name in ("package", "option"):  # HostUp's 400 names no id: the line says where valid ids come from
+        assert results[name]["reason"] == "estimate.unknown_ids", results[name]
+        assert "HTTP 400" in results[name]["msg"] and "hostup_vps_info" in results[name]["msg"]
+        assert results[name]["outcome"]["status"] == "refused"
     assert sim.ordering_requests() == []

@@ -402,3 +402,20 @@ def test_a_ca_bundle_that_is_not_there_and_a_huge_api_timeout_are_no_crash(ansib
     assert "Point REQUESTS_CA_BUNDLE" in message and "Traceback" not in run.output
     assert hostile.seen == []
     assert run.results["forever"]["vps"]["vmid"] == 10001  # plain http to the simulator: no CA bundle read
+
+
+def test_an_https_api_url_answered_in_plain_http_names_the_mismatch_not_the_ca_bundle(ansible, servers):
+    plain = servers()
+    https = plain.url.replace("http://", "https://")
+    run = ansible.playbook([failed_task("hostup_vps_info", {"vmid": 10001, "api_url": https}, "mismatch"),
+                            failed_task("hostup_vps_billing_cycle", {"vmid": 10001, "cycle": "annually",
+                                                                     "api_url": https}, "order")], api_key=KEY)
+    assert run.rc == 0, run
+    for name in ("mismatch", "order"):
+        result = run.results[name]
+        assert result["reason"] == "transport.tls_plain_http", result
+        assert "speaks plain http at that port" in result["msg"] and "http://" in result["msg"]
+        assert "Point REQUESTS_CA_BUNDLE" not in result["msg"] and "\n" not in result["msg"]
+    assert run.results["order"]["outcome"]["status"] == "refused"  # never reached a server: nothing ordered
+    assert plain.seen == []  # the TLS hello is no request the server could answer
+    assert "Traceback" not in run.output

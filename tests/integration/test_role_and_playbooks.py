@@ -6,11 +6,14 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import json
 import os
 
 import pytest
 
+from ansible_collections.hostup.cloud.tests.leaks import assert_no_leak
 from ansible_collections.hostup.cloud.tests.paths import ROOT
+from ansible_collections.hostup.cloud.tests.simulator.hostup_simulator import SENSITIVE_VALUES
 
 INVENTORY = os.path.join(ROOT, "demo", "inventory.yml")
 
@@ -100,3 +103,26 @@ def test_annual_billing_playbook_switches_the_group_once(ansible, sim):
     again = ansible.playbook([], play=play, inventory=INVENTORY)
     assert again.rc == 0
     assert len(sim.ordering_requests()) == 2
+
+
+def test_option_names_stand_beside_their_ids_without_any_personal_data(ansible, sim, tmp_path, api_key):
+    # 2210's free-text name in HostUp's draft is a person's name (as in HostUp's own example): only its
+    # machine name (variable) may be shown
+    report = tmp_path / "spend.json"
+    tasks = [
+        role(vmid=10001, package="1938", resources={"2232": 120, "2210": 10}, max_prorated=3000),
+        {"name": "Price more disk", "hostup.cloud.hostup_vps_upgrade": {"vmid": 10002, "resources": {"2232": 80}},
+         "register": "priced", "check_mode": True},
+    ]
+    run = ansible.playbook(tasks, diff=True, verbosity=3, env={
+        "ANSIBLE_CALLBACKS_ENABLED": "hostup.cloud.spend", "HOSTUP_SPEND_REPORT": str(report)})
+    assert run.rc == 0, run
+    assert "(estimate draft 5257); resources 2210 additional_storage=10, 2232 disk_size=120" in run.stdout
+    assert run.results["priced"]["outcome"]["options"] == [{"id": "2232", "value": 80, "name": "disk_size"}]
+    assert run.results["priced"]["diff"]["after"]["option_names"] == {"2232": "disk_size"}
+    assert '"option_names"' in run.stdout or "option_names" in run.stdout  # --diff shows them
+    rows = json.loads(report.read_text())["rows"]
+    assert [o["name"] for row in rows for o in row["options"]] == ["additional_storage", "disk_size", "disk_size"]
+    assert "resources 2210 additional_storage=10, 2232 disk_size=120" in run.stdout.split("HostUp spend")[1]
+    assert_no_leak(run.output + report.read_text() + json.dumps(run.results), api_key, *SENSITIVE_VALUES)
+    assert "Ingrid" not in run.output

@@ -399,6 +399,12 @@ class Simulator(object):
             raise ValueError("unknown call %r; one of %s or *" % (call, ", ".join(CALLS)))
         if kind not in FAULT_KINDS:
             raise ValueError("unknown fault kind %r; one of %s" % (kind, ", ".join(FAULT_KINDS)))
+        if kind == "redirect" and not isinstance(params.get("location"), str):
+            # the redirect's Location header: without it the fault could answer nothing at all
+            raise ValueError("the redirect fault needs location, the address the redirect points at "
+                             "(like \"http://127.0.0.2:8080/\")")
+        if kind == "redirect" and not 300 <= int(params.get("status", 302)) < 400:
+            raise ValueError("the redirect fault's status must be a 3xx status, got %r" % params["status"])
         fault = dict(params, call=call, kind=kind, vmid=int(vmid) if vmid is not None else None, times=times)
         with self._lock:
             self.faults.append(fault)

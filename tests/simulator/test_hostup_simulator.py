@@ -97,6 +97,19 @@ def test_faults_apply_to_the_named_call_and_vps_only_as_often_as_asked(sim):
     assert call(sim, "GET", "/api/vm/10001/details")[0] == 200
 
 
+def test_a_redirect_fault_without_location_is_refused_naming_it_and_one_with_it_redirects(sim):
+    status, body = call(sim, "POST", "/_sim/faults", {"call": "details", "kind": "redirect"})
+    assert status == 400 and "needs location" in body["error"]
+    status, body = call(sim, "POST", "/_sim/faults", {"call": "details", "kind": "redirect", "status": 200,
+                                                      "location": "http://127.0.0.2:8080/"})
+    assert status == 400 and "3xx" in body["error"]
+    assert sim.faults == []
+    assert call(sim, "POST", "/_sim/faults", {"call": "details", "kind": "redirect", "vmid": 10001,
+                                              "location": "http://127.0.0.2:8080/"})[0] == 200
+    reply = sim.handle("GET", "/api/vm/10001/details", KEY, b"")
+    assert (reply.status, reply.headers["Location"]) == (302, "http://127.0.0.2:8080/")
+
+
 def test_a_rate_limited_reply_has_the_documented_headers(sim):
     sim.add_fault("*", "rate_limit", retry_after=2)
     reply = sim.handle("GET", "/api/vm/10001/details", KEY, b"")

@@ -56,6 +56,16 @@ def test_what_the_task_read_asked_and_priced_is_kept():
     assert dict(outcome, placed_at=None) == {
         "status": "ordered", "currency": "SEK", "due_now": 60.0, "order_total": 61.0, "recurring_before": 139.0,
         "recurring_after": 259.0, "cycle_before": "monthly", "cycle_after": "monthly", "package_before": "1937",
-        "package_after": "1938", "options": [{"id": "2232", "value": 120}, {"id": "2404", "value": 2}],
+        "package_after": "1938",
+        "options": [{"id": "2232", "value": 120, "name": None}, {"id": "2404", "value": 2, "name": None}],
         "draft_id": 5257, "order_id": "34889", "invoice_id": "49526", "placed_at": None}
     assert outcome["placed_at"].endswith("Z")
+
+
+def test_options_carry_their_names_once_an_estimate_gives_them_and_keep_them_when_asked_again():
+    outcome = Outcome()
+    outcome.asked(resources={"2404": 9, "2232": 120})
+    assert outcome["options"] == [{"id": "2232", "value": 120, "name": None}, {"id": "2404", "value": 9, "name": None}]
+    outcome.named({"2232": "disk_size", "2404": None})
+    outcome.asked(resources={"2404": 9, "2232": 120})
+    assert [(o["id"], o["name"]) for o in outcome["options"]] == [("2232", "disk_size"), ("2404", None)]

@@ -16,6 +16,7 @@ from ansible_collections.hostup.cloud.plugins.module_utils.quote import (
     differences,
     draft_problems,
     estimate_change,
+    option_labels,
     quote_from_reply,
 )
 from ansible_collections.hostup.cloud.plugins.module_utils.transport import HostUpClient
@@ -66,8 +67,8 @@ def test_the_drafts_facts_come_from_named_keys_only_and_no_option_value_is_read(
     facts = quote_from_reply(reply, "annually").draft
     assert facts == {"draft_id": 7, "unreadable": None, "held_id": 7, "extras": [], "services": [{
         "account_id": "10002", "product_id": "1939", "cycle": "annually",
-        "options": {"2232": {"quantity": True}, "2259": {"quantity": False}, "2208": {"quantity": False},
-                    "2999": {"quantity": None}}}]}
+        "options": {"2232": {"quantity": True, "label": None}, "2259": {"quantity": False, "label": None},
+                    "2208": {"quantity": False, "label": None}, "2999": {"quantity": None, "label": None}}}]}
     assert_no_leak(json.dumps(facts), PERSON_NAME, *PERSONAL.values())
 
 
@@ -218,3 +219,41 @@ def test_a_drafts_cycle_is_named_as_this_collection_names_cycles_never_with_host
     problems = draft_problems(facts(product_id="1937", cycle=cycle), 10001,
                               {"package": ("1937", "current"), "cycle": ("monthly", "current")})
     assert problems == ["draft 7 holds billing cycle %s, not the current cycle monthly" % held]
+
+
+@pytest.mark.parametrize("body, hinted", [
+    ({"package": "9999"}, True),
+    ({"resources": {"9999": 1}}, True),
+    ({"draftId": 5257}, False),  # no id of the user's but the draft: "no such draft" is another hint
+    ({"cycle": "a"}, False),
+])
+def test_a_400_to_an_estimate_of_package_or_resources_says_where_valid_ids_come_from(conversation, body, hinted):
+    conversation.expect("POST", UPGRADE, status=400, reply=api_error(400, "BAD_REQUEST", "Invalid input detected"))
+    with pytest.raises(HostUpError) as caught:
+        estimate_change(HostUpClient(API, KEY), 10001, body, "monthly")
+    line = str(caught.value)
+    assert (caught.value.reason == "estimate.unknown_ids") is hinted
+    assert ("hostup_vps_info" in line and "README (Package and option ids)" in line) is hinted
+    assert "HTTP 400 BAD_REQUEST: Invalid input detected" in line and "\n" not in line
+
+
+def test_an_unpaid_invoice_400_to_an_estimate_gets_no_id_hint(conversation):
+    conversation.expect("POST", UPGRADE, status=400, reply=api_error(
+        400, "BAD_REQUEST", "Existing invoice", existing_invoice=True, invoice_id="49526"))
+    with pytest.raises(HostUpError) as caught:
+        estimate_change(HostUpClient(API, KEY), 10001, {"package": "1938"}, "monthly")
+    assert caught.value.reason != "estimate.unknown_ids"
+
+
+@pytest.mark.parametrize("variable, label", [
+    ("disk_size", "disk_size"), ("backuplimit", "backuplimit"), ("ip6size", "ip6size"),
+    (PERSON_NAME, None), ("agnes_unittestsson" * 3, None), ("Disk", None), ("disk size", None),
+    ("{{ lookup('pipe', 'id') }}", None), ("disk\x1b[31m", None), ("2232", None), ("", None), (None, None),
+    (["disk_size"], None), ("diskå", None),
+])
+def test_an_options_label_is_its_variable_when_that_is_a_lowercase_identifier_and_never_its_name(variable, label):
+    described = dict(option(2210, "slider"), variable=variable)  # its name and _name are a person's
+    reply = {"prorated": 0, "draftId": 7, "raw": {"draft": draft(259, draft_id=7, options={"2210": described})}}
+    quote = quote_from_reply(reply, "monthly")
+    assert option_labels(quote, {"2210": 10, "2232": 80}) == {"2210": label, "2232": None}
+    assert_no_leak(json.dumps(quote.draft), PERSON_NAME, *PERSONAL.values())

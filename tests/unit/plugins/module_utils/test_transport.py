@@ -502,6 +502,20 @@ def test_a_read_cut_off_by_the_deadline_is_tried_again(trickling, sleeps):
     assert "did not answer within" in str(caught.value)
 
 
+def test_a_stalled_server_says_how_many_attempts_each_had_api_timeout_and_what_to_do(trickling, sleeps):
+    with pytest.raises(HostUpError) as read:
+        HostUpClient(API, KEY, timeout=0.2, session_factory=lambda: trickling).get(DETAILS)
+    assert read.value.reason == "transport.read_timeout"
+    assert "did not answer within 0.2 s (api_timeout), 3 attempts" in str(read.value)
+    with pytest.raises(HostUpError) as order:
+        HostUpClient(API, KEY, timeout=0.2, session_factory=lambda: trickling).order(UPGRADE, {"send": True})
+    assert order.value.reason == "transport.read_timeout_once"
+    assert "did not answer within 0.2 s (api_timeout), 1 attempt" in str(order.value)
+    for error in (read.value, order.value):
+        line = str(error)
+        assert "\n" not in line and "raise api_timeout" in line and "REQUESTS_CA_BUNDLE" not in line
+
+
 # --- 429: Retry-After in every shape ------------------------------------------------------
 
 NOW = datetime.datetime(2026, 2, 10, 12, 0, 0, tzinfo=datetime.timezone.utc)
@@ -568,6 +582,23 @@ def test_a_404_page_that_is_not_json_says_check_api_url(conversation):
     with pytest.raises(HostUpError) as caught:
         make_client().get(DETAILS)
     assert "check api_url" in str(caught.value)
+
+
+@pytest.mark.parametrize("openssl_says", [
+    "[SSL: WRONG_VERSION_NUMBER] wrong version number (_ssl.c:1006)",  # OpenSSL 1.1 and 3.0
+    "[SSL] record layer failure (_ssl.c:1010)",  # OpenSSL 3.2 and later
+])
+def test_an_https_url_answered_in_plain_http_says_so_and_gives_no_ca_bundle_advice(conversation, openssl_says):
+    for attempt in range(3):
+        conversation.expect("GET", DETAILS, raises=requests.exceptions.SSLError(
+            "HTTPSConnectionPool(host='127.0.0.1', port=8080): Max retries exceeded (Caused by SSLError(%s))"
+            % openssl_says))
+    with pytest.raises(HostUpError) as caught:
+        make_client().get(DETAILS)
+    line = str(caught.value)
+    assert caught.value.reason == "transport.tls_plain_http" and caught.value.reached_server is False
+    assert "speaks plain http at that port" in line and "http://" in line and "the port where" in line
+    assert "Point REQUESTS_CA_BUNDLE" not in line and "validate_certs: false" not in line and "\n" not in line
 
 
 def test_a_tls_failure_suggests_the_ca_bundle_and_validate_certs(conversation):
