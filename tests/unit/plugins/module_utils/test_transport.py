@@ -200,8 +200,12 @@ ROUTER_404 = "/api/api/vm/10001/details"
      ["No such route: check api_url"], 404),
     (DETAILS, [dict(status=404, headers={"Content-Type": "text/html"}, reply="<h1>Not Found</h1>")],
      ["check api_url"], 404),
+    (DETAILS, [dict(reply="[" * 100000 + "]" * 100000)], ["malformed or truncated JSON body"], 200),  # deeply nested
     (DETAILS, [dict(raises=requests.exceptions.SSLError("certificate verify failed"))] * 3,
      ["REQUESTS_CA_BUNDLE", "validate_certs"], None),
+    # requests raises a bare OSError, not one of its own, for REQUESTS_CA_BUNDLE=/nowhere: not tried again
+    (DETAILS, [dict(raises=OSError("Could not find a suitable TLS CA certificate bundle, invalid path: /nowhere/ca.pem"))],
+     ["GET %s failed" % DETAILS, "/nowhere/ca.pem", "REQUESTS_CA_BUNDLE"], None),
 ])
 def test_each_failure_is_reported_as_what_it_is_with_a_hint_on_what_to_do(conversation, sleeps, path, replies, words,
                                                                           status):
