@@ -84,6 +84,12 @@ class Ansible(object):
         self.collections_path = collections_path
         self.workdir = workdir
 
+    def hostup_yml(self, name="hostup.yml", **options):
+        """Write an inventory source of the hostup.cloud.hostup plugin with ``options``; return its path."""
+        path = self.workdir / name
+        path.write_text(json.dumps(dict({"plugin": "hostup.cloud.hostup"}, **options)))
+        return str(path)
+
     def env(self, api_key=RUNNER_KEY, extra=None):
         env = dict(os.environ)
         for name in list(env):

@@ -95,12 +95,6 @@ def failed_task(module, args, register):
     return {"name": register, "hostup.cloud." + module: args, "register": register, "ignore_errors": True}
 
 
-def hostup_yml(ansible, **options):
-    path = ansible.workdir / "hostup.yml"
-    path.write_text(json.dumps(dict({"plugin": "hostup.cloud.hostup"}, **options)))
-    return str(path)
-
-
 # --- api_url: the host that is checked is the host that is called ------------------------
 
 def test_an_api_url_parsers_read_as_two_hosts_is_refused_before_any_request(ansible, sim, servers):
@@ -118,7 +112,7 @@ def test_an_api_url_parsers_read_as_two_hosts_is_refused_before_any_request(ansi
     for name in ("backslash", "user_info"):
         assert run.results[name]["msg"].startswith("api_url must be the address of the API alone"), run.results[name]
     assert "api_url uses plain http to 127.0.0.300" in run.results["not_an_address"]["msg"]
-    inventory = ansible.inventory(hostup_yml(ansible, api_url=two_faced), api_key=KEY)
+    inventory = ansible.inventory(ansible.hostup_yml(api_url=two_faced), api_key=KEY)
     assert "api_url must be the address of the API alone" in inventory.stderr
     assert other_host.seen == [] and sim.requests() == []
     assert leaks(run.output + json.dumps(run.results) + inventory.stdout + inventory.stderr,
@@ -137,7 +131,7 @@ def test_a_key_echoed_in_every_field_and_case_appears_nowhere(ansible, servers):
                            api_key=KEY, env=env, verbosity=4)
     assert run.rc == 0, run
     assert "HTTP 401" in run.results["info"]["msg"] and "Invalid API key ********" in run.results["info"]["msg"]
-    inventory = ansible.inventory(hostup_yml(ansible), api_key=KEY, env=env, args=("--graph", "-vvv"))
+    inventory = ansible.inventory(ansible.hostup_yml(), api_key=KEY, env=env, args=("--graph", "-vvv"))
     assert "HTTP 401" in inventory.stderr
     assert leaks(run.output + json.dumps(run.results) + inventory.output, key_forms_in_any_case(KEY)) == []
     assert all(request["headers"]["X-API-Key"] == KEY for request in hostile.seen)  # it did get the key
@@ -178,7 +172,7 @@ def test_a_key_echoed_encoded_in_message_code_and_request_id_appears_nowhere(ans
     run = ansible.playbook([failed_task("hostup_vps_info", {"vmid": 10001}, "info_%d" % number)
                             for number in range(len(replies))], api_key=KEY, env=env, verbosity=4)
     assert run.rc == 0, run
-    inventory = ansible.inventory(hostup_yml(ansible), api_key=KEY, env=env, args=("--graph", "-vvv"))
+    inventory = ansible.inventory(ansible.hostup_yml(), api_key=KEY, env=env, args=("--graph", "-vvv"))
     shown = run.output + json.dumps(run.results) + inventory.output
     for number, name in enumerate(sorted(echoes)):
         message = run.results["info_%d" % number]["msg"]
