@@ -35,9 +35,7 @@ def write_local_inventory(path, groups, group_vars=None):
 def module_task(module, options, register, ignore_errors=False):
     """A task of a hostup.cloud module whose result is registered."""
     task = {"name": "Run %s" % module, "hostup.cloud." + module: dict(options), "register": register}
-    if ignore_errors:
-        task["ignore_errors"] = True
-    return task
+    return dict(task, ignore_errors=True) if ignore_errors else task
 
 
 def save_result_task(register, directory, file_name):
@@ -179,11 +177,4 @@ def _registered(tasks):
 
 
 def _mode_flags(check, diff, verbosity):
-    flags = []
-    if check:
-        flags.append("--check")
-    if diff:
-        flags.append("--diff")
-    if verbosity:
-        flags.append("-" + "v" * verbosity)
-    return flags
+    return ["--check"] * bool(check) + ["--diff"] * bool(diff) + ["-" + "v" * verbosity] * bool(verbosity)

@@ -22,7 +22,7 @@ from ansible_collections.hostup.cloud.plugins.module_utils.outcome import Outcom
 from ansible_collections.hostup.cloud.plugins.module_utils.quote import quote_from_reply
 from ansible_collections.hostup.cloud.plugins.module_utils.reconcile import asked_change
 from ansible_collections.hostup.cloud.plugins.module_utils.transport import HostUpClient
-from ansible_collections.hostup.cloud.tests.unit.helpers import API as API_HOSTUP, KEY, FakeResponse, api_error, ok
+from ansible_collections.hostup.cloud.tests.unit.helpers import API as API_HOSTUP, KEY, api_error, ok
 from ansible_collections.hostup.cloud.tests.unit.plugins.modules.replies import UPGRADE, draft
 
 
@@ -137,17 +137,18 @@ def test_the_intent_is_in_the_ledger_before_the_call_is_sent(conversation, priva
     task = Task(private_state_dir)
     seen = []
 
-    def look(*_args, **_kwargs):
+    send = conversation.request
+
+    def look(*args, **kwargs):
         seen.extend(entry["state"] for entry in Ledger(str(private_state_dir), API_HOSTUP, 10001).entries())
-        return ok({"orderId": 34889, "invoiceId": "49526"})
-    conversation.expect("POST", UPGRADE, reply={})
-    conversation.expected[-1].reply = None
-    conversation.request = lambda *a, **k: FakeResponse(200, look())
+        return send(*args, **kwargs)
+    conversation.expect("POST", UPGRADE, body={"send": True, "draftId": 99},
+                        reply=ok({"orderId": 34889, "invoiceId": "49526"}))
+    conversation.request = look
     task.order()
     assert seen == ["sending"]
     [entry] = task.ledger.entries()
     assert (entry["state"], entry["order_id"], entry["invoice_id"]) == ("placed", "34889", "49526")
-    conversation.expected = []
 
 
 def test_a_ledger_that_cannot_be_written_stops_the_order_before_it_is_sent(conversation, private_state_dir):
