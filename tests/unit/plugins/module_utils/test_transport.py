@@ -45,12 +45,21 @@ def make_client(**kwargs):
     return HostUpClient(API, KEY, **kwargs)
 
 
-def failure(conversation, replies, path=DETAILS, call="get", **client):
-    """The HostUpError a ``call`` of ``path`` ends in, after HostUp answers with ``replies`` (expect()'s keywords)."""
+def send(client, call, path=UPGRADE):
+    """Make a ``call`` (get, estimate or order) of ``path``, as a module would."""
+    return getattr(client, call)(*((path,) if call == "get" else (path, {"send": call == "order"})))
+
+
+def expect(conversation, call, path, replies):
     for reply in replies:
         conversation.expect("GET" if call == "get" else "POST", path, **reply)
+
+
+def failure(conversation, replies, path=DETAILS, call="get", **client):
+    """The HostUpError a ``call`` of ``path`` ends in, after HostUp answers with ``replies`` (expect()'s keywords)."""
+    expect(conversation, call, path, replies)
     with pytest.raises(HostUpError) as caught:
-        getattr(make_client(**client), call)(*((path,) if call == "get" else (path, {"send": call == "order"})))
+        send(make_client(**client), call, path)
     return caught.value
 
 
@@ -83,17 +92,17 @@ def test_success_returns_data_and_collects_request_ids(conversation):
 
 # --- rate limiting ---------------------------------------------------------------
 
-@pytest.mark.parametrize("call", ["get", "estimate", "order"])
-def test_429_waits_retry_after_then_sends_again_for_every_kind_of_call(conversation, sleeps, call):
-    method = "GET" if call == "get" else "POST"
-    limited = {"error": "Too Many Requests", "message": "slow down", "retryAfter": "9", "requestId": "rid-429"}
-    conversation.expect(method, UPGRADE, status=429, reply=limited,
-                        headers={"Retry-After": "3", "X-RateLimit-Remaining": "0"})
-    conversation.expect(method, UPGRADE, reply=ok({"done": True}, "rid-ok"))
+@pytest.mark.parametrize("call, headers, retry_after, wait", [
+    (call, {"Retry-After": "3", "X-RateLimit-Remaining": "0"}, "9", 3.0) for call in ("get", "estimate", "order")] + [
+    ("order", {"Retry-After": "nan", "X-RateLimit-Reset": "nan"}, "inf", 1.0)])  # nan everywhere: the default
+def test_429_waits_retry_after_then_sends_again_for_every_kind_of_call(conversation, sleeps, call, headers,
+                                                                       retry_after, wait):
+    limited = {"error": "Too Many Requests", "message": "slow down", "retryAfter": retry_after, "requestId": "rid-429"}
+    expect(conversation, call, UPGRADE, [dict(status=429, reply=limited, headers=headers),
+                                         dict(reply=ok({"done": True}, "rid-ok"))])
     client = make_client()
-    args = (UPGRADE,) if call == "get" else (UPGRADE, {"send": call == "order"})
-    assert getattr(client, call)(*args) == {"done": True}
-    assert sleeps == [3.0]
+    assert send(client, call) == {"done": True}
+    assert sleeps == [wait]
     assert client.request_ids == ["rid-429", "rid-ok"]
 
 
@@ -123,9 +132,8 @@ def test_429_past_the_wait_budget_fails_without_waiting_beyond_it(conversation, 
     ("estimate", dict(raises=requests.exceptions.ConnectionError("reset by peer")))])
 def test_reads_and_estimates_are_retried_after_gateway_and_connection_errors_with_backoff(conversation, sleeps, call,
                                                                                           down):
-    for reply in (down, down, dict(reply=ok({"id": "10001"}))):
-        conversation.expect("GET" if call == "get" else "POST", UPGRADE, **reply)
-    assert getattr(make_client(), call)(*((UPGRADE,) if call == "get" else (UPGRADE, {"send": False}))) == {"id": "10001"}
+    expect(conversation, call, UPGRADE, [down, down, dict(reply=ok({"id": "10001"}))])
+    assert send(make_client(), call) == {"id": "10001"}
     assert sleeps == [0.5, 1.0]
 
 
@@ -270,20 +278,13 @@ ELSEWHERE = "http://127.0.0.2:8081"
 @pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
 @pytest.mark.parametrize("call", ["get", "estimate", "order"])
 def test_a_redirect_is_never_followed_and_fails_naming_where_it_pointed(conversation, sleeps, status, call):
-    method = "GET" if call == "get" else "POST"
-    conversation.expect(method, UPGRADE, status=status, reply="",
-                        headers={"Location": ELSEWHERE + "/api/vm/10001/upgrade?token=abc#frag"})
-    client = make_client()
-    args = (UPGRADE,) if call == "get" else (UPGRADE, {"send": call == "order"})
-    with pytest.raises(HostUpError) as caught:
-        getattr(client, call)(*args)
-    assert len(conversation.sent) == 1  # not sent again, here or elsewhere
-    assert conversation.sent[0]["allow_redirects"] is False
-    assert sleeps == []
-    line = caught.value.one_line()
+    error = failure(conversation, [dict(status=status, reply="", headers={
+        "Location": ELSEWHERE + "/api/vm/10001/upgrade?token=abc#frag"})], UPGRADE, call)
+    assert len(conversation.sent) == 1 and conversation.sent[0]["allow_redirects"] is False  # not sent again anywhere
+    assert sleeps == [] and error.status == status
+    line = error.one_line()
     assert "redirect to %s/api/vm/10001/upgrade, which is not followed" % ELSEWHERE in line
     assert "token=abc" not in line and "frag" not in line
-    assert caught.value.status == status
 
 
 @pytest.mark.parametrize("location, shown", [
@@ -334,18 +335,13 @@ def client_with_recording_adapter(api_url):
     return HostUpClient(api_url, KEY, session_factory=lambda: session), adapter
 
 
-@pytest.mark.parametrize("api_url", ["http://127.0.0.1:8080", "http://localhost:8080", "http://[::1]:8080"])
-def test_plain_http_to_loopback_never_goes_through_a_proxy(proxy_environment, api_url):
+@pytest.mark.parametrize("api_url, proxy", [(url, None) for url in (  # plain http to loopback: never a proxy
+    "http://127.0.0.1:8080", "http://localhost:8080", "http://[::1]:8080")] + [(API, "http://127.0.0.2:3128")])
+def test_only_https_may_use_the_environments_proxy_which_tunnels_it(proxy_environment, api_url, proxy):
     client, adapter = client_with_recording_adapter(api_url)
     client.get(DETAILS)
     assert adapter.sent[0]["url"] == api_url + DETAILS
-    assert adapter.sent[0]["proxies"] == {}
-
-
-def test_https_may_use_the_environments_proxy_which_tunnels_it(proxy_environment):
-    client, adapter = client_with_recording_adapter(API)
-    client.get(DETAILS)
-    assert adapter.sent[0]["proxies"].get("https") == "http://127.0.0.2:3128"
+    assert adapter.sent[0]["proxies"].get("https") == proxy and (proxy or adapter.sent[0]["proxies"] == {})
 
 
 # --- the key itself ----------------------------------------------------------------
@@ -421,20 +417,13 @@ def trickling():
     session.release.set()
 
 
-def test_an_order_cut_off_by_the_deadline_is_sent_once_and_reported_as_maybe_sent(trickling, sleeps):
+@pytest.mark.parametrize("call, sent, waited", [("order", 1, []), ("get", 3, [0.5, 1.0])])
+def test_an_order_cut_off_by_the_deadline_is_sent_once_and_maybe_sent_and_a_read_is_tried_again(trickling, sleeps,
+                                                                                                call, sent, waited):
     with pytest.raises(HostUpError) as caught:
-        HostUpClient(API, KEY, timeout=0.3, session_factory=lambda: trickling).order(UPGRADE, {"send": True, "draftId": 5})
-    assert len(trickling.sent) == 1
-    assert caught.value.reached_server is None
-    assert "did not answer within 0.3 s (api_timeout)" in str(caught.value)
-
-
-def test_a_read_cut_off_by_the_deadline_is_tried_again(trickling, sleeps):
-    with pytest.raises(HostUpError) as caught:
-        HostUpClient(API, KEY, timeout=0.2, session_factory=lambda: trickling).get(DETAILS)
-    assert len(trickling.sent) == 3
-    assert sleeps == [0.5, 1.0]
-    assert "did not answer within" in str(caught.value)
+        send(HostUpClient(API, KEY, timeout=0.2, session_factory=lambda: trickling), call)
+    assert (len(trickling.sent), sleeps, caught.value.reached_server) == (sent, waited, None)
+    assert "did not answer within 0.2 s (api_timeout)" in str(caught.value)
 
 
 # --- 429: Retry-After in every shape ------------------------------------------------------
@@ -466,14 +455,6 @@ def test_a_retry_after_that_is_no_time_falls_back_to_the_reset_header_then_the_b
     assert requested_wait(CaseInsensitiveDict({"Retry-After": bad}), {"retryAfter": bad}, now=NOW) == 1.0
     assert requested_wait(CaseInsensitiveDict({"Retry-After": bad, "X-RateLimit-Reset": "garbage"}),
                           {"retryAfter": "nan"}, now=NOW) == 1.0
-
-
-def test_a_429_with_nan_everywhere_waits_the_default_and_sends_again(conversation, sleeps):
-    conversation.expect("POST", UPGRADE, status=429, headers={"Retry-After": "nan", "X-RateLimit-Reset": "nan"},
-                        reply={"message": "slow", "retryAfter": "inf"})
-    conversation.expect("POST", UPGRADE, reply=ok({"orderId": 1}))
-    assert make_client().order(UPGRADE, {"send": True, "draftId": 5}) == {"orderId": 1}
-    assert sleeps == [1.0]
 
 
 
