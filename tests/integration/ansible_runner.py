@@ -57,11 +57,7 @@ class Run(object):
     """One ansible-playbook or ansible run: exit code, output and registered results."""
 
     def __init__(self, rc, stdout, stderr, results, log):
-        self.rc = rc
-        self.stdout = stdout
-        self.stderr = stderr
-        self.results = results
-        self.log = log
+        self.rc, self.stdout, self.stderr, self.results, self.log = rc, stdout, stderr, results, log
 
     @property
     def output(self):
@@ -77,10 +73,7 @@ class Run(object):
 
 class Ansible(object):
     def __init__(self, server, collections_path, workdir, api_key):
-        self.api_key = api_key
-        self.server = server
-        self.collections_path = collections_path
-        self.workdir = workdir
+        self.server, self.collections_path, self.workdir, self.api_key = server, collections_path, workdir, api_key
 
     def hostup_yml(self, name="hostup.yml", **options):
         """Write an inventory source of the hostup.cloud.hostup plugin with ``options``; return its path."""

@@ -148,20 +148,15 @@ def test_lists_the_services_then_reads_each_vps_and_sets_the_documented_hostvars
         account(10003, "db-1.example", cycle="Annually", product_id="1938", name="VPS MD", total="2590.00")],
         vps_account(10001, "web-1"), vps_account(10003, "db-1", ip="192.0.2.11", ram=8))
     inventory = parse(tmp_path)
-    assert hostvars(inventory) == {
-        "web-1.example": {
-            "hostup_vmid": 10001, "hostup_name": "web-1", "hostup_hostname": "web-1.example",
-            "hostup_status": "Active", "hostup_product_id": "1937", "hostup_product_name": "VPS SM",
-            "hostup_cycle": "monthly", "hostup_price": 139.0, "hostup_next_due": "2026-12-10",
-            "hostup_ip": "192.0.2.10", "ansible_host": "192.0.2.10", "hostup_os": "Debian 12",
-            "hostup_cpu": 2, "hostup_ram": 4, "hostup_disk": 40},
-        "db-1.example": {
-            "hostup_vmid": 10003, "hostup_name": "db-1", "hostup_hostname": "db-1.example",
-            "hostup_status": "Active", "hostup_product_id": "1938", "hostup_product_name": "VPS MD",
-            "hostup_cycle": "annually", "hostup_price": 2590.0, "hostup_next_due": "2026-12-10",
-            "hostup_ip": "192.0.2.11", "ansible_host": "192.0.2.11", "hostup_os": "Debian 12",
-            "hostup_cpu": 2, "hostup_ram": 8, "hostup_disk": 40},
-    }
+    web = {"hostup_vmid": 10001, "hostup_name": "web-1", "hostup_hostname": "web-1.example",
+           "hostup_status": "Active", "hostup_product_id": "1937", "hostup_product_name": "VPS SM",
+           "hostup_cycle": "monthly", "hostup_price": 139.0, "hostup_next_due": "2026-12-10",
+           "hostup_ip": "192.0.2.10", "ansible_host": "192.0.2.10", "hostup_os": "Debian 12",
+           "hostup_cpu": 2, "hostup_ram": 4, "hostup_disk": 40}
+    assert hostvars(inventory) == {"web-1.example": web, "db-1.example": dict(
+        web, hostup_vmid=10003, hostup_name="db-1", hostup_hostname="db-1.example", hostup_product_id="1938",
+        hostup_product_name="VPS MD", hostup_cycle="annually", hostup_price=2590.0, hostup_ip="192.0.2.11",
+        ansible_host="192.0.2.11", hostup_ram=8)}
     assert groups(inventory) == {"hostup_vps": ["db-1.example", "web-1.example"]}
     assert all(sent["headers"]["X-API-Key"] == KEY for sent in conversation.sent)
 

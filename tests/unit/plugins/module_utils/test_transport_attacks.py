@@ -82,13 +82,8 @@ class RawBody(object):
     """
 
     def __init__(self, data=b"", encoded=False, endless=False, piece=None, then=None):
-        self._data = data
-        self._at = 0
-        self._encoded = encoded
-        self._endless = endless
-        self._piece = piece
-        self._then = then
-        self.read_bytes = 0
+        self._data, self._encoded, self._endless, self._piece, self._then = data, encoded, endless, piece, then
+        self._at = self.read_bytes = 0
         self.closed = False
 
     def stream(self, amt=2 ** 16, decode_content=None):  # what requests' iter_content reads through
