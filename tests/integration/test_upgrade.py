@@ -25,7 +25,8 @@ def upgrade(register="up", ignore_errors=False, **options):
 BIGGER_PLAN = upgrade(vmid=10001, package="1938", max_prorated=100, max_recurring=300)
 
 
-def test_check_mode_returns_the_real_price_and_orders_nothing(ansible, sim):
+def test_check_mode_prices_and_orders_nothing_the_real_run_orders_the_estimated_draft_and_a_rerun_nothing(
+        ansible, sim):
     run = ansible.playbook([BIGGER_PLAN], check=True, diff=True)
     assert run.rc == 0, run
     result = run.results["up"]
@@ -39,8 +40,7 @@ def test_check_mode_returns_the_real_price_and_orders_nothing(ansible, sim):
     assert sim.state(10001)["product_id"] == "1937"
     assert '+    "package": "1938"' in run.stdout and '-    "package": "1937"' in run.stdout
 
-
-def test_the_real_run_orders_the_estimated_draft_and_the_rerun_orders_nothing(ansible, sim):
+    sim.clear_requests()
     run = ansible.playbook([BIGGER_PLAN])
     assert run.rc == 0, run
     result = run.results["up"]
