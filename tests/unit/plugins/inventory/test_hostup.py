@@ -109,6 +109,13 @@ def parse(tmp_path, file_name="hostup.yml", into=None, **options):
     return inventory
 
 
+def parse_error(tmp_path, **options):
+    """The message of the AnsibleParserError that parsing ``options`` fails with."""
+    with pytest.raises(AnsibleParserError) as raised:
+        parse(tmp_path, **options)
+    return str(raised.value.message)
+
+
 def cache_entry(path):
     """What the jsonfile cache plugin stored (ansible-core 2.19 wraps it in a ``__payload__`` string)."""
     data = json.loads(path.read_text())
@@ -233,9 +240,7 @@ def test_a_failed_vps_read_fails_the_inventory_in_one_line_and_stops_the_other_r
     conversation.expect("GET", LIST, reply=ok({"accounts": [account(10001, "a.example"), account(10002, "b.example")]}))
     conversation.expect("GET", "/api/vps-accounts/10001", status=403,
                         reply=api_error(403, "FORBIDDEN", "Missing scope", request_id="rid-403"))
-    with pytest.raises(AnsibleParserError) as raised:
-        parse(tmp_path)
-    message = str(raised.value.message)
+    message = parse_error(tmp_path)
     assert message.startswith("hostup.cloud.hostup: GET /api/vps-accounts/10001 failed: HTTP 403 FORBIDDEN: "
                               "Missing scope (requestId rid-403)")
     assert "\n" not in message
@@ -249,10 +254,7 @@ def test_a_failed_vps_read_fails_the_inventory_in_one_line_and_stops_the_other_r
 ])
 def test_bad_options_fail_naming_the_option_before_any_request(conversation, tmp_path, monkeypatch, options, problem):
     monkeypatch.delenv("HOSTUP_API_KEY", raising=False)
-    with pytest.raises(AnsibleParserError) as raised:
-        parse(tmp_path, **options)
-    assert problem in str(raised.value.message)
-    assert conversation.sent == []
+    assert problem in parse_error(tmp_path, **options) and conversation.sent == []
 
 
 @pytest.mark.parametrize("file_name, accepted", [
@@ -279,9 +281,7 @@ def warnings(monkeypatch):
 def test_a_list_reply_without_a_list_of_accounts_fails_in_one_line_rather_than_an_empty_inventory(
         conversation, tmp_path, data):
     conversation.expect("GET", LIST, reply=ok(data, "rid-list"))
-    with pytest.raises(AnsibleParserError) as raised:
-        parse(tmp_path)
-    assert str(raised.value.message) == (
+    assert parse_error(tmp_path) == (
         "hostup.cloud.hostup: GET /api/client-accounts: HostUp's answer makes no sense: the reply has no list of "
         "accounts (requestId rid-list)")
 
@@ -355,9 +355,7 @@ def test_a_key_or_api_url_from_the_environment_is_taken_as_it_is_never_templated
         conversation, tmp_path, monkeypatch):
     monkeypatch.setenv("HOSTUP_API_KEY", "{{ 'templated' ~ '-key' }}")
     monkeypatch.setenv("HOSTUP_API_URL", "{{ 'https://127.0.0.2' }}")
-    with pytest.raises(AnsibleParserError) as raised:
-        parse(tmp_path, api_key=None)
-    assert str(raised.value.message).startswith("hostup.cloud.hostup: api_url must be an http(s) URL with a host")
+    assert parse_error(tmp_path, api_key=None).startswith("hostup.cloud.hostup: api_url must be an http(s) URL with a host")
     assert conversation.sent == []
     monkeypatch.delenv("HOSTUP_API_URL")
     conversation.expect("GET", LIST, reply=ok({"accounts": []}))
@@ -611,9 +609,7 @@ HOSTILE_MESSAGE = "Nekad\r\x1b[32mOK\x1b[0m \u202eKO\u202c\nbetald\x9b2K\x00"
 def test_terminal_controls_in_hostups_error_never_reach_the_inventory_error(conversation, tmp_path):
     conversation.expect("GET", LIST, status=403, reply=api_error(
         403, "FORBIDDEN\x1b[8m", HOSTILE_MESSAGE, request_id="rid-\x1b]0;fake title\x07\u2066"))
-    with pytest.raises(AnsibleParserError) as raised:
-        parse(tmp_path)
-    message = str(raised.value.message)
+    message = parse_error(tmp_path)
     assert controls_in(message) == []
     assert "Nekad \\x1b[32mOK\\x1b[0m \\u202eKO\\u202c betald\\x9b2K\\x00" in message
     assert "(requestId rid-\\x1b]0;fake title\\x07\\u2066)" in message
