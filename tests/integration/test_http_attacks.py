@@ -13,6 +13,7 @@ __metaclass__ = type
 
 import base64
 import binascii
+import itertools
 import json
 import os
 import subprocess
@@ -257,36 +258,24 @@ def test_hostile_text_from_hostup_reaches_the_output_only_escaped(ansible, sim, 
     assert len(sim.requests("order")) == 2  # one a run; the estimate over budget ordered nothing
 
 
-# --- what a hostile server sends must not crash the transport -------------------------------------
+# --- what a hostile server sends, as sent and as decoded, whatever urllib3 is installed ---------------
 
-def endless(stream):
-    chunk = b" " * (1024 * 1024)
-    try:
-        while True:
-            stream.write(chunk)
-    except OSError:  # the client hung up: what it must do
-        pass
-
-
-# --- the size of a reply, as sent and as decoded, whatever urllib3 is installed -------------------
-
-def chunked_without_end(stream):
-    piece = b" " * (1024 * 1024)
-    try:
-        while True:
-            stream.write(b"%x\r\n%s\r\n" % (len(piece), piece))
-    except OSError:
-        pass
+def written(piece, megabytes=None):
+    """A body that writes ``piece`` (1 MiB) again and again, ``megabytes`` times or until the client hangs up."""
+    def write(stream):
+        try:
+            for _megabyte in itertools.repeat(None, megabytes) if megabytes else itertools.repeat(None):
+                stream.write(piece)
+        except OSError:  # the client hung up: what it must do
+            pass
+    return write
 
 
-def chunk_size_line_without_end(stream, mib=512):
-    # a chunk-size line that never ends: urllib3 1.26 read it whole into memory
-    digits = b"1" * (1024 * 1024)
-    try:
-        for _megabyte in range(mib):
-            stream.write(digits)
-    except OSError:
-        pass
+MIB = 1024 * 1024
+endless = written(b" " * MIB)
+chunked_without_end = written(b"%x\r\n%s\r\n" % (MIB, b" " * MIB))
+# a chunk-size line that never ends: urllib3 1.26 read it whole into memory
+chunk_size_line_without_end = written(b"1" * MIB, megabytes=512)
 
 
 def shorter_than_said(stream):
