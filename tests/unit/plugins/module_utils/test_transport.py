@@ -70,24 +70,20 @@ def test_version_matches_galaxy_yml():
         assert yaml.safe_load(handle)["version"] == COLLECTION_VERSION
 
 
-def test_every_call_sends_key_user_agent_timeout_and_tls_setting(conversation):
-    conversation.expect("GET", DETAILS, reply=ok({"id": "10001"}))
-    make_client(timeout=7, validate_certs=False).get(DETAILS)
-    sent = conversation.sent[0]
-    assert sent["headers"]["X-API-Key"] == KEY
-    assert sent["headers"]["User-Agent"] == USER_AGENT == "hostup.cloud/" + COLLECTION_VERSION
-    assert sent["headers"]["Accept"] == "application/json"
-    assert (sent["timeout"], sent["verify"]) == (7, False)
-    assert sent["allow_redirects"] is False
-
-
-def test_success_returns_data_and_collects_request_ids(conversation):
+def test_every_call_sends_key_user_agent_encodings_timeout_and_tls_setting_and_success_collects_request_ids(
+        conversation):
     conversation.expect("GET", DETAILS, reply=ok({"product_id": "1937"}, "rid-1"))
     conversation.expect("POST", UPGRADE, body={"send": False, "package": "1938"}, reply=ok({"draftId": 5}, "rid-2"))
-    client = make_client()
+    client = make_client(timeout=7, validate_certs=False)
     assert client.get(DETAILS) == {"product_id": "1937"}
     assert client.estimate(UPGRADE, {"send": False, "package": "1938"}) == {"draftId": 5}
     assert client.request_ids == ["rid-1", "rid-2"]
+    for sent in conversation.sent:
+        assert sent["headers"]["X-API-Key"] == KEY and sent["headers"]["Accept"] == "application/json"
+        assert sent["headers"]["User-Agent"] == USER_AGENT == "hostup.cloud/" + COLLECTION_VERSION
+        # only gzip and deflate: requests asks for br and zstd too when a library for them happens to be installed
+        assert sent["headers"]["Accept-Encoding"] == "gzip, deflate"
+        assert (sent["timeout"], sent["verify"], sent["allow_redirects"]) == (7, False, False)
 
 
 # --- rate limiting ---------------------------------------------------------------

@@ -244,13 +244,6 @@ def test_a_body_that_is_not_gzip_or_a_flood_of_empty_members_is_undecodable_earl
     assert raw.read_bytes <= 64 * 1024 and raw.closed
 
 
-def test_only_gzip_and_deflate_are_asked_for(conversation):
-    # requests asks for br and zstd too when a library for them happens to be installed
-    conversation.expect("GET", DETAILS, reply=ok({"id": "10001"}))
-    HostUpClient(API, MIXED_KEY).get(DETAILS)
-    assert conversation.sent[0]["headers"]["Accept-Encoding"] == "gzip, deflate"
-
-
 FORGED = json.dumps(ok({"id": "forged"})).encode()
 
 
