@@ -478,10 +478,8 @@ def rewrite_cache_entry(cache_dir, change):
     """Change the one cached entry as someone editing the file would (in the format this ansible-core writes)."""
     (name,) = os.listdir(str(cache_dir))
     path = cache_dir / name
-    data = json.loads(path.read_text())
+    data, text = json.loads(path.read_text()), json.dumps(change(cache_entry(path)))
     wrapped = isinstance(data, dict) and "__payload__" in data  # ansible-core 2.19 and later
-    entry = change(json.loads(data["__payload__"]) if wrapped else data)
-    text = json.dumps(entry)
     path.write_text(json.dumps(dict(data, __payload__=text)) if wrapped else text)
     return path
 
@@ -562,14 +560,6 @@ def test_the_cache_file_is_readable_and_writable_by_its_owner_only(conversation,
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
 
-def other_user_owns(path):
-    os.chown(str(path), 4242, 4242)
-
-
-def others_may_write(path):
-    path.chmod(0o666)
-
-
 def a_link_to_another_file(path):
     target = path.parent.parent / "elsewhere.json"
     target.write_text(path.read_text())
@@ -578,9 +568,9 @@ def a_link_to_another_file(path):
 
 
 @pytest.mark.parametrize("tamper, problem", [
-    (others_may_write, "may be written by other users (mode 0666)"),
+    (lambda path: path.chmod(0o666), "may be written by other users (mode 0666)"),
     (a_link_to_another_file, "is not a regular file"),
-    pytest.param(other_user_owns, "belongs to another user (uid 4242)",
+    pytest.param(lambda path: os.chown(str(path), 4242, 4242), "belongs to another user (uid 4242)",
                  marks=pytest.mark.skipif(os.geteuid() != 0, reason="only root can give a file away")),
 ])
 def test_a_cache_file_another_user_could_have_written_is_not_used(conversation, tmp_path, warnings, tamper, problem):
