@@ -260,24 +260,18 @@ def test_resolved_entries_are_kept_for_a_while_and_unresolved_ones_always(tmp_pa
 # --- release ------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("by", ["id", "order_id", "draft_id"])
-def test_an_entry_is_released_by_its_id_its_order_id_or_its_draft_id(tmp_path, by):
+def test_an_entry_is_released_by_its_id_its_order_id_or_its_draft_id_and_check_mode_only_shows_it(tmp_path, by):
     book = ledger(tmp_path)
     entry = placed(book)
     other = placed(book, order_id="40000", draft_id=6000)
+    before = ledger_file(tmp_path).read_bytes()
+    shown, _found = ledger(tmp_path, read_only=True).release(str(entry[by]), check_mode=True)
+    assert [e["id"] for e in shown] == [entry["id"]] and ledger_file(tmp_path).read_bytes() == before
     released, found = book.release(str(entry[by]))
     assert [e["id"] for e in released] == [entry["id"]] and found == released
     assert [e["id"] for e in book.unresolved()] == [other["id"]]
     [kept] = [e for e in book.entries() if e["id"] == entry["id"]]
     assert kept["state"] == "released" and kept["resolved_at"] and kept["released_by"]["pid"] == os.getpid()
-
-
-def test_check_mode_shows_the_release_and_writes_nothing(tmp_path):
-    book = ledger(tmp_path)
-    entry = placed(book)
-    before = ledger_file(tmp_path).read_bytes()
-    released, _found = ledger(tmp_path, read_only=True).release(entry["id"], check_mode=True)
-    assert [e["id"] for e in released] == [entry["id"]]
-    assert ledger_file(tmp_path).read_bytes() == before
 
 
 def test_an_ambiguous_or_unknown_release_releases_nothing(tmp_path):
