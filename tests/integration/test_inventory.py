@@ -61,17 +61,21 @@ def test_list_has_one_host_per_vps_with_the_documented_hostvars_and_nothing_pers
     assert secrets_in(run.output, api_key) == []
 
 
-def test_graph_shows_keyed_groups_groups_and_compose(ansible, sim):
+def test_graph_shows_keyed_groups_groups_and_compose_with_the_key_from_an_env_lookup(ansible, sim, api_key):
     source = ansible.hostup_yml(filters=SEED_ONLY, compose={"ansible_user": "'deploy'"},
-                        keyed_groups=[{"key": "hostup_product_id", "prefix": "plan"},
-                                      {"key": "hostup_cycle", "prefix": "cycle"}],
-                        groups={"big": "hostup_ram >= 8"})
-    run = ansible.inventory(source, args=["--graph"])
+                                keyed_groups=[{"key": "hostup_product_id", "prefix": "plan"},
+                                              {"key": "hostup_cycle", "prefix": "cycle"}],
+                                groups={"big": "hostup_ram >= 8"},
+                                api_key="{{ lookup('ansible.builtin.env', 'MY_HOSTUP_KEY') }}")
+    env = {"MY_HOSTUP_KEY": api_key}
+    run = ansible.inventory(source, args=["--graph"], api_key=None, env=env)
     assert run.rc == 0, run
+    assert [host for host in SEED_HOSTS if "|--" + host + "\n" not in run.stdout] == []
+    assert secrets_in(run.output, api_key) == []
     assert "  |--@plan_1937:\n  |  |--web-1.sim.example\n  |  |--web-2.sim.example\n" in run.stdout
     assert "  |--@cycle_annually:\n  |  |--db-1.sim.example\n" in run.stdout
     assert "  |--@big:\n  |  |--db-1.sim.example\n  |  |--build.sim.example\n" in run.stdout
-    host = ansible.inventory(source, args=["--host", "web-1.sim.example"])
+    host = ansible.inventory(source, args=["--host", "web-1.sim.example"], api_key=None, env=env)
     assert json.loads(host.stdout)["ansible_user"] == "deploy"
 
 
@@ -108,14 +112,6 @@ def test_a_cache_hit_sends_no_request_the_cache_of_one_key_or_api_url_serves_no_
     stored = "".join(name + (cache_dir / name).read_text() for name in os.listdir(str(cache_dir)))
     assert "web-1.sim.example" in stored and secrets_in(stored, api_key) == [] and other not in stored
     assert "extra_details" not in stored and "vmdata" not in stored  # the built dicts, not HostUp's replies
-
-
-def test_the_key_may_come_from_an_env_lookup_in_the_inventory_file(ansible, sim, api_key):
-    source = ansible.hostup_yml(filters=SEED_ONLY, api_key="{{ lookup('ansible.builtin.env', 'MY_HOSTUP_KEY') }}")
-    run = ansible.inventory(source, api_key=None, env={"MY_HOSTUP_KEY": api_key})
-    assert run.rc == 0, run
-    assert hosts(run.results) == SEED_HOSTS
-    assert secrets_in(run.output, api_key) == []
 
 
 @pytest.mark.parametrize("options, env, key, words, sent", [
