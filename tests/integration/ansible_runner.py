@@ -35,9 +35,7 @@ def write_local_inventory(path, groups, group_vars=None):
 def module_task(module, options, register, ignore_errors=False):
     """A task of a hostup.cloud module whose result is registered."""
     task = {"name": "Run %s" % module, "hostup.cloud." + module: dict(options), "register": register}
-    if ignore_errors:
-        task["ignore_errors"] = True
-    return task
+    return dict(task, ignore_errors=True) if ignore_errors else task
 
 
 def save_result_task(register, directory, file_name):
@@ -59,11 +57,7 @@ class Run(object):
     """One ansible-playbook or ansible run: exit code, output and registered results."""
 
     def __init__(self, rc, stdout, stderr, results, log):
-        self.rc = rc
-        self.stdout = stdout
-        self.stderr = stderr
-        self.results = results
-        self.log = log
+        self.rc, self.stdout, self.stderr, self.results, self.log = rc, stdout, stderr, results, log
 
     @property
     def output(self):
@@ -79,10 +73,13 @@ class Run(object):
 
 class Ansible(object):
     def __init__(self, server, collections_path, workdir, api_key):
-        self.api_key = api_key
-        self.server = server
-        self.collections_path = collections_path
-        self.workdir = workdir
+        self.server, self.collections_path, self.workdir, self.api_key = server, collections_path, workdir, api_key
+
+    def hostup_yml(self, name="hostup.yml", **options):
+        """Write an inventory source of the hostup.cloud.hostup plugin with ``options``; return its path."""
+        path = self.workdir / name
+        path.write_text(json.dumps(dict({"plugin": "hostup.cloud.hostup"}, **options)))
+        return str(path)
 
     def env(self, api_key=RUNNER_KEY, extra=None):
         env = dict(os.environ)
@@ -173,11 +170,4 @@ def _registered(tasks):
 
 
 def _mode_flags(check, diff, verbosity):
-    flags = []
-    if check:
-        flags.append("--check")
-    if diff:
-        flags.append("--diff")
-    if verbosity:
-        flags.append("-" + "v" * verbosity)
-    return flags
+    return ["--check"] * bool(check) + ["--diff"] * bool(diff) + ["-" + "v" * verbosity] * bool(verbosity)

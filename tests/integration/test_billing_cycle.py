@@ -18,7 +18,7 @@ def switch(cycle, vmid=10001, register="switch", ignore_errors=False):
     return module_task("hostup_vps_billing_cycle", {"vmid": vmid, "cycle": cycle}, register, ignore_errors)
 
 
-def test_check_mode_prices_the_switch_and_sends_no_post_to_billing_cycle(ansible, sim):
+def test_check_mode_prices_the_switch_the_real_run_switches_once_and_a_rerun_changes_nothing(ansible, sim):
     run = ansible.playbook([switch("annually")], check=True, diff=True)
     assert run.rc == 0, run
     result = run.results["switch"]
@@ -31,8 +31,7 @@ def test_check_mode_prices_the_switch_and_sends_no_post_to_billing_cycle(ansible
     assert sim.ordering_requests() == []
     assert '-    "cycle": "monthly"' in run.stdout and '+    "cycle": "annually"' in run.stdout
 
-
-def test_the_real_run_switches_once_and_the_rerun_changes_nothing(ansible, sim):
+    sim.clear_requests()
     run = ansible.playbook([switch("annually")], diff=True)
     assert run.rc == 0, run
     result = run.results["switch"]

@@ -50,17 +50,10 @@ POLLED = {"upgrade": "details"}
 class Case(object):
     def __init__(self, name, mode, expect, words=(), orders=0, faults=(), args=None, unpaid=False, sent=None,
                  state=None):
-        self.name = name
-        self.mode = mode
-        self.expect = expect
-        self.words = tuple(words)
-        self.orders = orders
-        self.faults = tuple(faults)
-        self.args = args
-        self.unpaid = unpaid
+        self.name, self.mode, self.expect, self.words, self.orders = name, mode, expect, tuple(words), orders
+        self.faults, self.args, self.unpaid, self.vmid = tuple(faults), args, unpaid, None
         self.sent = dict(sent or {})  # call -> how many requests of it the simulator must see
         self.state = state or {}  # settings of the case's VPS in the simulator (apply_delay)
-        self.vmid = None
         if expect != "failed" and POLLED.get(mode) in self.sent:
             self.sent[POLLED[mode]] += 1
 

@@ -6,6 +6,9 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import pytest
+
+from ansible_collections.hostup.cloud.tests.integration.ansible_runner import RUNNER_KEY
 from ansible_collections.hostup.cloud.tests.leaks import assert_no_leak
 from ansible_collections.hostup.cloud.tests.simulator.hostup_simulator import SENSITIVE_VALUES
 
@@ -13,7 +16,7 @@ INFO = {"name": "Read the VPS", "hostup.cloud.hostup_vps_info": {"vmid": 10001},
 
 
 def test_info_returns_plan_and_billing_from_two_reads(ansible, sim):
-    run = ansible.playbook([INFO])
+    run = ansible.playbook([INFO])  # the runner sets only HOSTUP_API_KEY and HOSTUP_API_URL: the environment suffices
     assert run.rc == 0, run
     info = run.results["info"]
     assert info["changed"] is False
@@ -51,12 +54,6 @@ def test_module_defaults_group_sets_the_key_for_every_module(ansible, sim, api_k
     assert len(sim.requests()) == 5
 
 
-def test_the_environment_supplies_key_and_url(ansible, sim):
-    run = ansible.playbook([INFO])  # the runner sets only HOSTUP_API_KEY and HOSTUP_API_URL
-    assert run.rc == 0, run
-    assert len(sim.requests()) == 2
-
-
 def test_a_missing_key_fails_before_any_request(ansible, sim):
     run = ansible.playbook([INFO], api_key=None)
     assert run.rc != 0
@@ -65,23 +62,28 @@ def test_a_missing_key_fails_before_any_request(ansible, sim):
     assert sim.requests() == []
 
 
-def test_a_wrong_key_fails_with_one_actionable_line(ansible, sim):
-    run = ansible.adhoc("hostup.cloud.hostup_vps_info", "vmid=10001", api_key="not-the-key")
-    assert run.rc != 0
-    result = run.results["adhoc"]
-    assert result["msg"].startswith("GET /api/vm/10001/details failed: HTTP 401 UNAUTHORIZED: Authentication required")
-    assert "(requestId " in result["msg"] and "Check api_key" in result["msg"]
-    assert result["api_error"]["status"] == 401
-    assert "Traceback" not in run.output
-    assert len(sim.requests()) == 1
-
-
-def test_a_read_only_key_cannot_order(ansible, sim):
-    run = ansible.adhoc("hostup.cloud.hostup_vps_upgrade", "vmid=10001 package=1938", api_key="readonly-key")
-    assert run.rc != 0
-    assert "HTTP 403 FORBIDDEN" in run.results["adhoc"]["msg"]
-    assert "write:billing" in run.results["adhoc"]["msg"]
-    assert sim.ordering_requests() == []
+@pytest.mark.parametrize("module, args, key, words, sent", [
+    ("info", "vmid=10001", "not-the-key", ["GET /api/vm/10001/details failed: HTTP 401 UNAUTHORIZED: Authentication "
+                                           "required", "(requestId ", "Check api_key"], [("details", 401)]),
+    ("upgrade", "vmid=10001 package=1938", "readonly-key", ["POST /api/vm/10001/upgrade failed: HTTP 403 FORBIDDEN",
+                                                            "write:billing"],
+     [("details", 200), ("billing_cycle", 200), ("estimate", 403)]),  # a read-only key cannot order
+    # plain http to another host: refused before the key is sent
+    ("info", "vmid=10001 api_url=http://hostup.example.net", RUNNER_KEY,
+     ["api_url uses plain http to hostup.example.net"], []),
+    ("info", "vmid=10001 api_url=http://127.0.0.1:9", RUNNER_KEY, [
+        "GET /api/vm/10001/details failed: could not connect to http://127.0.0.1:9 (connection refused or host not "
+        "found)", "Check api_url and the network"], []),
+])
+def test_a_wrong_or_read_only_key_or_a_bad_api_url_fails_ad_hoc_in_one_actionable_line(ansible, sim, module, args,
+                                                                                      key, words, sent):
+    run = ansible.adhoc("hostup.cloud.hostup_vps_" + module, args, api_key=key)
+    assert run.rc != 0 and "Traceback" not in run.output
+    message = run.results["adhoc"]["msg"]
+    assert message.startswith(words[0]) and [word for word in words if word not in message] == [], message
+    assert sim.ordering_requests() == [] and [(r["call"], r["status"]) for r in sim.requests()] == sent
+    if key == "not-the-key":
+        assert run.results["adhoc"]["api_error"]["status"] == 401
 
 
 def test_adhoc_info_prints_the_vps(ansible, sim):
@@ -91,25 +93,9 @@ def test_adhoc_info_prints_the_vps(ansible, sim):
     assert run.results["adhoc"]["billing"]["cycle"] == "annually"
 
 
-def test_plain_http_to_another_host_is_refused_before_sending_the_key(ansible, sim):
-    run = ansible.adhoc("hostup.cloud.hostup_vps_info", "vmid=10001 api_url=http://hostup.example.net")
-    assert run.rc != 0
-    assert run.results["adhoc"]["msg"].startswith("api_url uses plain http to hostup.example.net")
-    assert sim.requests() == []
-
-
 def test_the_api_key_never_appears_even_at_vvvv(ansible, sim, api_key):
     run = ansible.playbook([INFO, {"hostup.cloud.hostup_vps_upgrade": {"vmid": 10001, "resources": {"2232": 60}},
                                    "register": "up"}], verbosity=4, diff=True)
     assert run.rc == 0, run
     assert_no_leak(run.output, api_key, *SENSITIVE_VALUES)
 
-
-def test_nothing_listening_is_a_clear_connection_error(ansible, sim):
-    run = ansible.adhoc("hostup.cloud.hostup_vps_info", "vmid=10001 api_url=http://127.0.0.1:9")
-    assert run.rc != 0
-    msg = run.results["adhoc"]["msg"]
-    assert msg.startswith("GET /api/vm/10001/details failed: could not connect to http://127.0.0.1:9 "
-                          "(connection refused or host not found)")
-    assert "Check api_url and the network" in msg
-    assert "Traceback" not in run.output

@@ -30,10 +30,8 @@ SAFE_NAME = re.compile(r"^[A-Za-z0-9._-]+$")
 SEED_ONLY = ["hostup_vmid < 20000"]  # leaves out the simulator's fleet
 
 
-def hostup_yml(ansible, name="hostup.yml", **options):
-    path = ansible.workdir / name
-    path.write_text(json.dumps(dict({"plugin": "hostup.cloud.hostup", "filters": SEED_ONLY}, **options)))
-    return str(path)
+def hostup_yml(ansible, **options):
+    return ansible.hostup_yml(**dict({"filters": SEED_ONLY}, **options))
 
 
 def plain(value):

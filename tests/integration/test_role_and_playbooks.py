@@ -26,21 +26,18 @@ def role(**variables):
 PLAN = role(vmid=10001, package="1938", cycle="annually", max_prorated=2600)
 
 
-def test_role_under_check_shows_the_price_and_orders_nothing(ansible, sim):
-    run = ansible.playbook([PLAN], check=True)
-    assert run.rc == 0, run
-    assert ("VPS 10001 (VPS SM, monthly): due now 2520.50 SEK, recurring 139.00 monthly -> 2590.00 annually SEK"
-            in run.stdout)
-    assert sim.ordering_requests() == []
-    assert sim.state(10001)["product_id"] == "1937"
-
-
-def test_role_orders_plan_and_cycle_in_one_order_and_a_rerun_changes_nothing(ansible, sim):
+def test_role_under_check_shows_the_price_then_orders_plan_and_cycle_in_one_order_and_a_rerun_changes_nothing(
+        ansible, sim):
+    check = ansible.playbook([PLAN], check=True)
+    assert check.rc == 0, check
+    summary = "VPS 10001 (VPS SM, monthly): due now 2520.50 SEK, recurring 139.00 monthly -> 2590.00 annually SEK"
+    assert summary in check.stdout
+    assert sim.ordering_requests() == [] and sim.state(10001)["product_id"] == "1937"
     run = ansible.playbook([PLAN])
-    assert run.rc == 0, run
+    assert run.rc == 0 and summary in run.stdout, run
     orders = sim.ordering_requests()
     assert [o["call"] for o in orders] == ["order"]
-    assert orders[0]["body"]["draftId"] == 5257  # the estimate the summary showed
+    assert orders[0]["body"]["draftId"] == 5258  # the estimate this run's summary showed (the check run's was 5257)
     state = sim.state(10001)
     assert (state["product_id"], state["cycle"]) == ("1938", "a")
 

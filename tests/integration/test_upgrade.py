@@ -25,7 +25,8 @@ def upgrade(register="up", ignore_errors=False, **options):
 BIGGER_PLAN = upgrade(vmid=10001, package="1938", max_prorated=100, max_recurring=300)
 
 
-def test_check_mode_returns_the_real_price_and_orders_nothing(ansible, sim):
+def test_check_mode_prices_and_orders_nothing_the_real_run_orders_the_estimated_draft_and_a_rerun_nothing(
+        ansible, sim):
     run = ansible.playbook([BIGGER_PLAN], check=True, diff=True)
     assert run.rc == 0, run
     result = run.results["up"]
@@ -39,8 +40,7 @@ def test_check_mode_returns_the_real_price_and_orders_nothing(ansible, sim):
     assert sim.state(10001)["product_id"] == "1937"
     assert '+    "package": "1938"' in run.stdout and '-    "package": "1937"' in run.stdout
 
-
-def test_the_real_run_orders_the_estimated_draft_and_the_rerun_orders_nothing(ansible, sim):
+    sim.clear_requests()
     run = ansible.playbook([BIGGER_PLAN])
     assert run.rc == 0, run
     result = run.results["up"]
@@ -85,17 +85,20 @@ def test_resources_are_ordered_once_then_recognised_as_in_place(ansible, sim):
     assert backups_estimated() == [8, 8, 9, 9, 10, 10]  # the rerun proves it again, once
 
 
-def test_backups_within_the_included_units_are_never_claimed_in_place(ansible, sim):
+def test_backups_within_the_included_units_are_never_claimed_in_place_but_their_estimate_may_be_ordered(ansible, sim):
     # 10001 has 0 backups; 3 cost what 0 cost (7 are included), so no estimate tells them apart
     run = ansible.playbook([upgrade(vmid=10001, resources={"2404": 3}, ignore_errors=True)])
     result = run.results["up"]
     assert result["failed"] is True and result["changed"] is False and result["reason"] == "upgrade.option_unreadable"
     assert "option 2404 (3: one unit less or more does not cost less or more than now" in result["msg"]
     assert result["outcome"]["status"] == "refused" and sim.ordering_requests() == []
-    deliberate = ansible.playbook([upgrade(vmid=10001, resources={"2404": 3},
-                                           draft_id=result["estimate"]["draft_id"])])
+    # an earlier estimate is ordered by its draft id: deliberately, exactly that draft
+    draft_id = result["estimate"]["draft_id"]
+    deliberate = ansible.playbook([upgrade(vmid=10001, resources={"2404": 3}, draft_id=draft_id)])
     assert deliberate.rc == 0 and deliberate.results["up"]["changed"] is True, deliberate
-    assert sim.state(10001)["resources"]["2404"] == 3 and len(sim.ordering_requests()) == 1
+    assert deliberate.results["up"]["estimate"]["draft_id"] == draft_id
+    assert [o["body"] for o in sim.ordering_requests()] == [{"send": True, "draftId": draft_id}]
+    assert sim.state(10001)["resources"]["2404"] == 3
 
 
 def test_a_budget_stops_the_order_in_check_mode_and_in_a_real_run(ansible, sim):
@@ -144,15 +147,6 @@ def test_a_502_on_the_order_is_not_resent_and_the_rerun_is_safe(ansible, sim):
     rerun = ansible.playbook([upgrade(vmid=10001, package="1938")])
     assert rerun.rc == 0 and rerun.results["up"]["changed"] is False
     assert len(sim.ordering_requests()) == 1
-
-
-def test_an_earlier_estimate_is_ordered_by_its_draft_id(ansible, sim):
-    quote = ansible.playbook([upgrade(vmid=10002, package="1939")], check=True)
-    draft_id = quote.results["up"]["estimate"]["draft_id"]
-    run = ansible.playbook([upgrade(vmid=10002, package="1939", draft_id=draft_id)])
-    assert run.rc == 0, run
-    assert [o["body"] for o in sim.ordering_requests()] == [{"send": True, "draftId": draft_id}]
-    assert run.results["up"]["estimate"]["draft_id"] == draft_id
 
 
 def test_no_personal_data_from_the_draft_reaches_any_result_or_output(ansible, sim, api_key):

@@ -22,45 +22,62 @@ def call(sim, method, path, body=None, headers=None):
     return reply.status, json.loads(reply.body) if reply.body else None
 
 
+def upgrade(sim, vmid=10001, **body):
+    """POST /api/vm/<vmid>/upgrade with ``body``: (status, reply)."""
+    return call(sim, "POST", "/api/vm/%d/upgrade" % vmid, body)
+
+
+def estimated(sim, vmid=10001, **body):
+    return upgrade(sim, vmid, send=False, **body)[1]["data"]
+
+
+def ordered(sim, vmid=10001, **body):
+    return upgrade(sim, vmid, send=True, **body)[1]["data"]
+
+
+def order_of_estimate(sim, vmid=10001, **body):
+    """Estimate ``body``, then order the estimate's draft: the order's data."""
+    return ordered(sim, vmid, draftId=estimated(sim, vmid, **body)["draftId"])
+
+
 @pytest.fixture
 def sim():
     return hostup_simulator.Simulator(fleet=3)
 
 
+@pytest.fixture
+def clock(monkeypatch):
+    """The simulator's time, which the test moves on: clock[0] += seconds."""
+    now = [1000.0]
+    monkeypatch.setattr(hostup_simulator.time, "time", lambda: now[0])
+    return now
+
+
 def test_estimating_the_current_configuration_costs_nothing(sim):
     for vmid, vps in sim.vps.items():
-        status, body = call(sim, "POST", "/api/vm/%d/upgrade" % vmid, {
-            "send": False, "package": vps["product_id"], "resources": dict(vps["resources"]), "cycle": vps["cycle"]})
+        status, body = upgrade(sim, vmid, send=False, package=vps["product_id"], resources=dict(vps["resources"]),
+                               cycle=vps["cycle"])
         assert status == 200
         assert body["data"]["prorated"] == 0
         assert body["data"]["recurring"] == sim.price(vps, vps["cycle"])
 
 
-def test_every_upgrade_reply_carries_the_fake_personal_data(sim):
-    estimate = call(sim, "POST", "/api/vm/10001/upgrade", {"send": False, "package": "1938"})[1]
-    order = call(sim, "POST", "/api/vm/10001/upgrade", {"send": True, "draftId": estimate["data"]["draftId"]})[1]
-    for reply in (estimate, order):
-        text = json.dumps(reply)
-        assert all(value in text for value in hostup_simulator.DRAFT_SENSITIVE_VALUES)
-
-
-def test_an_order_of_a_draft_applies_it_once(sim):
-    estimate = call(sim, "POST", "/api/vm/10001/upgrade", {"send": False, "package": "1938"})[1]
-    draft = estimate["data"]["draftId"]
-    status, order = call(sim, "POST", "/api/vm/10001/upgrade", {"send": True, "draftId": draft})
+def test_an_order_of_a_draft_applies_it_once_and_every_upgrade_reply_carries_the_fake_personal_data(sim):
+    estimate = upgrade(sim, send=False, package="1938")[1]
+    status, order = upgrade(sim, send=True, draftId=estimate["data"]["draftId"])
     assert status == 200 and order["data"]["raw"]["call"] == "convertOrderDraft"
+    assert all(value in json.dumps(reply) for reply in (estimate, order)
+               for value in hostup_simulator.DRAFT_SENSITIVE_VALUES)
     assert sim.state(10001)["product_id"] == "1938"
-    status, again = call(sim, "POST", "/api/vm/10001/upgrade", {"send": True, "draftId": draft})
+    status, again = upgrade(sim, send=True, draftId=estimate["data"]["draftId"])
     assert status == 404 and again["code"] == "NOT_FOUND"
 
 
 def test_a_direct_order_names_the_hostbill_call(sim):
-    resources = call(sim, "POST", "/api/vm/10002/upgrade", {"send": True, "resources": {"2232": 60}})[1]
-    package = call(sim, "POST", "/api/vm/10003/upgrade", {"send": True, "package": "1939"})[1]
-    assert resources["data"]["raw"]["call"] == "orderConfigUpgrade"
-    assert package["data"]["raw"]["call"] == "orderUpgrade"
-    checkout_keys = {"invoice_id", "total", "gateway", "order_id", "order_num", "newtotal"}
-    assert set(package["data"]["raw"]["checkout"]) == checkout_keys
+    assert ordered(sim, 10002, resources={"2232": 60})["raw"]["call"] == "orderConfigUpgrade"
+    package = ordered(sim, 10003, package="1939")["raw"]
+    assert package["call"] == "orderUpgrade"
+    assert set(package["checkout"]) == {"invoice_id", "total", "gateway", "order_id", "order_num", "newtotal"}
 
 
 def test_an_unpaid_invoice_blocks_the_cycle_read_until_paid_and_the_ordering_posts_only_as_a_fault(sim):
@@ -71,23 +88,18 @@ def test_an_unpaid_invoice_blocks_the_cycle_read_until_paid_and_the_ordering_pos
     # HostUp documents that 400 on GET billing-cycle only: the ordering POSTs answer it only as a fault
     assert call(sim, "POST", "/api/vm/10003/billing-cycle", {"cycle": "m"})[0] == 200
     sim.add_fault("order", "existing_invoice", vmid=10004)
-    status, body = call(sim, "POST", "/api/vm/10004/upgrade", {"send": True, "package": "1937"})
+    status, body = upgrade(sim, 10004, send=True, package="1937")
     assert status == 400 and body["existing_invoice"] is True and body["invoice_id"] == str(invoice["id"])
-    assert call(sim, "POST", "/api/vm/10004/upgrade", {"send": True, "package": "1937"})[0] == 200
+    assert upgrade(sim, 10004, send=True, package="1937")[0] == 200
     sim.pay_invoices(10004)
-    status = call(sim, "GET", "/api/vm/10004/billing-cycle")[0]
-    assert status == 200
+    assert call(sim, "GET", "/api/vm/10004/billing-cycle")[0] == 200
 
 
-@pytest.mark.parametrize("headers, status", [({"X-API-Key": "wrong"}, 401), ({"X-API-Key": "readonly-key"}, 403)])
-def test_keys_and_scopes_are_enforced(sim, headers, status):
+@pytest.mark.parametrize("headers, status", [({"X-API-Key": "wrong"}, 401), ({"X-API-Key": "readonly-key"}, 403),
+                                             ({"X-API-Key": "", "Authorization": "Bearer demo-key"}, 200)])
+def test_keys_and_scopes_are_enforced_and_bearer_auth_is_accepted(sim, headers, status):
     got, body = call(sim, "POST", "/api/vm/10001/upgrade", {"send": False, "package": "1938"}, headers)
-    assert got == status and set(body) >= {"error", "message", "code", "timestamp", "requestId"}
-
-
-def test_bearer_auth_is_accepted(sim):
-    status = call(sim, "GET", "/api/vm/10001/details", headers={"X-API-Key": "", "Authorization": "Bearer demo-key"})[0]
-    assert status == 200
+    assert got == status and (status == 200 or set(body) >= {"error", "message", "code", "timestamp", "requestId"})
 
 
 def test_faults_apply_to_the_named_call_and_vps_only_as_often_as_asked(sim):
@@ -126,21 +138,16 @@ def test_every_request_is_recorded_without_the_key(sim):
     assert_no_leak(json.dumps(record), API_KEY)
 
 
-def test_an_order_applied_later_shows_in_details_only_after_apply_delay(sim, monkeypatch):
-    clock = [1000.0]
-    monkeypatch.setattr(hostup_simulator.time, "time", lambda: clock[0])
+def test_an_order_applied_later_shows_in_details_only_after_apply_delay(sim, clock):
     sim.apply_delay = 5
-    draft = call(sim, "POST", "/api/vm/10001/upgrade", {"send": False, "package": "1938"})[1]["data"]["draftId"]
-    order = call(sim, "POST", "/api/vm/10001/upgrade", {"send": True, "draftId": draft})[1]["data"]
+    order = order_of_estimate(sim, package="1938")
     assert hostup_simulator.SCHEDULED in order["raw"]["info"]
     assert call(sim, "GET", "/api/vm/10001/details")[1]["data"]["product_id"] == "1937"
     clock[0] += 5
     assert call(sim, "GET", "/api/vm/10001/details")[1]["data"]["product_id"] == "1938"
 
 
-def test_a_cycle_switch_can_be_deferred_too(sim, monkeypatch):
-    clock = [1000.0]
-    monkeypatch.setattr(hostup_simulator.time, "time", lambda: clock[0])
+def test_a_cycle_switch_can_be_deferred_too(sim, clock):
     sim.vps[10001]["apply_delay"] = 2
     call(sim, "POST", "/api/vm/10001/billing-cycle", {"cycle": "a"})
     assert call(sim, "GET", "/api/vm/10001/billing-cycle")[1]["data"]["current"] == "m"
@@ -148,13 +155,10 @@ def test_a_cycle_switch_can_be_deferred_too(sim, monkeypatch):
     assert call(sim, "GET", "/api/vm/10001/billing-cycle")[1]["data"]["current"] == "a"
 
 
-def test_each_part_of_an_order_can_show_after_its_own_delay(sim, monkeypatch):
-    clock = [1000.0]
-    monkeypatch.setattr(hostup_simulator.time, "time", lambda: clock[0])
+def test_each_part_of_an_order_can_show_after_its_own_delay(sim, clock):
     status, _body = call(sim, "POST", "/_sim/settings", {"apply_delays": {"cycle": 4}})
     assert status == 200 and sim.apply_delays == {"cycle": 4.0}
-    draft = call(sim, "POST", "/api/vm/10001/upgrade", {"send": False, "package": "1938", "cycle": "a"})[1]
-    call(sim, "POST", "/api/vm/10001/upgrade", {"send": True, "draftId": draft["data"]["draftId"]})
+    order_of_estimate(sim, package="1938", cycle="a")
     shown = (call(sim, "GET", "/api/vm/10001/details")[1]["data"]["product_id"],
              call(sim, "GET", "/api/vm/10001/billing-cycle")[1]["data"]["current"])
     assert shown == ("1938", "m")  # the package shows at once, the cycle does not yet
@@ -171,27 +175,25 @@ def test_apply_now_carries_out_what_is_scheduled(sim):
 
 
 def test_with_reuse_drafts_an_ordered_draft_still_answers_and_orders_again(sim):
-    draft = call(sim, "POST", "/api/vm/10001/upgrade", {"send": False, "package": "1938"})[1]["data"]["draftId"]
-    call(sim, "POST", "/api/vm/10001/upgrade", {"send": True, "draftId": draft})
-    assert call(sim, "POST", "/api/vm/10001/upgrade", {"send": False, "draftId": draft})[0] == 404
+    draft = estimated(sim, package="1938")["draftId"]
+    ordered(sim, draftId=draft)
+    assert upgrade(sim, send=False, draftId=draft)[0] == 404
     call(sim, "POST", "/_sim/settings", {"reuse_drafts": True})
-    status, again = call(sim, "POST", "/api/vm/10001/upgrade", {"send": False, "draftId": draft})
+    status, again = upgrade(sim, send=False, draftId=draft)
     assert status == 200 and again["data"]["prorated"] == 60.0  # the draft's old price, as if nothing was ordered
-    assert call(sim, "POST", "/api/vm/10001/upgrade", {"send": True, "draftId": draft})[0] == 200
+    assert upgrade(sim, send=True, draftId=draft)[0] == 200
 
 
 def test_account_credit_pays_an_order_so_no_unpaid_invoice_holds_it(sim):
     sim.vps[10004]["credits"] = 500  # 10004 has no autopay
-    draft = call(sim, "POST", "/api/vm/10004/upgrade", {"send": False, "package": "1937"})[1]["data"]["draftId"]
-    order = call(sim, "POST", "/api/vm/10004/upgrade", {"send": True, "draftId": draft})[1]["data"]
+    order = order_of_estimate(sim, 10004, package="1937")
     assert "invoiceId" not in order and order["redirectUrl"] is None  # a string when there is one
     assert sim.state(10004)["invoices"] == [] and sim.state(10004)["credits"] == 460.0
     assert call(sim, "GET", "/api/vm/10004/billing-cycle")[0] == 200
 
 
 def test_free_and_list_options_cost_nothing_and_drafts_describe_every_option_without_a_value(sim):
-    status, body = call(sim, "POST", "/api/vm/10001/upgrade", {
-        "send": False, "resources": {"2259": 1, "2209": "debian-12", "2232": 40}})
+    status, body = upgrade(sim, send=False, resources={"2259": 1, "2209": "debian-12", "2232": 40})
     assert status == 200 and body["data"]["prorated"] == 0
     options = body["data"]["raw"]["draft"]["services"]["1"]["customizations"]
     # every option of the product, as the seed lists them, and 2231 (ordered in its example) not among them
@@ -204,7 +206,7 @@ def test_free_and_list_options_cost_nothing_and_drafts_describe_every_option_wit
     assert all(set(options[o]) == OPTION_KEYS for o in options if o != "2208")  # no "value": HostUp sends none
     assert options["2404"]["description"].startswith("7 backups is included")
     assert options["2210"]["name"] == options["2210"]["_name"] == hostup_simulator.DRAFT_PERSON_NAME
-    assert call(sim, "POST", "/api/vm/10001/upgrade", {"send": False, "resources": {"2209": "windows"}})[0] == 400
+    assert upgrade(sim, send=False, resources={"2209": "windows"})[0] == 400
 
 
 # The keys the seed (vps-upgrade.txt) lists for a draft, its service and each option.
@@ -226,7 +228,7 @@ ORDER_KEYS = {"success", "upgraded", "message", "orderId", "orderNum", "invoiceI
 
 
 def test_an_estimate_has_the_seeds_shape_and_types_and_prices_the_cycle_it_estimates(sim):
-    data = call(sim, "POST", "/api/vm/10001/upgrade", {"send": False, "package": "1938", "cycle": "a"})[1]["data"]
+    data = estimated(sim, package="1938", cycle="a")
     assert set(data) == ESTIMATE_KEYS and set(data["raw"]) == {"success", "call", "server_time", "draft"}
     assert data["recurring"] == 2590 and isinstance(data["recurring"], int) and data["credits"] == 0
     draft = data["raw"]["draft"]
@@ -235,37 +237,34 @@ def test_an_estimate_has_the_seeds_shape_and_types_and_prices_the_cycle_it_estim
         hostup_simulator.DRAFT_PERSON_NAME
     assert draft["price"]["recurring"] == {"a": "2590.00"} and draft["services"]["1"]["total"]["recurring"] == {
         "a": "2590.00"}
-    fraction = call(sim, "POST", "/api/vm/10001/upgrade", {"send": False, "resources": {"2210": 3}})[1]["data"]
+    fraction = estimated(sim, resources={"2210": 3})
     assert "recurring" not in fraction  # 140.50 is no integer, the type HostUp documents for it
     assert fraction["raw"]["draft"]["price"]["recurring"] == {"m": "140.50"}
 
 
 def test_orders_have_the_seeds_shape_an_invoice_id_string_and_a_checkout_invoice_id_0_when_nothing_is_due(sim):
-    draft = call(sim, "POST", "/api/vm/10001/upgrade", {"send": False, "package": "1938"})[1]["data"]["draftId"]
-    order = call(sim, "POST", "/api/vm/10001/upgrade", {"send": True, "draftId": draft})[1]["data"]
+    order = order_of_estimate(sim, package="1938")
     assert set(order) == ORDER_KEYS and order["invoiceId"] == "49526"
     assert set(order["raw"]) == {"success", "call", "order_id", "server_time", "info", "draft"}
     assert order["raw"]["order_id"] == order["orderId"] == 34889
-    down = call(sim, "POST", "/api/vm/10003/upgrade", {"send": True, "package": "1937"})[1]["data"]
+    down = ordered(sim, 10003, package="1937")
     assert down["raw"]["checkout"]["invoice_id"] == 0 and "invoiceId" not in down and down["redirectUrl"] is None
 
 
 def test_included_units_cost_nothing_so_a_zero_difference_does_not_tell_the_value(sim):
-    def recurring(value):
-        return call(sim, "POST", "/api/vm/10001/upgrade", {"send": False, "resources": {"2404": value}})[1][
-            "data"]["recurring"]
-    assert [recurring(value) for value in (0, 3, 7, 8, 9)] == [139, 139, 139, 154, 169]
+    recurring = [estimated(sim, resources={"2404": value})["recurring"] for value in (0, 3, 7, 8, 9)]
+    assert recurring == [139, 139, 139, 154, 169]
 
 
 def test_documented_only_leaves_out_every_optional_field_but_those_that_make_the_reply(sim):
     sim.documented_only = True
-    estimate = call(sim, "POST", "/api/vm/10001/upgrade", {"send": False, "package": "1938"})[1]["data"]
+    estimate = estimated(sim, package="1938")
     assert set(estimate) == {"success", "estimate", "draftId", "prorated", "raw"}
     assert set(estimate["raw"]) == {"success", "call", "server_time", "draft"}
-    order = call(sim, "POST", "/api/vm/10001/upgrade", {"send": True, "draftId": estimate["draftId"]})[1]["data"]
+    order = ordered(sim, draftId=estimate["draftId"])
     assert order == {"success": True, "raw": {"success": True, "call": "convertOrderDraft", "order_id": 34889,
                                               "server_time": order["raw"]["server_time"]}}
-    direct = call(sim, "POST", "/api/vm/10002/upgrade", {"send": True, "resources": {"2232": 60}})[1]["data"]
+    direct = ordered(sim, 10002, resources={"2232": 60})
     assert direct["raw"]["order_id"] == 34890 and set(direct) == {"success", "raw"}
     switch = call(sim, "POST", "/api/vm/10003/billing-cycle", {"cycle": "m"})[1]["data"]
     assert set(switch) == {"success", "message", "newCycle", "total", "info"}  # all required
@@ -280,8 +279,7 @@ def test_documented_only_leaves_out_every_optional_field_but_those_that_make_the
 
 def test_an_omit_fault_leaves_out_dotted_keys(sim):
     sim.add_fault("order", "omit", vmid=10001, keys=["orderId", "raw.order_id", "raw.nothing", "no.such.key"])
-    draft = call(sim, "POST", "/api/vm/10001/upgrade", {"send": False, "package": "1938"})[1]["data"]["draftId"]
-    order = call(sim, "POST", "/api/vm/10001/upgrade", {"send": True, "draftId": draft})[1]["data"]
+    order = order_of_estimate(sim, package="1938")
     assert "orderId" not in order and "order_id" not in order["raw"] and order["orderNum"] == 1693922233
     assert sim.state(10001)["product_id"] == "1938"  # the order was carried out
 
@@ -307,10 +305,10 @@ def test_errors_carry_hostups_documented_texts_and_codes(sim, method, path, body
 
 def test_a_patch_fault_changes_the_answer_at_dotted_keys(sim):
     sim.add_fault("estimate", "patch", vmid=10001, data={"prorated": "NaN", "raw.draft.price.setup": 500})
-    data = call(sim, "POST", "/api/vm/10001/upgrade", {"send": False, "package": "1938"})[1]["data"]
+    data = estimated(sim, package="1938")
     assert data["prorated"] == "NaN" and data["raw"]["draft"]["price"]["setup"] == 500
     sim.add_fault("order", "patch", vmid=10001, skip=True, data={"success": False})
-    assert call(sim, "POST", "/api/vm/10001/upgrade", {"send": True, "package": "1938"})[1]["data"] == {"success": False}
+    assert ordered(sim, package="1938") == {"success": False}
     assert sim.state(10001)["product_id"] == "1937"
 
 

@@ -10,6 +10,7 @@ any other call, a call out of order or a call left unmade fails the test.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import collections
 import contextlib
 import io
 import json
@@ -64,13 +65,7 @@ class FakeResponse(object):
         self.closed = True
 
 
-class Expected(object):
-    def __init__(self, method, path, body, reply, raises):
-        self.method = method
-        self.path = path
-        self.body = body
-        self.reply = reply
-        self.raises = raises
+Expected = collections.namedtuple("Expected", "method path body reply raises")
 
 
 class Conversation(object):

@@ -109,6 +109,13 @@ def parse(tmp_path, file_name="hostup.yml", into=None, **options):
     return inventory
 
 
+def parse_error(tmp_path, **options):
+    """The message of the AnsibleParserError that parsing ``options`` fails with."""
+    with pytest.raises(AnsibleParserError) as raised:
+        parse(tmp_path, **options)
+    return str(raised.value.message)
+
+
 def cache_entry(path):
     """What the jsonfile cache plugin stored (ansible-core 2.19 wraps it in a ``__payload__`` string)."""
     data = json.loads(path.read_text())
@@ -126,27 +133,37 @@ def groups(inventory):
                 for name, group in inventory.groups.items() if name not in ("all", "ungrouped"))
 
 
+def expect_list(conversation, accounts, *reads):
+    """HostUp's list of ``accounts``, then a read of each VPS in ``reads``: vmids or vps_account replies, in order."""
+    conversation.expect("GET", LIST, reply=ok({"accounts": accounts}))
+    for read in reads:
+        read = vps_account(read, "") if isinstance(read, int) else read
+        conversation.expect("GET", "/api/vps-accounts/" + read["data"]["vps_account"]["id"], reply=read)
+
+
+def expect_web_1(conversation, **vps):
+    expect_list(conversation, [account(10001, "web-1.example")], vps_account(10001, "web-1", **vps))
+
+
+def names(inventory):
+    return dict((v["hostup_vmid"], name) for name, v in hostvars(inventory).items())
+
+
 def test_lists_the_services_then_reads_each_vps_and_sets_the_documented_hostvars(conversation, tmp_path):
-    conversation.expect("GET", LIST, reply=ok({"accounts": [
+    expect_list(conversation, [
         account(10001, "web-1.example"), account(12303, "example.se", vps=False),
-        account(10003, "db-1.example", cycle="Annually", product_id="1938", name="VPS MD", total="2590.00")]}))
-    conversation.expect("GET", "/api/vps-accounts/10001", reply=vps_account(10001, "web-1"))
-    conversation.expect("GET", "/api/vps-accounts/10003", reply=vps_account(10003, "db-1", ip="192.0.2.11", ram=8))
+        account(10003, "db-1.example", cycle="Annually", product_id="1938", name="VPS MD", total="2590.00")],
+        vps_account(10001, "web-1"), vps_account(10003, "db-1", ip="192.0.2.11", ram=8))
     inventory = parse(tmp_path)
-    assert hostvars(inventory) == {
-        "web-1.example": {
-            "hostup_vmid": 10001, "hostup_name": "web-1", "hostup_hostname": "web-1.example",
-            "hostup_status": "Active", "hostup_product_id": "1937", "hostup_product_name": "VPS SM",
-            "hostup_cycle": "monthly", "hostup_price": 139.0, "hostup_next_due": "2026-12-10",
-            "hostup_ip": "192.0.2.10", "ansible_host": "192.0.2.10", "hostup_os": "Debian 12",
-            "hostup_cpu": 2, "hostup_ram": 4, "hostup_disk": 40},
-        "db-1.example": {
-            "hostup_vmid": 10003, "hostup_name": "db-1", "hostup_hostname": "db-1.example",
-            "hostup_status": "Active", "hostup_product_id": "1938", "hostup_product_name": "VPS MD",
-            "hostup_cycle": "annually", "hostup_price": 2590.0, "hostup_next_due": "2026-12-10",
-            "hostup_ip": "192.0.2.11", "ansible_host": "192.0.2.11", "hostup_os": "Debian 12",
-            "hostup_cpu": 2, "hostup_ram": 8, "hostup_disk": 40},
-    }
+    web = {"hostup_vmid": 10001, "hostup_name": "web-1", "hostup_hostname": "web-1.example",
+           "hostup_status": "Active", "hostup_product_id": "1937", "hostup_product_name": "VPS SM",
+           "hostup_cycle": "monthly", "hostup_price": 139.0, "hostup_next_due": "2026-12-10",
+           "hostup_ip": "192.0.2.10", "ansible_host": "192.0.2.10", "hostup_os": "Debian 12",
+           "hostup_cpu": 2, "hostup_ram": 4, "hostup_disk": 40}
+    assert hostvars(inventory) == {"web-1.example": web, "db-1.example": dict(
+        web, hostup_vmid=10003, hostup_name="db-1", hostup_hostname="db-1.example", hostup_product_id="1938",
+        hostup_product_name="VPS MD", hostup_cycle="annually", hostup_price=2590.0, hostup_ip="192.0.2.11",
+        ansible_host="192.0.2.11", hostup_ram=8)}
     assert groups(inventory) == {"hostup_vps": ["db-1.example", "web-1.example"]}
     assert all(sent["headers"]["X-API-Key"] == KEY for sent in conversation.sent)
 
@@ -154,8 +171,7 @@ def test_lists_the_services_then_reads_each_vps_and_sets_the_documented_hostvars
 def test_no_personal_data_or_unlisted_field_becomes_a_hostvar_or_reaches_the_cache(conversation, tmp_path):
     entry = account(10001, "web-1.example")
     entry.update(email="ingrid@holmunit.example", password="unit-account-password")
-    conversation.expect("GET", LIST, reply=ok({"accounts": [entry]}))
-    conversation.expect("GET", "/api/vps-accounts/10001", reply=vps_account(10001, "web-1"))
+    expect_list(conversation, [entry], vps_account(10001, "web-1"))
     cache_dir = tmp_path / "cache"
     inventory = parse(tmp_path, cache=True, cache_plugin="jsonfile",
                       cache_connection=str(cache_dir), compose={"everything": "vars"})
@@ -169,41 +185,42 @@ def test_no_personal_data_or_unlisted_field_becomes_a_hostvar_or_reaches_the_cac
 
 
 def test_a_vps_without_ip_os_or_resources_gets_none_of_those_hostvars(conversation, tmp_path):
-    conversation.expect("GET", LIST, reply=ok({"accounts": [account(10001, "new.example")]}))
-    conversation.expect("GET", "/api/vps-accounts/10001", reply=ok({"vps_account": {"id": "10001", "name": ""}}))
+    expect_list(conversation, [account(10001, "new.example")], ok({"vps_account": {"id": "10001", "name": ""}}))
     variables = hostvars(parse(tmp_path))["new.example"]
     assert sorted(variables) == sorted(HOSTVARS[:9])
     assert variables["hostup_name"] == "new.example"
 
 
-def test_filters_replace_the_vps_rule_and_services_hostup_does_not_know_as_vps_are_left_out(conversation, tmp_path):
-    conversation.expect("GET", LIST, reply=ok({"accounts": [
-        account(10001, "web-1.example"), account(10002, "fresh.example", vps=False),
-        account(12303, "example.se", vps=False, name="Webbhotell")]}))
-    conversation.expect("GET", "/api/vps-accounts/10001", reply=vps_account(10001, "web-1"))
-    conversation.expect("GET", "/api/vps-accounts/10002", reply=vps_account(10002, "fresh", ip="192.0.2.12"))
+def test_filters_replace_the_vps_rule_so_every_service_is_read_and_none_counted_unread(
+        conversation, tmp_path, warnings):
+    # Every service is read (no vmdata needed); one HostUp does not know as a VPS (404) is left out.
+    expect_list(conversation, [account(10001, "web-1.example"), account(10002, "fresh.example", vps=False),
+                               account(12303, "example.se", vps=False, name="Webbhotell")],
+                vps_account(10001, "web-1"), vps_account(10002, "fresh", ip="192.0.2.12"))
     conversation.expect("GET", "/api/vps-accounts/12303", status=404,
                         reply=api_error(404, "NOT_FOUND", "Service not found not found"))
     inventory = parse(tmp_path, filters=["hostup_product_name is search('VPS')", "hostup_ip != '192.0.2.10'"])
     assert list(hostvars(inventory)) == ["fresh.example"]
+    assert warnings == []
 
 
-def test_host_names_are_unique_and_do_not_depend_on_the_order_of_the_list(conversation, tmp_path):
-    conversation.expect("GET", LIST, reply=ok({"accounts": [
-        account(10005, "web.example"), account(10002, "web.example"), account(10003, "", label="Shop"),
-        account(10004, "")]}))
-    for vmid in (10002, 10003, 10004, 10005):
-        conversation.expect("GET", "/api/vps-accounts/%d" % vmid, reply=vps_account(vmid, ""))
-    names = dict((v["hostup_vmid"], name) for name, v in hostvars(parse(tmp_path)).items())
-    assert names == {10002: "web.example", 10005: "web.example-10005", 10003: "Shop", 10004: "hostup-10004"}
+@pytest.mark.parametrize("accounts, expected", [
+    # unique names that do not depend on the order of the list; a label, then hostup-<vmid>, for want of a domain
+    ([account(10005, "web.example"), account(10002, "web.example"), account(10003, "", label="Shop"),
+      account(10004, "")], {10002: "web.example", 10005: "web.example-10005", 10003: "Shop", 10004: "hostup-10004"}),
+    # hostup-<vmid> is always the name of that VPS: 10001 may not take the name 10002 gets for want of its own
+    ([account(10001, "hostup-10002"), account(10002, "")], {10001: "hostup-10002-10001", 10002: "hostup-10002"}),
+])
+def test_host_names_are_unique_whatever_the_order_and_hostup_vmid_names_only_that_vps(conversation, tmp_path,
+                                                                                    accounts, expected):
+    expect_list(conversation, accounts, *sorted(expected))
+    assert names(parse(tmp_path)) == expected
 
 
 def test_keyed_groups_groups_compose_and_the_prefix(conversation, tmp_path):
-    conversation.expect("GET", LIST, reply=ok({"accounts": [
-        account(10001, "web-1.example"),
-        account(10003, "db-1.example", cycle="Annually", product_id="1938")]}))
-    conversation.expect("GET", "/api/vps-accounts/10001", reply=vps_account(10001, "web-1"))
-    conversation.expect("GET", "/api/vps-accounts/10003", reply=vps_account(10003, "db-1", ram=8))
+    expect_list(conversation, [account(10001, "web-1.example"),
+                               account(10003, "db-1.example", cycle="Annually", product_id="1938")],
+                vps_account(10001, "web-1"), vps_account(10003, "db-1", ram=8))
     inventory = parse(tmp_path, hostvars_prefix="hu_", keyed_groups=[{"key": "hu_product_id", "prefix": "plan"}],
                       groups={"big": "hu_ram >= 8"}, compose={"ansible_user": "'admin'"})
     assert groups(inventory) == {"hostup_vps": ["db-1.example", "web-1.example"], "plan_1937": ["web-1.example"],
@@ -223,9 +240,7 @@ def test_a_failed_vps_read_fails_the_inventory_in_one_line_and_stops_the_other_r
     conversation.expect("GET", LIST, reply=ok({"accounts": [account(10001, "a.example"), account(10002, "b.example")]}))
     conversation.expect("GET", "/api/vps-accounts/10001", status=403,
                         reply=api_error(403, "FORBIDDEN", "Missing scope", request_id="rid-403"))
-    with pytest.raises(AnsibleParserError) as raised:
-        parse(tmp_path)
-    message = str(raised.value.message)
+    message = parse_error(tmp_path)
     assert message.startswith("hostup.cloud.hostup: GET /api/vps-accounts/10001 failed: HTTP 403 FORBIDDEN: "
                               "Missing scope (requestId rid-403)")
     assert "\n" not in message
@@ -239,10 +254,7 @@ def test_a_failed_vps_read_fails_the_inventory_in_one_line_and_stops_the_other_r
 ])
 def test_bad_options_fail_naming_the_option_before_any_request(conversation, tmp_path, monkeypatch, options, problem):
     monkeypatch.delenv("HOSTUP_API_KEY", raising=False)
-    with pytest.raises(AnsibleParserError) as raised:
-        parse(tmp_path, **options)
-    assert problem in str(raised.value.message)
-    assert conversation.sent == []
+    assert problem in parse_error(tmp_path, **options) and conversation.sent == []
 
 
 @pytest.mark.parametrize("file_name, accepted", [
@@ -269,20 +281,17 @@ def warnings(monkeypatch):
 def test_a_list_reply_without_a_list_of_accounts_fails_in_one_line_rather_than_an_empty_inventory(
         conversation, tmp_path, data):
     conversation.expect("GET", LIST, reply=ok(data, "rid-list"))
-    with pytest.raises(AnsibleParserError) as raised:
-        parse(tmp_path)
-    assert str(raised.value.message) == (
+    assert parse_error(tmp_path) == (
         "hostup.cloud.hostup: GET /api/client-accounts: HostUp's answer makes no sense: the reply has no list of "
         "accounts (requestId rid-list)")
 
 
 def test_a_vps_with_an_unusable_id_is_counted_in_a_warning_and_a_repeated_id_is_one_host(
         conversation, tmp_path, warnings):
-    conversation.expect("GET", LIST, reply=ok({"accounts": [
+    expect_list(conversation, [
         "not an account", account(10001, "web-1.example"), dict(account(10001, "web-1.example"), domain="again.example"),
         dict(account(10002, "x.example"), id="1e3"), dict(account(10003, "y.example"), id="-1"),
-        dict(account(10004, "z.example", vps=False), id="abc")]}))
-    conversation.expect("GET", "/api/vps-accounts/10001", reply=vps_account(10001, "web-1"))
+        dict(account(10004, "z.example", vps=False), id="abc")], vps_account(10001, "web-1"))
     assert list(hostvars(parse(tmp_path))) == ["web-1.example"]
     assert warnings == ["hostup.cloud.hostup: services in HostUp's list that look like a VPS but have no usable id "
                         "(a whole number from 1): 2, left out"]
@@ -293,10 +302,10 @@ def test_services_the_built_in_vps_rule_leaves_out_are_counted_in_a_warning_that
     # A VPS too new for usage data has no extra_details.usage.vmdata, as a web hosting and a domain have none:
     # the rule (an inference) cannot tell them apart, so it says how many it left out and how to include them.
     no_usage_yet = account(10002, "fresh.example", vps=False)
-    conversation.expect("GET", LIST, reply=ok({"accounts": [
+    expect_list(conversation, [
         account(10001, "web-1.example"), no_usage_yet, account(12303, "example.se", vps=False, name="Webbhotell"),
-        dict(account(12304, "example.com", vps=False), extra_details={"usage": {"vmdata": {}}})]}))
-    conversation.expect("GET", "/api/vps-accounts/10001", reply=vps_account(10001, "web-1"))
+        dict(account(12304, "example.com", vps=False), extra_details={"usage": {"vmdata": {}}})],
+        vps_account(10001, "web-1"))
     assert list(hostvars(parse(tmp_path))) == ["web-1.example"]
     assert warnings == [
         "hostup.cloud.hostup: 3 of the 4 services in HostUp's list were left out because they carry no "
@@ -305,47 +314,15 @@ def test_services_the_built_in_vps_rule_leaves_out_are_counted_in_a_warning_that
         "filters, every service is read and the filters decide"]
 
 
-def test_with_filters_no_service_is_left_out_unread_so_nothing_is_counted(conversation, tmp_path, warnings):
-    conversation.expect("GET", LIST, reply=ok({"accounts": [account(10001, "web-1.example"),
-                                                            account(10002, "fresh.example", vps=False)]}))
-    conversation.expect("GET", "/api/vps-accounts/10001", reply=vps_account(10001, "web-1"))
-    conversation.expect("GET", "/api/vps-accounts/10002", reply=vps_account(10002, "fresh", ip="192.0.2.12"))
-    assert sorted(hostvars(parse(tmp_path, filters=["hostup_vmid > 0"]))) == ["fresh.example", "web-1.example"]
-    assert warnings == []
-
-
-@pytest.mark.parametrize("hostname, host", [
-    ("localhost", "localhost-10001"), ("127.0.0.1", "127.0.0.1-10001"),
-    ("::1", "1"),  # ':' is not in a safe name, so ::1 is no name of the controller any more
-    ("all", "all-10001"), ("ungrouped", "ungrouped-10001"), ("hostup_vps", "hostup_vps-10001"),
-])
-def test_a_vps_is_never_named_like_the_controller_or_a_group_ansible_or_the_plugin_makes(
-        conversation, tmp_path, hostname, host):
-    # A host named localhost would take every delegate_to: localhost task to the VPS.
-    conversation.expect("GET", LIST, reply=ok({"accounts": [account(10001, hostname)]}))
-    conversation.expect("GET", "/api/vps-accounts/10001", reply=vps_account(10001, hostname))
-    inventory = parse(tmp_path)
-    assert list(hostvars(inventory)) == [host]
-    assert hostvars(inventory)[host]["hostup_hostname"] == hostname
-
-
-@pytest.mark.parametrize("ip, address", [
+@pytest.mark.parametrize("read, shown", [(dict(ip=ip), {"hostup_ip": address, "ansible_host": address}) for ip, address in [
     ("not-an-ip", None), ("evil.example.com", None), ("192.0.2.7/24", None), (["192.0.2.7"], None),
     ("{{ lookup('env', 'HOME') }}", None), (" 192.0.2.7 ", "192.0.2.7"), ("2001:db8::7", "2001:db8::7"),
-])
-def test_only_an_ip_address_becomes_hostup_ip_and_ansible_host(conversation, tmp_path, ip, address):
-    conversation.expect("GET", LIST, reply=ok({"accounts": [account(10001, "web-1.example")]}))
-    conversation.expect("GET", "/api/vps-accounts/10001", reply=vps_account(10001, "web-1", ip=ip))
+]] + [(dict(cpu="NaN", ram=float("inf"), storage="1e999"), {"hostup_cpu": None, "hostup_ram": None, "hostup_disk": None})])
+def test_only_an_ip_address_and_finite_resources_become_hostvars(conversation, tmp_path, read, shown):
+    expect_web_1(conversation, **read)
     variables = hostvars(parse(tmp_path))["web-1.example"]
-    assert (variables.get("hostup_ip"), variables.get("ansible_host")) == (address, address)
-
-
-def test_resources_that_are_not_finite_numbers_are_left_out(conversation, tmp_path):
-    conversation.expect("GET", LIST, reply=ok({"accounts": [account(10001, "web-1.example")]}))
-    conversation.expect("GET", "/api/vps-accounts/10001",
-                        reply=vps_account(10001, "web-1", cpu="NaN", ram=float("inf"), storage="1e999"))
-    variables = hostvars(parse(tmp_path))["web-1.example"]
-    assert [key for key in ("hostup_cpu", "hostup_ram", "hostup_disk") if key in variables] == []
+    assert dict((key, variables.get(key, None)) for key in shown) == shown
+    assert [key for key, value in shown.items() if value is None and key in variables] == []  # left out, not null
 
 
 def cached(tmp_path, **options):
@@ -353,8 +330,7 @@ def cached(tmp_path, **options):
 
 
 def test_the_cache_of_one_key_is_never_served_for_another(conversation, tmp_path):
-    conversation.expect("GET", LIST, reply=ok({"accounts": [account(10001, "web-1.example")]}))
-    conversation.expect("GET", "/api/vps-accounts/10001", reply=vps_account(10001, "web-1"))
+    expect_web_1(conversation)
     assert list(hostvars(parse(tmp_path, **cached(tmp_path)))) == ["web-1.example"]
     conversation.expect("GET", LIST, reply=ok({"accounts": []}))
     assert hostvars(parse(tmp_path, **cached(tmp_path, api_key="the-other-accounts-key"))) == {}
@@ -363,28 +339,15 @@ def test_the_cache_of_one_key_is_never_served_for_another(conversation, tmp_path
     assert_no_leak(stored, KEY, "the-other-accounts-key")
 
 
-@pytest.mark.parametrize("payload", [
+@pytest.mark.parametrize("text", ["{not json"] + [json.dumps({"__payload__": json.dumps(payload)}) for payload in [
     [{"vmid": "x"}], ["web-1.example"], {"hostname": "web-1.example"}, [{"hostname": "web-1.example"}],
-    [{"vmid": 10001, "hostname": "web-1.example"}],
-])
-def test_a_cache_entry_this_version_did_not_write_is_read_afresh(conversation, tmp_path, payload):
-    conversation.expect("GET", LIST, reply=ok({"accounts": [account(10001, "web-1.example")]}))
-    conversation.expect("GET", "/api/vps-accounts/10001", reply=vps_account(10001, "web-1"))
+    [{"vmid": 10001, "hostname": "web-1.example"}]]])
+def test_a_corrupt_cache_file_or_an_entry_this_version_did_not_write_is_read_afresh(conversation, tmp_path, text):
+    expect_web_1(conversation)
     parse(tmp_path, **cached(tmp_path))
     (name,) = os.listdir(str(tmp_path / "cache"))
-    (tmp_path / "cache" / name).write_text(json.dumps({"__payload__": json.dumps(payload)}))
-    conversation.expect("GET", LIST, reply=ok({"accounts": [account(10001, "web-1.example")]}))
-    conversation.expect("GET", "/api/vps-accounts/10001", reply=vps_account(10001, "web-1"))
-    assert list(hostvars(parse(tmp_path, **cached(tmp_path)))) == ["web-1.example"]
-
-
-def test_a_corrupt_cache_file_is_read_afresh(conversation, tmp_path):
-    conversation.expect("GET", LIST, reply=ok({"accounts": []}))
-    parse(tmp_path, **cached(tmp_path))
-    (name,) = os.listdir(str(tmp_path / "cache"))
-    (tmp_path / "cache" / name).write_text("{not json")
-    conversation.expect("GET", LIST, reply=ok({"accounts": [account(10001, "web-1.example")]}))
-    conversation.expect("GET", "/api/vps-accounts/10001", reply=vps_account(10001, "web-1"))
+    (tmp_path / "cache" / name).write_text(text)
+    expect_web_1(conversation)
     assert list(hostvars(parse(tmp_path, **cached(tmp_path)))) == ["web-1.example"]
 
 
@@ -392,9 +355,7 @@ def test_a_key_or_api_url_from_the_environment_is_taken_as_it_is_never_templated
         conversation, tmp_path, monkeypatch):
     monkeypatch.setenv("HOSTUP_API_KEY", "{{ 'templated' ~ '-key' }}")
     monkeypatch.setenv("HOSTUP_API_URL", "{{ 'https://127.0.0.2' }}")
-    with pytest.raises(AnsibleParserError) as raised:
-        parse(tmp_path, api_key=None)
-    assert str(raised.value.message).startswith("hostup.cloud.hostup: api_url must be an http(s) URL with a host")
+    assert parse_error(tmp_path, api_key=None).startswith("hostup.cloud.hostup: api_url must be an http(s) URL with a host")
     assert conversation.sent == []
     monkeypatch.delenv("HOSTUP_API_URL")
     conversation.expect("GET", LIST, reply=ok({"accounts": []}))
@@ -405,9 +366,8 @@ def test_a_key_or_api_url_from_the_environment_is_taken_as_it_is_never_templated
 def test_text_from_hostup_is_never_templated_when_a_play_uses_it(conversation, tmp_path):
     # ansible-core 2.19 marks plugin data untrusted; before 2.19 (requires_ansible >= 2.16) the
     # plugin must mark it unsafe, or a play templating hostup_product_name runs HostUp's lookup.
-    conversation.expect("GET", LIST, reply=ok({"accounts": [
-        account(10001, "web-1.example", name="{{ lookup('env', 'UNIT_NEVER_READ') }}")]}))
-    conversation.expect("GET", "/api/vps-accounts/10001", reply=vps_account(10001, "web-1"))
+    expect_list(conversation, [account(10001, "web-1.example", name="{{ lookup('env', 'UNIT_NEVER_READ') }}")],
+                vps_account(10001, "web-1"))
     inventory = parse(tmp_path, compose={"composed": "hostup_product_name"})
     variables = inventory.get_host("web-1.example").get_vars()
     play_template = trust_as_template("{{ hostup_product_name }} {{ composed }}")  # as a playbook's text is
@@ -438,11 +398,14 @@ def controls_in(text):
     ("", "", "{{ }}", "hostup-10001"),  # nothing left at all: hostup-<vmid>
     ("x" * 10000, "", "", "x" * 128),
     ("all:!localhost", "", "", "all-localhost"),
+    # never the controller (which would take every delegate_to: localhost task) nor a group ansible or this makes
+    ("localhost", "", "localhost", "localhost-10001"), ("127.0.0.1", "", "", "127.0.0.1-10001"),
+    ("::1", "", "", "1"),  # ':' is not in a safe name, so ::1 is no name of the controller any more
+    ("all", "", "", "all-10001"), ("ungrouped", "", "", "ungrouped-10001"), ("hostup_vps", "", "", "hostup_vps-10001"),
 ])
 def test_host_names_are_reduced_to_ascii_letters_digits_dot_dash_and_underscore(
         conversation, tmp_path, domain, label, vps_name, host):
-    conversation.expect("GET", LIST, reply=ok({"accounts": [account(10001, domain, label=label)]}))
-    conversation.expect("GET", "/api/vps-accounts/10001", reply=vps_account(10001, vps_name))
+    expect_list(conversation, [account(10001, domain, label=label)], vps_account(10001, vps_name))
     variables = hostvars(parse(tmp_path))
     assert list(variables) == [host]
     assert SAFE_NAME.match(host)
@@ -450,12 +413,9 @@ def test_host_names_are_reduced_to_ascii_letters_digits_dot_dash_and_underscore(
 
 
 def test_two_vpses_whose_names_reduce_to_one_get_the_vmid_suffix_and_a_warning(conversation, tmp_path, warnings):
-    conversation.expect("GET", LIST, reply=ok({"accounts": [
-        account(10002, "web 1"), account(10001, "web/1"), account(10003, "{{web-1}}")]}))
-    for vmid in (10001, 10002, 10003):
-        conversation.expect("GET", "/api/vps-accounts/%d" % vmid, reply=vps_account(vmid, ""))
-    names = dict((v["hostup_vmid"], name) for name, v in hostvars(parse(tmp_path)).items())
-    assert names == {10001: "web-1", 10002: "web-1-10002", 10003: "web-1-10003"}
+    expect_list(conversation, [account(10002, "web 1"), account(10001, "web/1"), account(10003, "{{web-1}}")],
+                10001, 10002, 10003)
+    assert names(parse(tmp_path)) == {10001: "web-1", 10002: "web-1-10002", 10003: "web-1-10003"}
     assert warnings == [
         "hostup.cloud.hostup: VPS 10002 (HostUp name web 1) is host web-1-10002: web-1 is already the name of "
         "VPS 10001, which keeps its variables",
@@ -465,22 +425,11 @@ def test_two_vpses_whose_names_reduce_to_one_get_the_vmid_suffix_and_a_warning(c
 
 def test_a_huge_name_gives_a_bounded_host_name_and_warning(conversation, tmp_path, warnings):
     huge = "\x1b[2J" + "x" * 10000 + "\u202e"
-    conversation.expect("GET", LIST, reply=ok({"accounts": [account(10001, huge), account(10002, huge)]}))
-    for vmid in (10001, 10002):
-        conversation.expect("GET", "/api/vps-accounts/%d" % vmid, reply=vps_account(vmid, ""))
+    expect_list(conversation, [account(10001, huge), account(10002, huge)], 10001, 10002)
     assert sorted(hostvars(parse(tmp_path))) == ["2J" + "x" * 126, "2J" + "x" * 126 + "-10002"]
     (warning,) = warnings
     assert len(warning) < 500 and controls_in(warning) == []
     assert "(HostUp name \\x1b[2Jxxx" in warning
-
-
-def test_hostup_vmid_is_always_the_name_of_that_vps_whatever_another_is_called(conversation, tmp_path):
-    # VPS 10001 may not take the name VPS 10002 gets for want of one of its own.
-    conversation.expect("GET", LIST, reply=ok({"accounts": [account(10001, "hostup-10002"), account(10002, "")]}))
-    for vmid in (10001, 10002):
-        conversation.expect("GET", "/api/vps-accounts/%d" % vmid, reply=vps_account(vmid, ""))
-    names = dict((v["hostup_vmid"], name) for name, v in hostvars(parse(tmp_path)).items())
-    assert names == {10001: "hostup-10002-10001", 10002: "hostup-10002"}
 
 
 def static_source():
@@ -495,10 +444,9 @@ def static_source():
 
 def test_a_vps_named_like_a_host_or_group_of_an_earlier_source_gets_a_suffix_and_one_warning(
         conversation, tmp_path, warnings):
-    conversation.expect("GET", LIST, reply=ok({"accounts": [
-        account(10001, "db.example"), account(10002, "webservers"), account(10003, "db.example\u202e\u2066\x1b")]}))
-    for vmid in (10001, 10002, 10003):
-        conversation.expect("GET", "/api/vps-accounts/%d" % vmid, reply=vps_account(vmid, "", ip="192.0.2.66"))
+    expect_list(conversation, [account(10001, "db.example"), account(10002, "webservers"),
+                               account(10003, "db.example\u202e\u2066\x1b")],
+                *[vps_account(vmid, "", ip="192.0.2.66") for vmid in (10001, 10002, 10003)])
     inventory = parse(tmp_path, into=static_source())
     static = inventory.hosts["db.example"]
     assert static.vars["ansible_host"] == "10.0.0.5" and static.vars["role"] == "database"
@@ -516,10 +464,8 @@ def test_a_vps_named_like_a_host_or_group_of_an_earlier_source_gets_a_suffix_and
 
 
 def test_a_vps_named_like_a_group_this_inventory_makes_gets_a_suffix(conversation, tmp_path, warnings):
-    conversation.expect("GET", LIST, reply=ok({"accounts": [
-        account(10001, "web-1.example"), account(10002, "plan_1937"), account(10003, "big")]}))
-    for vmid in (10001, 10002, 10003):
-        conversation.expect("GET", "/api/vps-accounts/%d" % vmid, reply=vps_account(vmid, ""))
+    expect_list(conversation, [account(10001, "web-1.example"), account(10002, "plan_1937"), account(10003, "big")],
+                10001, 10002, 10003)
     inventory = parse(tmp_path, keyed_groups=[{"key": "hostup_product_id", "prefix": "plan"}],
                       groups={"big": "hostup_vmid == 10001"})
     assert sorted(inventory.hosts) == ["big-10003", "plan_1937-10002", "web-1.example"]
@@ -532,17 +478,10 @@ def rewrite_cache_entry(cache_dir, change):
     """Change the one cached entry as someone editing the file would (in the format this ansible-core writes)."""
     (name,) = os.listdir(str(cache_dir))
     path = cache_dir / name
-    data = json.loads(path.read_text())
+    data, text = json.loads(path.read_text()), json.dumps(change(cache_entry(path)))
     wrapped = isinstance(data, dict) and "__payload__" in data  # ansible-core 2.19 and later
-    entry = change(json.loads(data["__payload__"]) if wrapped else data)
-    text = json.dumps(entry)
     path.write_text(json.dumps(dict(data, __payload__=text)) if wrapped else text)
     return path
-
-
-def expect_web_1(conversation, **vps):
-    conversation.expect("GET", LIST, reply=ok({"accounts": [account(10001, "web-1.example")]}))
-    conversation.expect("GET", "/api/vps-accounts/10001", reply=vps_account(10001, "web-1", **vps))
 
 
 def forged(**fields):
@@ -600,9 +539,7 @@ def test_host_names_from_the_cache_are_reduced_as_fresh_ones_are(conversation, t
 def test_what_a_fresh_read_caches_is_served_from_the_cache_as_it_was_read(conversation, tmp_path, warnings):
     # Odd but valid values: the one check takes what it passed before, so cache and read cannot drift.
     entry = account(10001, "web-1.example\x1b[31m", label="Webbutik \u202eåäö", cycle="Quarterly", total="")
-    conversation.expect("GET", LIST, reply=ok({"accounts": [entry]}))
-    conversation.expect("GET", "/api/vps-accounts/10001",
-                        reply=vps_account(10001, "", ip=" 2001:DB8::7 ", cpu="2 vCPU", ram=0.5, storage="40"))
+    expect_list(conversation, [entry], vps_account(10001, "", ip=" 2001:DB8::7 ", cpu="2 vCPU", ram=0.5, storage="40"))
     fresh = hostvars(parse(tmp_path, **cached(tmp_path)))
     assert fresh == hostvars(parse(tmp_path, **cached(tmp_path)))  # no request: the conversation is over
     (variables,) = fresh.values()
@@ -623,14 +560,6 @@ def test_the_cache_file_is_readable_and_writable_by_its_owner_only(conversation,
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
 
-def other_user_owns(path):
-    os.chown(str(path), 4242, 4242)
-
-
-def others_may_write(path):
-    path.chmod(0o666)
-
-
 def a_link_to_another_file(path):
     target = path.parent.parent / "elsewhere.json"
     target.write_text(path.read_text())
@@ -639,9 +568,9 @@ def a_link_to_another_file(path):
 
 
 @pytest.mark.parametrize("tamper, problem", [
-    (others_may_write, "may be written by other users (mode 0666)"),
+    (lambda path: path.chmod(0o666), "may be written by other users (mode 0666)"),
     (a_link_to_another_file, "is not a regular file"),
-    pytest.param(other_user_owns, "belongs to another user (uid 4242)",
+    pytest.param(lambda path: os.chown(str(path), 4242, 4242), "belongs to another user (uid 4242)",
                  marks=pytest.mark.skipif(os.geteuid() != 0, reason="only root can give a file away")),
 ])
 def test_a_cache_file_another_user_could_have_written_is_not_used(conversation, tmp_path, warnings, tamper, problem):
@@ -670,9 +599,7 @@ HOSTILE_MESSAGE = "Nekad\r\x1b[32mOK\x1b[0m \u202eKO\u202c\nbetald\x9b2K\x00"
 def test_terminal_controls_in_hostups_error_never_reach_the_inventory_error(conversation, tmp_path):
     conversation.expect("GET", LIST, status=403, reply=api_error(
         403, "FORBIDDEN\x1b[8m", HOSTILE_MESSAGE, request_id="rid-\x1b]0;fake title\x07\u2066"))
-    with pytest.raises(AnsibleParserError) as raised:
-        parse(tmp_path)
-    message = str(raised.value.message)
+    message = parse_error(tmp_path)
     assert controls_in(message) == []
     assert "Nekad \\x1b[32mOK\\x1b[0m \\u202eKO\\u202c betald\\x9b2K\\x00" in message
     assert "(requestId rid-\\x1b]0;fake title\\x07\\u2066)" in message

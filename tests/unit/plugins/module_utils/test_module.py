@@ -24,28 +24,22 @@ def run_for_real(args, capsys):
     return json.loads(capsys.readouterr().out)
 
 
-@pytest.mark.parametrize("raw", ["", " ", "\n", " \t\n"])
-def test_an_empty_key_fails_before_any_request_naming_api_key(conversation, capsys, raw):
-    result = run_for_real({"vmid": 10001, "api_key": raw}, capsys)
-    assert result["failed"] is True
-    assert result["msg"].startswith("api_key is empty: set api_key, or the HOSTUP_API_KEY environment variable")
-    assert "********" not in result["msg"]  # a blank "key" masks nothing
-    assert conversation.sent == []
+EMPTY = "api_key is empty: set api_key, or the HOSTUP_API_KEY environment variable"
 
 
-def test_no_key_at_all_fails_in_one_line_naming_the_environment_variable(conversation, monkeypatch, capsys):
+@pytest.mark.parametrize("variable, key, reason, words", [(None, raw, "option.api_key_empty", EMPTY)
+                                                          for raw in ["", " ", "\n", " \t\n"]] + [
+    (None, None, "option.api_key_missing", "api_key is not set: set the HOSTUP_API_KEY environment variable"),
+    ("", None, "option.api_key_empty", EMPTY),  # no api_key in the task: the variable is used
+])
+def test_an_empty_or_missing_key_fails_in_one_line_before_any_request_naming_the_variable(
+        conversation, monkeypatch, capsys, variable, key, reason, words):
     monkeypatch.delenv("HOSTUP_API_KEY", raising=False)
-    result = run_for_real({"vmid": 10001}, capsys)
-    assert result["failed"] is True and result["reason"] == "option.api_key_missing"
-    assert "HOSTUP_API_KEY" in result["msg"] and "missing required arguments" not in result["msg"]
-    assert conversation.sent == []
-
-
-def test_an_empty_hostup_api_key_variable_fails_before_any_request(conversation, monkeypatch, capsys):
-    monkeypatch.setenv("HOSTUP_API_KEY", "")
-    result = run_for_real({"vmid": 10001}, capsys)  # no api_key in the task: the variable is used
-    assert result["failed"] is True
-    assert "api_key is empty" in result["msg"] and "HOSTUP_API_KEY" in result["msg"]
+    if variable is not None:
+        monkeypatch.setenv("HOSTUP_API_KEY", variable)
+    result = run_for_real(dict({"vmid": 10001}, **({} if key is None else {"api_key": key})), capsys)
+    assert result["failed"] is True and result["reason"] == reason and result["msg"].startswith(words)
+    assert "********" not in result["msg"] and "missing required arguments" not in result["msg"]  # blank masks nothing
     assert conversation.sent == []
 
 

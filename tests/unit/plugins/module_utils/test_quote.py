@@ -49,13 +49,15 @@ def test_an_estimate_without_top_level_recurring_reads_the_drafts_price_block():
     assert estimate_from_reply(reply, "annually")["recurring"] == 1390.0
 
 
-def test_due_now_is_the_drafts_order_total_when_a_setup_fee_makes_it_larger_than_prorated():
-    with_total = {"prorated": 60, "draftId": 1, "raw": {"draft": draft(259, total=560.0, setup=500)}}
-    assert estimate_from_reply(with_total, "monthly")["due_now"] == 560.0
-    only_setup = {"prorated": 60, "draftId": 1, "raw": {"draft": {"price": {"setup": "500.00"}}}}
-    assert estimate_from_reply(only_setup, "monthly")["due_now"] == 560.0
-    smaller = {"prorated": 60, "draftId": 1, "raw": {"draft": draft(259, total=10.0)}}
-    assert estimate_from_reply(smaller, "monthly")["due_now"] == 60.0
+@pytest.mark.parametrize("reply, due_now", [
+    # the draft's order total when a setup fee makes it larger than prorated
+    ({"raw": {"draft": draft(259, total=560.0, setup=500)}}, 560.0),
+    ({"raw": {"draft": {"price": {"setup": "500.00"}}}}, 560.0),
+    ({"raw": {"draft": draft(259, total=10.0)}}, 60.0),
+    ({"total": "5000.00"}, 5000.0), ({"total": "40.00"}, 60.0),  # the reply's total counts when more than prorated
+])
+def test_due_now_is_the_largest_of_prorated_the_replys_total_and_the_drafts_order_total(reply, due_now):
+    assert estimate_from_reply(dict(reply, prorated=60, draftId=1), "monthly")["due_now"] == due_now
 
 
 def test_the_drafts_facts_come_from_named_keys_only_and_no_option_value_is_read():
@@ -70,11 +72,6 @@ def test_the_drafts_facts_come_from_named_keys_only_and_no_option_value_is_read(
         "options": {"2232": {"quantity": True, "label": None}, "2259": {"quantity": False, "label": None},
                     "2208": {"quantity": False, "label": None}, "2999": {"quantity": None, "label": None}}}]}
     assert_no_leak(json.dumps(facts), PERSON_NAME, *PERSONAL.values())
-
-
-def test_the_replys_total_counts_when_it_is_more_than_prorated():
-    assert estimate_from_reply({"prorated": 60, "total": "5000.00", "draftId": 1}, "monthly")["due_now"] == 5000.0
-    assert estimate_from_reply({"prorated": 60, "total": "40.00", "draftId": 1}, "monthly")["due_now"] == 60.0
 
 
 def facts(**draft_kwargs):
@@ -165,19 +162,16 @@ def test_the_recurring_price_is_the_drafts_for_the_estimated_cycle_and_must_agre
     assert (quote.figures["recurring"], quote.as_sent["recurring"]) == (recurring, sent)
 
 
-def test_a_404_for_a_draft_says_draft_and_never_vmid(conversation):
-    conversation.expect("POST", UPGRADE, status=404, reply=api_error(404, "NOT_FOUND", "Order draft 99 not found"))
+@pytest.mark.parametrize("status, code, change, hint", [
+    (404, "NOT_FOUND", {"draftId": 99}, "No such draft: check draft_id; HostUp has no open draft 99"),  # never vmid
+    (403, "FORBIDDEN", {"package": "1938"}, render("hint.estimate_scope")),  # pricing needs write:billing
+])
+def test_an_estimates_404_says_draft_and_its_403_says_pricing_needs_write_billing(conversation, status, code, change,
+                                                                                  hint):
+    conversation.expect("POST", UPGRADE, status=status, reply=api_error(status, code, "no"))
     with pytest.raises(HostUpError) as caught:
-        estimate_change(HostUpClient(API, KEY), 10001, {"draftId": 99}, "monthly")
-    assert caught.value.hint.startswith("No such draft: check draft_id; HostUp has no open draft 99")
-    assert "vmid" not in str(caught.value)
-
-
-def test_a_403_on_the_estimate_says_pricing_needs_write_billing(conversation):
-    conversation.expect("POST", UPGRADE, status=403, reply=api_error(403, "FORBIDDEN", "missing scope"))
-    with pytest.raises(HostUpError) as caught:
-        estimate_change(HostUpClient(API, KEY), 10001, {"package": "1938"}, "monthly")
-    assert caught.value.hint == render("hint.estimate_scope")
+        estimate_change(HostUpClient(API, KEY), 10001, change, "monthly")
+    assert caught.value.hint.startswith(hint) and "vmid" not in str(caught.value)
 
 
 @pytest.mark.parametrize("change, problem", [

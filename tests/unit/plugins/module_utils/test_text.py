@@ -49,9 +49,16 @@ from ansible_collections.hostup.cloud.plugins.module_utils.text import (
     ("lone \ud800 surrogate", "lone \\ud800 surrogate"),
     # not text
     (None, ""), (10001, "10001"), (1.5, "1.5"),
-])
+] + [((sent, {"one_line": False}), shown) for sent, shown in [  # on several lines: newline and tab are kept, no more
+    ("first line\n\tsecond", "first line\n\tsecond"),
+    ("over\rwrite", "over\\x0dwrite"), ("v\x0bf\x0c", "v\\x0bf\\x0c"), ("ls\u2028", "ls\\u2028"),
+    ("\x1b[31mred\x1b[0m\n", "\\x1b[31mred\\x1b[0m\n")]] + [
+    ((sent, {"limit": limit}), shown) for sent, limit, shown in [  # the limit counts what is shown, escapes included
+        ("short", 10, "short"), ("exactly10!", 10, "exactly10!"), ("x" * 10000, 10, "xxxxxxx..."),
+        ("\x1b" * 10, 10, "\\x1b\\x1...")]])
 def test_printable_keeps_text_and_shows_every_control_as_an_escape(sent, shown):
-    assert printable(sent) == shown
+    sent, options = sent if isinstance(sent, tuple) else (sent, {})
+    assert printable(sent, **options) == shown
 
 
 def test_printable_output_holds_no_control_or_format_character_of_any_kind():
@@ -60,23 +67,6 @@ def test_printable_output_holds_no_control_or_format_character_of_any_kind():
     visible_ascii = set(chr(code) for code in range(0x20, 0x7f))
     assert set(printable(hidden)) <= visible_ascii
     assert set(printable(hidden, one_line=False)) <= visible_ascii | set("\n\t")
-
-
-@pytest.mark.parametrize("sent, shown", [
-    ("first line\n\tsecond", "first line\n\tsecond"),
-    ("over\rwrite", "over\\x0dwrite"), ("v\x0bf\x0c", "v\\x0bf\\x0c"), ("ls\u2028", "ls\\u2028"),
-    ("\x1b[31mred\x1b[0m\n", "\\x1b[31mred\\x1b[0m\n"),
-])
-def test_printable_on_several_lines_keeps_newline_and_tab_only(sent, shown):
-    assert printable(sent, one_line=False) == shown
-
-
-@pytest.mark.parametrize("sent, limit, shown", [
-    ("short", 10, "short"), ("exactly10!", 10, "exactly10!"), ("x" * 10000, 10, "xxxxxxx..."),
-    ("\x1b" * 10, 10, "\\x1b\\x1..."),  # the limit counts what is shown, escapes included
-])
-def test_printable_cuts_at_the_limit(sent, limit, shown):
-    assert printable(sent, limit=limit) == shown
 
 
 def test_printable_with_a_limit_is_quick_on_a_whole_reply():
@@ -129,14 +119,12 @@ def test_every_safe_host_name_is_in_the_safe_set_whatever_it_was_made_of():
     ("del\x7f c1\x85\x9b", "del\\x7f c1\\x85\\x9b"),
     ("\u202eKO\u202c \u2066x\u2069 zw\u200b bom\ufeff", "\\u202eKO\\u202c \\u2066x\\u2069 zw\\u200b bom\\ufeff"),
     ("ls\u2028ps\u2029", "ls\\u2028ps\\u2029"), ("half\ud800", "half\\ud800"), ("tag\U000e0041", "tag\\U000e0041"),
+    # through lists and dicts, and other values left as they are
+    ({"m\u202e": ["\u202e", 1, None, True, {"x": "\x9b"}], "n": 2.5},
+     {"m\\u202e": ["\\u202e", 1, None, True, {"x": "\\x9b"}], "n": 2.5}),
 ])
 def test_json_safe_keeps_text_and_escapes_what_json_leaves_raw_for_a_terminal(sent, kept):
     assert json_safe(sent) == kept
-
-
-def test_json_safe_goes_through_lists_and_dicts_and_leaves_other_values():
-    value = {"m\u202e": ["\u202e", 1, None, True, {"x": "\x9b"}], "n": 2.5}
-    assert json_safe(value) == {"m\\u202e": ["\\u202e", 1, None, True, {"x": "\\x9b"}], "n": 2.5}
 
 
 def test_json_safe_text_as_ansible_prints_it_holds_nothing_a_terminal_acts_on():
