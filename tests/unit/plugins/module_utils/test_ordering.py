@@ -12,11 +12,11 @@ import pytest
 import requests
 
 from ansible_collections.hostup.cloud.plugins.module_utils import ordering
-from ansible_collections.hostup.cloud.plugins.module_utils.errors import HostUpError, TaskFailed
+from ansible_collections.hostup.cloud.plugins.module_utils.errors import BadOption, HostUpError, TaskFailed
 from ansible_collections.hostup.cloud.plugins.module_utils.ledger import Ledger, file_stem, vps_key
 from ansible_collections.hostup.cloud.plugins.module_utils.numbers import MONEY_TOLERANCE
 from ansible_collections.hostup.cloud.plugins.module_utils.ordering import (
-    budget_problems, order_failure, order_from_reply, refuse_unless_within_budget,
+    budget_problems, check_ordering_options, order_failure, order_from_reply, refuse_unless_within_budget,
 )
 from ansible_collections.hostup.cloud.plugins.module_utils.outcome import Outcome
 from ansible_collections.hostup.cloud.plugins.module_utils.quote import quote_from_reply
@@ -125,6 +125,8 @@ def test_the_ledger_keeps_every_answer_that_may_have_ordered_and_forgets_a_refus
     assert [entry["state"] for entry in task.ledger.entries()] == ([state] if state else [])
     if state:
         assert task.ledger.entries()[0]["id"] in caught.value.message
+    if reason == "order.maybe_placed":  # the order HostUp named is in the failed result
+        assert caught.value.result["order"]["order_id"] == "7"
     if reply.get("status") == 404:
         assert "No such draft: check draft_id" in caught.value.message and "vmid" not in caught.value.message
 
@@ -183,3 +185,21 @@ def test_a_state_dir_given_stays_as_given(tmp_path):
     params = {"state_dir": str(tmp_path / "mine")}
     ordering.check_state_dir(params)
     assert params["state_dir"] == str(tmp_path / "mine")
+
+
+@pytest.mark.parametrize("given, problem", [
+    ({"max_prorated": 0.0, "max_recurring": 0.0, "wait_timeout": 1, "pending_window": 0}, None),  # the smallest
+    ({"max_recurring": -0.01}, "max_recurring must be a number 0 or more, got -0.01"),
+    ({"max_prorated": float("nan")}, "max_prorated must be a number 0 or more, got nan"),
+    ({"wait_timeout": 0}, "wait_timeout must be 1 second or more, got 0"),
+    ({"pending_window": -1}, "pending_window must be 0 or more, got -1"),
+])
+def test_ordering_options_are_checked_at_their_bounds_naming_the_option(tmp_path, given, problem):
+    params = dict({"max_prorated": None, "max_recurring": None, "wait_timeout": 600, "pending_window": 300,
+                   "state_dir": str(tmp_path)}, **given)
+    if problem is None:
+        check_ordering_options(params)
+        return
+    with pytest.raises(BadOption) as caught:
+        check_ordering_options(params)
+    assert caught.value.message == problem

@@ -251,3 +251,30 @@ def test_an_options_label_is_its_variable_when_that_is_a_lowercase_identifier_an
     quote = quote_from_reply(reply, "monthly")
     assert option_labels(quote, {"2210": 10, "2232": 80}) == {"2210": label, "2232": None}
     assert_no_leak(json.dumps(quote.draft), PERSON_NAME, *PERSONAL.values())
+
+
+@pytest.mark.parametrize("signs, why", [
+    ({"upgraded": True}, "upgraded: true"),
+    ({"success": False, "message": "Draft converted"}, "success: false: Draft converted"),
+    ({"success": False, "message": 42}, "success: false"),
+    ({"orderNum": "1693887344"}, "it names order number 1693887344"),
+    ({"invoiceId": "49526"}, "it names invoice 49526"),
+    ({"raw": {"call": "getOrderDraft", "checkout": {}}}, "it carries an order's checkout (raw.checkout)"),
+    ({"raw": {"call": "orderUpgrade"}}, "raw.call is orderUpgrade, an ordering call"),
+])
+def test_an_estimate_reply_with_any_sign_of_an_order_is_no_estimate_and_says_which(conversation, signs, why):
+    reply = {"estimate": True, "upgraded": False, "prorated": 60, "draftId": 5257, "raw": {"draft": draft(259)}}
+    reply.update(signs)
+    conversation.expect("POST", UPGRADE, reply={"success": True, "requestId": "rid", "data": reply})
+    with pytest.raises(HostUpError) as caught:
+        estimate_change(HostUpClient(API, KEY), 10001, {"package": "1938"}, "monthly")
+    assert caught.value.reason == "reply.not_estimate" and "(%s)" % why in str(caught.value)
+
+
+def test_a_draft_of_another_id_and_another_vps_names_both_problems():
+    held = facts(product_id="1937")
+    held.update(held_id=8, services=[dict(held["services"][0], account_id="10002")])
+    assert draft_problems(held, 10001, {}) == [
+        "HostUp's estimate names draft 7, but the draft it shows (raw.draft.id) is 8: what was checked is not what "
+        "would be ordered",
+        "draft 7 is for VPS 10002, not vmid 10001"]

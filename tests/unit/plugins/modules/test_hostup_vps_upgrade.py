@@ -455,6 +455,7 @@ def test_an_order_not_shown_in_time_fails_naming_the_order_and_invoice(conversat
     assert result["reason"] == "order.not_visible"
     assert "VPS 10001: the order of draft 5257 was ordered (order 34890, invoice 49527)" in result["msg"]
     assert result["order"]["order_id"] == "34890"
+    assert result["estimate"]["draft_id"] == 5257 and result["vps"]["vmid"] == 10001  # what was priced and read
 
 
 def test_resources_ordered_cannot_be_read_back_so_applied_is_null(conversation):
