@@ -187,6 +187,48 @@ def test_a_key_echoed_encoded_in_message_code_and_request_id_appears_nowhere(ans
     assert leaks(shown, key_forms_in_any_case(KEY)) == []
 
 
+# A key may hold Latin-1 letters (normalize_api_key takes them); requests sends the header in
+# Latin-1, so a server that echoes the bytes it received encodes those, not the key's UTF-8.
+LATIN1_KEY = "Hostile-\xc5\xe4\xf6-Echo-7Qx2"
+
+
+def wire_echoes(key):
+    """The key as a server echoes the header bytes it received: name -> the text it sends."""
+    raw = key.encode("latin-1")
+    return {
+        "base64 of the bytes received": base64.b64encode(raw).decode(),
+        "base64 of the header line received": base64.b64encode(b"X-API-Key: " + raw).decode(),
+        "hex of the bytes received": binascii.hexlify(raw).decode(),
+        "%-encoded bytes received": "".join("%%%02X" % byte for byte in raw),
+        "repr of the bytes received": repr(raw),
+    }
+
+
+def test_a_latin1_key_echoed_as_the_bytes_received_appears_nowhere(ansible, servers):
+    echoes = wire_echoes(LATIN1_KEY)
+    replies = [(401, {}, {"error": "Unauthorized", "message": "Invalid key %s (%s)" % (text, name),
+                          "code": "K_" + text, "requestId": text})
+               for name, text in sorted(echoes.items())]
+    hostile = servers(replies=replies)
+    env = {"HOSTUP_API_URL": hostile.url}
+    run = ansible.playbook([failed_task("hostup_vps_info", {"vmid": 10001}, "info_%d" % number)
+                            for number in range(len(replies))], api_key=LATIN1_KEY, env=env, verbosity=4)
+    assert run.rc == 0, run
+    # the server got the key's Latin-1 bytes (http.server reads headers as Latin-1)
+    assert hostile.seen[0]["headers"]["X-API-Key"] == LATIN1_KEY
+    inventory = ansible.inventory(hostup_yml(ansible), api_key=LATIN1_KEY, env=env, args=("--graph", "-vvv"))
+    shown = run.output + json.dumps(run.results) + inventory.output
+    for number, name in enumerate(sorted(echoes)):
+        message = run.results["info_%d" % number]["msg"]
+        assert "HTTP 401 K_" in message and "(%s)" % name in message and "********" in message, message
+    raw = LATIN1_KEY.encode("latin-1")
+    key_only = [binascii.hexlify(raw).decode(), "".join("%%%02X" % byte for byte in raw), repr(raw)[2:-1]]
+    for offset in range(3):
+        key_only.append(base64.b64encode(b"\0" * offset + raw).decode()[4:-4])
+    assert [part for part in key_only if part.lower() in shown.lower()] == []
+    assert leaks(shown, key_forms_in_any_case(LATIN1_KEY)) == []
+
+
 # ANSIBLE_DEBUG=1 prints every module's arguments, no_log or not (ansible-core's behaviour,
 # which the README states beside the advice to use HOSTUP_API_KEY).
 def debug_argument_lines(output, key):
