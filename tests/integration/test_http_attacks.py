@@ -229,6 +229,27 @@ def test_a_latin1_key_echoed_as_the_bytes_received_appears_nowhere(ansible, serv
     assert leaks(shown, key_forms_in_any_case(LATIN1_KEY)) == []
 
 
+# A key that is no template, in an inventory file whose values are templates: ansible-core 2.16
+# quotes the whole template in its syntax error ("String: ...").
+TEMPLATE_LIKE_KEYS = {"statement": "Hostile{%Echo-Key-7Qx2", "expression": "Hostile{{Echo-Key-7Qx2",
+                      "comment": "Hostile{#Echo-Key-7Qx2", "undefined": "Hostile{{ Echo }}Key-7Qx2",
+                      # ansible-core 2.19 quotes the token it stopped at: here most of the key
+                      "token": "Hostile{{ 9f8e7d6c5b4a3Echo-Key-7Qx2"}
+
+
+@pytest.mark.parametrize("kind", sorted(TEMPLATE_LIKE_KEYS))
+def test_a_key_that_fails_to_template_in_the_inventory_file_appears_nowhere(ansible, servers, kind):
+    key = TEMPLATE_LIKE_KEYS[kind]
+    hostile = servers()
+    run = ansible.inventory(hostup_yml(ansible, api_key=key), api_key=None, env={"HOSTUP_API_URL": hostile.url},
+                            args=("--graph", "-vvvv"))
+    assert "api_key could not be templated" in run.output, run
+    assert hostile.seen == []
+    assert leaks(run.output + run.log, key_forms_in_any_case(key)) == []
+    shown = run.output + run.log
+    assert [key[start:start + 6] for start in range(len(key) - 5) if key[start:start + 6] in shown] == []
+
+
 # ANSIBLE_DEBUG=1 prints every module's arguments, no_log or not (ansible-core's behaviour,
 # which the README states beside the advice to use HOSTUP_API_KEY).
 def debug_argument_lines(output, key):
