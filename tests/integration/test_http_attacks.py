@@ -362,6 +362,27 @@ def test_endless_nested_and_overflowing_replies_end_in_one_line(ansible, servers
     assert [request["target"] for request in huge_wait.seen][:2] == ["/api/vm/10001/details"] * 2
 
 
+LONG = 100 * 1000
+
+
+@pytest.mark.parametrize("field", ["code", "requestId", "message", "error"])
+def test_a_very_long_field_of_an_error_keeps_the_error_line_short(ansible, servers, field):
+    reply = {"error": "Bad Request", "message": "Nope", "code": "BAD", "requestId": "r-1"}
+    reply[field] = "%sSTART %s %sEND" % (field, "x" * LONG, field)
+    if field == "error":
+        del reply["message"]  # error is quoted where message is missing
+    hostile = servers(replies=[(400, {}, reply)])
+    run = ansible.playbook([failed_task("hostup_vps_info", {"vmid": 10001, "api_url": hostile.url}, "info")],
+                           api_key=KEY)
+    assert run.rc == 0, run.stderr[-2000:]
+    message = run.results["info"]["msg"]
+    assert message.startswith("GET /api/vm/10001/details failed: HTTP 400"), message[:300]
+    assert "%sSTART" % field in message and len(message) < 2500, len(message)
+    inventory = ansible.inventory(hostup_yml(ansible), api_key=KEY, env={"HOSTUP_API_URL": hostile.url},
+                                  args=("--graph",))
+    assert "%sSTART" % field in inventory.stderr and len(inventory.stderr) < 12000, inventory.stderr[:3000]
+
+
 # --- the size of a reply, as sent and as decoded, whatever urllib3 is installed -------------------
 
 def chunked_without_end(stream):
