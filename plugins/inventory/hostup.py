@@ -52,7 +52,9 @@ description:
     and company name, which HostUp's list carries, never become host variables and never
     reach the cache.
   - O(api_key) and O(api_url) may be templates (lookups, vaulted values), read from the inventory
-    file only; a value from the environment is taken as it is, never templated.
+    file only; a value from the environment is taken as it is, never templated. When O(api_key)
+    cannot be templated, the error names only the kind of failure, for ansible-core's message
+    quotes the value, which may be the key itself.
   - The inventory file must be named C(hostup.yml), C(hostup.yaml), or end in
     C(.hostup.yml) or C(.hostup.yaml).
 extends_documentation_fragment:
@@ -328,6 +330,10 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         try:
             value = self.templar.template(value)
         except Exception as error:  # pylint: disable=broad-except
+            if option == "api_key":
+                # the error quotes the template, or pieces of it (ansible-core 2.16 all of it, 2.19 the
+                # token it stopped at): a key that merely looks like a template would be shown
+                raise AnsibleParserError(render("inventory.api_key_untemplatable", error=type(error).__name__))
             raise AnsibleParserError("hostup.cloud.hostup: %s could not be templated: %s"
                                      % (option, printable(to_native(error))))
         return to_text(value) if value is not None else None

@@ -11,6 +11,10 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.hostup.cloud.plugins.module_utils.messages import render
+from ansible_collections.hostup.cloud.plugins.module_utils.text import printable
+
+# The most of HostUp's ``code`` and ``requestId`` an error line quotes (a requestId is a UUID).
+MAX_FIELD_CHARS = 100
 
 
 class HostUpError(Exception):
@@ -42,14 +46,16 @@ class HostUpError(Exception):
         """The error as a single line: what failed, what HostUp said, what to do.
 
         HostUp's ``message``, ``code`` and ``requestId`` are shown by printable() as
-        render() fills them in: escaped, on one line.
+        render() fills them in: escaped, on one line. The message is shortened where it is
+        made (transport.py); a ``code`` or ``requestId`` longer than MAX_FIELD_CHARS is cut
+        here (``api_error`` keeps them whole).
         """
         status = ""
         if self.status is not None:
-            status = ": HTTP %s%s" % (self.status, " %s" % self.code if self.code else "")
+            status = ": HTTP %s%s" % (self.status, " %s" % _quoted(self.code) if self.code else "")
         line = render(
             self.line_template, method=self.method, path=self.path, status=status, message=self.message,
-            request_id=" (requestId %s)" % self.request_id if self.request_id else "",
+            request_id=" (requestId %s)" % _quoted(self.request_id) if self.request_id else "",
             hint=". %s" % (hint or self.hint) if hint or self.hint else "")
         return " ".join(line.splitlines())
 
@@ -67,6 +73,10 @@ class HostUpError(Exception):
             "request_id": self.request_id,
             "details": dict(self.details),
         }
+
+
+def _quoted(value):
+    return printable(value, limit=MAX_FIELD_CHARS)
 
 
 class UnexpectedReply(HostUpError):

@@ -235,6 +235,12 @@ MESSAGES = {
                            "({recurring}) {currency}. HostUp does not document that the switch costs what its "
                            "upgrade estimate priced: check the invoice in the HostUp panel (outcome.order_total "
                            "holds the reply's total)",
+    "inventory.api_key_untemplatable": "hostup.cloud.hostup: api_key could not be templated ({error}); "
+                                       "what went wrong is not shown, as it quotes the value, which may be the "
+                                       "key itself. Check the template (a lookup, a vaulted value) with "
+                                       "ansible.builtin.debug. A key holding a brace followed by a brace, % or "
+                                       "# is taken for a template in the inventory file: set it with "
+                                       "HOSTUP_API_KEY, which is never templated",
     "inventory.not_vps": "hostup.cloud.hostup: {count} of the {total} services in HostUp's list were left out "
                          "because they carry no extra_details.usage.vmdata, the built-in sign of a VPS (an "
                          "inference: HostUp does not document which field marks a VPS). If a VPS is among "

@@ -47,27 +47,50 @@ def _header_safe(char):
 def secret_forms(secret):
     """Every way ``secret`` can be written in a message, longest first.
 
-    As is and stripped; escaped as repr() and JSON write it; %-encoded (partly
-    and fully); as hex; and in base64 (standard and URL-safe, also inside a
-    longer base64 text, at each of its three alignments). Forms shorter than a
-    few characters are left out.
+    As is and stripped; escaped as repr() writes it (alone, and inside a longer text
+    holding both quotes, where repr() escapes the key's '), as ascii() and JSON write
+    it; and, for the bytes of each encoding it can be sent in (UTF-8, and Latin-1, in
+    which requests sends a header: a server echoing what it received writes those
+    bytes), %-encoded (partly and fully), as a bytes repr, as hex,
+    and in base64 (standard and URL-safe, also inside a longer base64 text, at each
+    of its three alignments). Forms shorter than a few characters are left out.
     """
     forms = set()
     for value in set([secret, secret.strip()]):
-        raw = value.encode("utf-8")
         forms.update([
             value,
             repr(value)[1:-1],
-            repr(raw)[2:-1],
+            _repr_in_single_quotes(value),
+            ascii(value)[1:-1],
             json.dumps(value)[1:-1],
-            quote(value, safe=""),
-            quote_plus(value, safe=""),
-            "".join("%%%02X" % byte for byte in raw),
-            binascii.hexlify(raw).decode("ascii"),
         ])
-        forms.update(_base64_cores(raw))
+        for raw in _encodings(value):
+            forms.update([
+                quote(raw, safe=""),
+                quote_plus(raw, safe=""),
+                repr(raw)[2:-1],
+                "".join("%%%02X" % byte for byte in raw),
+                binascii.hexlify(raw).decode("ascii"),
+            ])
+            forms.update(_base64_cores(raw))
     return sorted((form for form in forms if len(form.strip()) >= MIN_MASKED_LENGTH),
                   key=lambda form: (-len(form), form))
+
+
+def _repr_in_single_quotes(value):
+    # repr() of a longer text holding both quotes writes it in single quotes, and the key's
+    # own ' as \'; repr() of the key alone may have written it in double quotes, unescaped
+    return repr("'\"" + value)[4:-1]
+
+
+def _encodings(value):
+    """The bytes ``value`` is sent as: UTF-8, and Latin-1 where it differs and can hold it."""
+    raw = [value.encode("utf-8")]
+    try:
+        latin1 = value.encode("latin-1")
+    except UnicodeEncodeError:
+        return raw
+    return raw + ([latin1] if latin1 != raw[0] else [])
 
 
 def _base64_cores(raw):

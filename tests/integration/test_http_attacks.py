@@ -175,6 +175,69 @@ def test_a_key_echoed_in_every_field_and_case_plain_or_encoded_appears_nowhere(a
     assert all(request["headers"]["X-API-Key"] == KEY for request in hostile.seen)  # it did get the key
 
 
+# A key may hold Latin-1 letters (normalize_api_key takes them); requests sends the header in
+# Latin-1, so a server that echoes the bytes it received encodes those, not the key's UTF-8.
+LATIN1_KEY = "Hostile-\xc5\xe4\xf6-Echo-7Qx2"
+
+
+def wire_echoes(key):
+    """The key as a server echoes the header bytes it received: name -> the text it sends."""
+    raw = key.encode("latin-1")
+    return {
+        "base64 of the bytes received": base64.b64encode(raw).decode(),
+        "base64 of the header line received": base64.b64encode(b"X-API-Key: " + raw).decode(),
+        "hex of the bytes received": binascii.hexlify(raw).decode(),
+        "%-encoded bytes received": "".join("%%%02X" % byte for byte in raw),
+        "repr of the bytes received": repr(raw),
+    }
+
+
+def test_a_latin1_key_echoed_as_the_bytes_received_appears_nowhere(ansible, servers):
+    echoes = wire_echoes(LATIN1_KEY)
+    replies = [(401, {}, {"error": "Unauthorized", "message": "Invalid key %s (%s)" % (text, name),
+                          "code": "K_" + text, "requestId": text})
+               for name, text in sorted(echoes.items())]
+    hostile = servers(replies=replies)
+    env = {"HOSTUP_API_URL": hostile.url}
+    run = ansible.playbook([failed_task("hostup_vps_info", {"vmid": 10001}, "info_%d" % number)
+                            for number in range(len(replies))], api_key=LATIN1_KEY, env=env, verbosity=4)
+    assert run.rc == 0, run
+    # the server got the key's Latin-1 bytes (http.server reads headers as Latin-1)
+    assert hostile.seen[0]["headers"]["X-API-Key"] == LATIN1_KEY
+    inventory = ansible.inventory(ansible.hostup_yml(), api_key=LATIN1_KEY, env=env, args=("--graph", "-vvv"))
+    shown = run.output + json.dumps(run.results) + inventory.output
+    for number, name in enumerate(sorted(echoes)):
+        message = run.results["info_%d" % number]["msg"]
+        assert "HTTP 401 K_" in message and "(%s)" % name in message and "********" in message, message
+    raw = LATIN1_KEY.encode("latin-1")
+    key_only = [binascii.hexlify(raw).decode(), "".join("%%%02X" % byte for byte in raw), repr(raw)[2:-1]]
+    for offset in range(3):
+        key_only.append(base64.b64encode(b"\0" * offset + raw).decode()[4:-4])
+    assert [part for part in key_only if part.lower() in shown.lower()] == []
+    assert leaks(shown, key_forms_in_any_case(LATIN1_KEY)) == []
+
+
+# A key that is no template, in an inventory file whose values are templates: ansible-core 2.16
+# quotes the whole template in its syntax error ("String: ...").
+TEMPLATE_LIKE_KEYS = {"statement": "Hostile{%Echo-Key-7Qx2", "expression": "Hostile{{Echo-Key-7Qx2",
+                      "comment": "Hostile{#Echo-Key-7Qx2", "undefined": "Hostile{{ Echo }}Key-7Qx2",
+                      # ansible-core 2.19 quotes the token it stopped at: here most of the key
+                      "token": "Hostile{{ 9f8e7d6c5b4a3Echo-Key-7Qx2"}
+
+
+@pytest.mark.parametrize("kind", sorted(TEMPLATE_LIKE_KEYS))
+def test_a_key_that_fails_to_template_in_the_inventory_file_appears_nowhere(ansible, servers, kind):
+    key = TEMPLATE_LIKE_KEYS[kind]
+    hostile = servers()
+    run = ansible.inventory(ansible.hostup_yml(api_key=key), api_key=None, env={"HOSTUP_API_URL": hostile.url},
+                            args=("--graph", "-vvvv"))
+    assert "api_key could not be templated" in run.output, run
+    assert hostile.seen == []
+    assert leaks(run.output + run.log, key_forms_in_any_case(key)) == []
+    shown = run.output + run.log
+    assert [key[start:start + 6] for start in range(len(key) - 5) if key[start:start + 6] in shown] == []
+
+
 # ANSIBLE_DEBUG=1 prints every module's arguments, no_log or not (ansible-core's behaviour,
 # which the README states beside the advice to use HOSTUP_API_KEY).
 def debug_argument_lines(output, key):
@@ -270,6 +333,29 @@ def written(piece, megabytes=None):
             pass
     return write
 
+
+LONG = 100 * 1000
+
+
+@pytest.mark.parametrize("field", ["code", "requestId", "message", "error"])
+def test_a_very_long_field_of_an_error_keeps_the_error_line_short(ansible, servers, field):
+    reply = {"error": "Bad Request", "message": "Nope", "code": "BAD", "requestId": "r-1"}
+    reply[field] = "%sSTART %s %sEND" % (field, "x" * LONG, field)
+    if field == "error":
+        del reply["message"]  # error is quoted where message is missing
+    hostile = servers(replies=[(400, {}, reply)])
+    run = ansible.playbook([failed_task("hostup_vps_info", {"vmid": 10001, "api_url": hostile.url}, "info")],
+                           api_key=KEY)
+    assert run.rc == 0, run.stderr[-2000:]
+    message = run.results["info"]["msg"]
+    assert message.startswith("GET /api/vm/10001/details failed: HTTP 400"), message[:300]
+    assert "%sSTART" % field in message and len(message) < 2500, len(message)
+    inventory = ansible.inventory(ansible.hostup_yml(), api_key=KEY, env={"HOSTUP_API_URL": hostile.url},
+                                  args=("--graph",))
+    assert "%sSTART" % field in inventory.stderr and len(inventory.stderr) < 12000, inventory.stderr[:3000]
+
+
+# --- the size of a reply, as sent and as decoded, whatever urllib3 is installed -------------------
 
 MIB = 1024 * 1024
 endless = written(b" " * MIB)

@@ -149,3 +149,46 @@ def test_the_cache_file_is_private_and_a_forged_entry_is_read_afresh(ansible, si
     assert re.search(r"the inventory cache entry is not what this plugin writes \(VPS 1 of \d+: ip is not an IP "
                      r"address or null\), so it is not used; HostUp is read afresh", one_line(second.stderr)), second
     assert oct(path.stat().st_mode & 0o777) == "0o600"
+
+
+def test_group_names_made_from_hostup_text_run_nothing(ansible, sim, tmp_path):
+    # keyed_groups and groups make group names of HostUp's text (a status, a product name):
+    # ansible-core before 2.19 templates group_names and groups when a task reads them.
+    ran = dict((field, tmp_path / ("ran-by-" + field)) for field in ("status", "os"))
+    sim.vps[10001]["status"] = TEMPLATE % ran["status"]
+    sim.add_fault("vps_account", "patch", vmid=10002, times=None, data={"vps_account.os": TEMPLATE % ran["os"]})
+    source = hostup_yml(ansible, keyed_groups=[{"key": "hostup_status", "prefix": "status"},
+                                               {"key": "hostup_os", "prefix": "os"}])
+    listed = ansible.inventory(source)
+    graph = ansible.inventory(source, args=["--graph"])
+    play = {"hosts": "hostup_vps", "gather_facts": False,
+            "tasks": [{"ansible.builtin.debug": {"msg": "{{ group_names }} {{ groups | list }}"}},
+                      {"ansible.builtin.debug": {"var": "group_names"}},
+                      {"ansible.builtin.debug": {"var": "groups"}}]}
+    run = ansible.playbook([], plays=[play], inventory=source)
+    assert [path.name for path in ran.values() if path.exists()] == []  # nothing ran
+    assert listed.rc == 0 and graph.rc == 0 and run.rc == 0, (listed, graph, run)
+    assert "{{" not in graph.stdout, graph.stdout
+    groups = [name for name in listed.results if name.startswith(("status_", "os_"))]
+    assert groups and all(SAFE_NAME.match(name) for name in groups), groups
+    assert sorted(names_by_vmid(listed.results)) == [10001, 10002, 10003, 10004, 10005]
+
+
+def test_compose_of_hostup_text_runs_nothing(ansible, sim, tmp_path):
+    # compose copies HostUp's text into new variables: ansible-core before 2.19 templates a
+    # variable's value when a task reads it, unless it stays marked unsafe.
+    ran = dict((field, tmp_path / ("ran-by-" + field)) for field in ("status", "label", "os"))
+    sim.vps[10001]["status"] = TEMPLATE % ran["status"]
+    sim.vps[10002]["label"] = TEMPLATE % ran["label"]
+    sim.add_fault("vps_account", "patch", vmid=10003, times=None, data={"vps_account.os": TEMPLATE % ran["os"]})
+    source = hostup_yml(ansible, compose={"copied_status": "hostup_status", "copied_name": "hostup_name",
+                                          "joined": "hostup_status ~ '/' ~ hostup_name ~ '/' ~ (hostup_os | default(''))",
+                                          "listed": "[hostup_status, hostup_os | default('')]"})
+    play = {"hosts": "hostup_vps", "gather_facts": False,
+            "tasks": [{"ansible.builtin.debug": {"msg": "{{ copied_status }} {{ copied_name }} {{ joined }} {{ listed }}"}},
+                      {"ansible.builtin.debug": {"var": "joined"}},
+                      {"ansible.builtin.set_fact": {"again": "{{ listed }}"}},
+                      {"ansible.builtin.debug": {"msg": "{{ again }}"}}]}
+    run = ansible.playbook([], plays=[play], inventory=source)
+    assert [path.name for path in ran.values() if path.exists()] == []  # nothing ran
+    assert run.rc == 0, run

@@ -38,3 +38,50 @@ def test_the_key_is_masked_in_encoded_forms(name):
     for other in encodings(KEY).values():
         assert other not in masked
     assert KEY not in masked
+
+
+# A key may hold Latin-1 letters (normalize_api_key accepts them): requests sends the header
+# in Latin-1, so a server that echoes what it received encodes those bytes, not UTF-8's.
+LATIN1_KEY = "hu_live_\xe5\xe4\xf6_7f3a9c2e5b1d"
+
+
+def wire_encodings(key):
+    raw = key.encode("latin-1")
+    return {
+        "hex of the bytes sent": binascii.hexlify(raw).decode(),
+        "base64 of the bytes sent": base64.b64encode(raw).decode(),
+        "base64 of the header line sent": base64.b64encode(b"X-API-Key: " + raw).decode(),
+        "%-encoded bytes sent": "".join("%%%02X" % byte for byte in raw),
+        "repr of the bytes sent": repr(raw)[2:-1],
+        "ascii() of the key": ascii(key)[1:-1],
+    }
+
+
+@pytest.mark.parametrize("name", sorted(wire_encodings(LATIN1_KEY)))
+def test_a_latin1_key_is_masked_in_the_forms_of_the_bytes_sent(name):
+    form = wire_encodings(LATIN1_KEY)[name]
+    assert form != LATIN1_KEY
+    masked = mask_text("before %s after" % form, secret_pattern([LATIN1_KEY]))
+    assert MASK in masked, masked
+    for other in list(wire_encodings(LATIN1_KEY).values()) + list(encodings(LATIN1_KEY).values()):
+        assert other not in masked, masked
+
+
+# repr() escapes a quote only when the text around it holds the other quote too.
+QUOTE_KEYS = ["hu'live'7f3a9c2e5b1d", 'hu"live"7f3a9c2e5b1d', "hu'live\"7f3a9c2e\\5b1d"]
+
+
+@pytest.mark.parametrize("key", QUOTE_KEYS)
+@pytest.mark.parametrize("around", ["'", '"', "'\""])
+def test_a_key_with_quotes_is_masked_in_a_repr_of_a_longer_text(key, around):
+    shown = repr("server said %s: %s" % (around, key))
+    masked = mask_text(shown, secret_pattern([key]))
+    assert MASK in masked, masked
+    assert "7f3a9c2e" not in masked, masked
+
+
+def test_a_latin1_key_partly_percent_encoded_as_sent_is_masked():
+    from urllib.parse import quote
+    form = quote(LATIN1_KEY.encode("latin-1"), safe="")
+    assert form != quote(LATIN1_KEY, safe="")
+    assert mask_text("x %s y" % form, secret_pattern([LATIN1_KEY])) == "x %s y" % MASK
