@@ -49,6 +49,8 @@ MAX_CONTENT_CODINGS = 2
 # gzip allows members one after another; 16 MiB of empty 20-byte members would cost
 # seconds of CPU to go through, so a layer of more members than this is refused.
 MAX_GZIP_MEMBERS = 64
+
+
 class UnreadableReply(Exception):
     """A reply whose status is known and whose body cannot be read: ``reason`` (messages.py) with ``values`` says why.
 

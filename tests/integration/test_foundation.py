@@ -76,7 +76,7 @@ def test_a_missing_key_fails_before_any_request(ansible, sim):
         "found)", "Check api_url and the network"], []),
 ])
 def test_a_wrong_or_read_only_key_or_a_bad_api_url_fails_ad_hoc_in_one_actionable_line(ansible, sim, module, args,
-                                                                                      key, words, sent):
+                                                                                       key, words, sent):
     run = ansible.adhoc("hostup.cloud.hostup_vps_" + module, args, api_key=key)
     assert run.rc != 0 and "Traceback" not in run.output
     message = run.results["adhoc"]["msg"]
@@ -98,4 +98,3 @@ def test_the_api_key_never_appears_even_at_vvvv(ansible, sim, api_key):
                                    "register": "up"}], verbosity=4, diff=True)
     assert run.rc == 0, run
     assert_no_leak(run.output, api_key, *SENSITIVE_VALUES)
-

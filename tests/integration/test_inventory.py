@@ -176,4 +176,3 @@ def test_annual_billing_over_the_inventory_prices_the_monthly_vpses_under_check(
     assert sorted(r["vmid"] for r in sim.requests(call="estimate")) == [10001, 10002, 10004, 10005]
     assert all(r["body"]["cycle"] == "a" for r in sim.requests(call="estimate"))
     assert sim.ordering_requests() == []
-

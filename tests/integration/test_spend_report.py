@@ -124,8 +124,8 @@ def test_an_unpaid_invoice_400_on_the_ordering_call_may_be_that_order_and_is_nev
         ("unknown", "may_have_been_ordered", invoice["total"])]
     assert not any("ordered nothing" in line for line in printed)
     sim.pay_invoices(10001)  # was: the rerun ordered the package a second time
-    rerun = ansible.playbook([dict(task, **{"hostup.cloud.hostup_vps_upgrade": {"vmid": 10001, "package": "1938",
-                                                                               "wait": False}})])
+    again = {"hostup.cloud.hostup_vps_upgrade": {"vmid": 10001, "package": "1938", "wait": False}}
+    rerun = ansible.playbook([dict(task, **again)])
     assert rerun.results["up"]["outcome"]["status"] == "pending" and len(sim.ordering_requests()) == 1
 
 

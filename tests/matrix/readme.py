@@ -111,7 +111,7 @@ class Reader(object):
         done = subprocess.run(["bash", "-c", "set -e\n" + command], cwd=self.workdir, env=env, timeout=RUN_TIMEOUT,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, check=False)
         self.log("--- %s: $ %s (exit %d in %ds)\n%s" % (where, command.strip().replace("\n", "; "), done.returncode,
-                                                         time.monotonic() - start, done.stdout.rstrip()))
+                                                        time.monotonic() - start, done.stdout.rstrip()))
         if done.returncode != rc:
             raise ReadmeFailed("%s: exit %d, not %d:\n%s" % (where, done.returncode, rc, done.stdout[-4000:]))
         self.last = (command, done.stdout)

@@ -212,7 +212,7 @@ def test_filters_replace_the_vps_rule_so_every_service_is_read_and_none_counted_
     ([account(10001, "hostup-10002"), account(10002, "")], {10001: "hostup-10002-10001", 10002: "hostup-10002"}),
 ])
 def test_host_names_are_unique_whatever_the_order_and_hostup_vmid_names_only_that_vps(conversation, tmp_path,
-                                                                                    accounts, expected):
+                                                                                      accounts, expected):
     expect_list(conversation, accounts, *sorted(expected))
     assert names(parse(tmp_path)) == expected
 

@@ -315,4 +315,3 @@ def test_a_huge_api_timeout_is_waited_as_long_as_python_can(conversation):
     conversation.expect("GET", DETAILS, reply=ok({"id": "10001"}))
     assert HostUpClient(API, MIXED_KEY, timeout=99999999999).get(DETAILS) == {"id": "10001"}
     assert conversation.sent[0]["timeout"] <= threading.TIMEOUT_MAX
-

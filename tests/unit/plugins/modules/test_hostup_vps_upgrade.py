@@ -181,7 +181,7 @@ def test_an_order_that_fails_is_sent_once_and_says_its_outcome_is_unknown(
     (unpaid_invoice(), "order.unknown", "unknown"),
 ], ids=["refused", "unpaid invoice named"])
 def test_an_order_answered_400_is_refused_unless_the_400_names_an_unpaid_order(conversation, private_state_dir,
-                                                                                 reply, reason, status):
+                                                                               reply, reason, status):
     reads(conversation)
     conversation.expect("POST", UPGRADE, body=ESTIMATE_BIG_PLAN, reply=estimate())
     conversation.expect("POST", UPGRADE, body=ORDER_DRAFT, status=400, reply=reply)
