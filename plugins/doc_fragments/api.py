@@ -61,7 +61,7 @@ options:
         again; when HostUp asks for more than is left, the task fails saying so.
       - Up to a tenth of each wait is added at random, so that the forks of a run refused together
         do not all ask again at the same moment.
-      - A call answered HTTP 429 twenty times in a row fails however little of the wait was used (a
+      - A call answered HTTP 429 sixty times in a row fails however little of the wait was used (a
         server that asks to wait almost nothing, again and again).
       - V(0) fails at once on the first HTTP 429.
     type: int

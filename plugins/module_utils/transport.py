@@ -68,8 +68,9 @@ USER_AGENT = "hostup.cloud/%s" % COLLECTION_VERSION
 # HostUp's limit is per window; past a minute the user is better served by an
 # error that says so.
 DEFAULT_RATE_LIMIT_WAIT = 60
-# A server answering 429 with tiny waits forever is stopped after this many.
-RATE_LIMIT_MAX_ATTEMPTS = 20
+# A server answering 429 with tiny waits forever is stopped after this many: enough for
+# a fleet sharing HostUp's limit, refused a second at a time for the whole default budget.
+RATE_LIMIT_MAX_ATTEMPTS = 60
 # Up to this share of a 429 wait is added at random, so that the forks of one
 # run that were refused together do not all ask again at the same moment.
 RATE_LIMIT_JITTER = 0.1

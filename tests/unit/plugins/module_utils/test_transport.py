@@ -111,6 +111,8 @@ def limited(retry_after, message="slow"):
     ([limited("3600", "hourly quota")], "order", {}, [], ["HTTP 429"]),  # more than the budget: at once
     ([limited("1")], "get", {"rate_limit_wait": 0}, [], ["rate_limit_wait is 0"]),
     ([limited("6")] * 2, "get", {"rate_limit_wait": 10}, [6.0], ["this task waits at most 10 s in all, rate_limit_wait"]),
+    # a server asking to wait almost nothing, again and again: stopped after 60 answers, not after the budget
+    ([limited("0")] * 60, "get", {}, [0.1] * 59, ["HostUp answered 429 60 times in a row"]),
     # a careless user: a budget Python cannot wait for still refuses a wait it cannot sleep
     ([limited("1e15")], "get", {"rate_limit_wait": 10 ** 30}, [], ["HTTP 429", "rate_limit_wait"]),
 ])
