@@ -90,6 +90,22 @@ def test_price_change_prints_a_cost_table_and_orders_nothing(ansible, sim):
     assert sim.ordering_requests() == []
 
 
+def test_price_change_total_never_subtracts_a_negative_due_now(ansible, sim, tmp_path):
+    # build (10005, VPS XL) moving down to 1938 is due -195.75: no refund is assumed, as in the spend report
+    inventory = tmp_path / "inventory.yml"
+    inventory.write_text(json.dumps({"hostup_vps": {"hosts": {"web-1": {"hostup_vmid": 10001}, "web-2": {"hostup_vmid": 10002},
+                                                              "build": {"hostup_vmid": 10005}},
+                                                    "vars": {"ansible_connection": "local",
+                                                             "ansible_python_interpreter": "{{ ansible_playbook_python }}"}}}))
+    run = ansible.playbook([], play={"ansible.builtin.import_playbook": "hostup.cloud.price_change"},
+                           inventory=str(inventory), args=["-e", "hostup_package=1938"])
+    assert run.rc == 0, run
+    assert "build (vmid 10005): priced, due now -195.75 SEK" in run.stdout
+    assert ('"Total due now if ordered: 120.00 SEK (not subtracted: 1 negative amount due now, no refund is assumed)"'
+            in run.stdout), run.stdout
+    assert sim.ordering_requests() == []
+
+
 def test_annual_billing_playbook_switches_the_group_once(ansible, sim):
     play = {"ansible.builtin.import_playbook": "hostup.cloud.annual_billing"}
     run = ansible.playbook([], play=play, inventory=INVENTORY)
