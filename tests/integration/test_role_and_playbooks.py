@@ -63,6 +63,21 @@ def test_role_refuses_a_bad_vmid_in_one_line_before_any_request(ansible, sim, vm
     assert sim.requests() == []
 
 
+def test_role_refuses_a_misspelled_variable_in_one_line_before_any_request(ansible, sim):
+    task = role(vmid=10001, package="1939", max_prorate=100)  # max_prorated misspelled: the budget would be gone
+    run = ansible.playbook([task, role(vmid=10001)])
+    assert run.rc != 0
+    assert ("The vps_plan role has no variable vps_plan_max_prorate (misspelled?): its variables are vps_plan_vmid, "
+            "vps_plan_package, vps_plan_resources, vps_plan_cycle, vps_plan_max_prorated, vps_plan_max_recurring") in run.stdout
+    assert sim.requests() == [] and sim.ordering_requests() == []
+
+
+def test_role_runs_twice_in_a_play_with_its_registered_variables_set(ansible, sim):
+    run = ansible.playbook([role(vmid=10001, package="1938", max_prorated=100), role(vmid=10001, package="1938")])
+    assert run.rc == 0, run
+    assert len(sim.ordering_requests()) == 1
+
+
 @pytest.mark.parametrize("unpaid, shown", [
     (False, "web-1.sim.example (vmid 10001): VPS SM, 2 CPU / 4 GB RAM / 40 GB disk, billed monthly (monthly 139.00, "
             "annually 1390.00)"),
