@@ -133,6 +133,22 @@ def test_annual_billing_playbook_switches_the_group_once(ansible, sim):
     assert len(sim.ordering_requests()) == 2
 
 
+@pytest.mark.parametrize("budget", ["max_prorated", "hostup_max_prorated"])  # the name resize takes, and the older one
+def test_annual_billing_playbook_refuses_a_switch_above_the_budget(ansible, sim, budget):
+    play = {"ansible.builtin.import_playbook": "hostup.cloud.annual_billing"}
+    run = ansible.playbook([], play=play, inventory=INVENTORY, args=["-e", "%s=100" % budget, "--limit", "web-1"])
+    assert run.rc != 0
+    assert "Over budget, nothing was ordered" in run.stdout, run.stdout
+    assert sim.ordering_requests() == []
+
+
+def test_resize_without_a_vmid_fails_in_one_line_naming_it(ansible, sim):
+    run = ansible.playbook([], play={"ansible.builtin.import_playbook": "hostup.cloud.resize"}, args=["-e", "package=1938"])
+    assert run.rc != 0
+    assert "Name the VPS to resize with -e vmid=..., its id at HostUp (vmid), such as -e vmid=10001" in run.stdout
+    assert sim.requests() == []
+
+
 def test_option_names_stand_beside_their_ids_without_any_personal_data(ansible, sim, tmp_path, api_key):
     # 2210's free-text name in HostUp's draft is a person's name (as in HostUp's own example): only its
     # machine name (variable) may be shown
