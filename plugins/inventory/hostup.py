@@ -304,8 +304,11 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         if not HAS_REQUESTS:
             raise AnsibleParserError("hostup.cloud.hostup needs the Python library requests on the controller")
         api_url = self._templated("api_url")
+        api_key = self._templated("api_key")
+        if api_key is None:  # the inventory's own wording: no task or module_defaults here
+            raise AnsibleParserError(render("inventory.api_key_missing"))
         try:
-            api_key = check_connection_options(self._templated("api_key"), api_url, self.get_option("api_timeout"),
+            api_key = check_connection_options(api_key, api_url, self.get_option("api_timeout"),
                                                self.get_option("rate_limit_wait"))
             if not VARIABLE_PREFIX.match(self.get_option("hostvars_prefix")):
                 raise BadOption("option.hostvars_prefix", value=self.get_option("hostvars_prefix"))

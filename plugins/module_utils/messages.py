@@ -26,8 +26,10 @@ from ansible_collections.hostup.cloud.plugins.module_utils.text import printable
 MESSAGES = {
     # --- bad input, found before any request --------------------------------------
     "option.api_key_missing": "api_key is not set: set the HOSTUP_API_KEY environment variable, or api_key (on "
-                              "the task, in module_defaults for group/hostup.cloud.all, or in the inventory file), "
-                              "to a HostUp API key",
+                              "the task, or in module_defaults for group/hostup.cloud.all), to a HostUp API key",
+    "inventory.api_key_missing": "hostup.cloud.hostup: api_key is not set: set the HOSTUP_API_KEY environment "
+                                 "variable, or api_key in the inventory file (a lookup or a vaulted value), to a "
+                                 "HostUp API key",
     "option.api_key_empty": "api_key is empty: set api_key, or the HOSTUP_API_KEY environment variable, "
                             "to a HostUp API key",
     "option.api_key_unsendable": "api_key contains a character that an HTTP header cannot carry (a control "
@@ -39,8 +41,8 @@ MESSAGES = {
                                 "or password, no backslash, space or control character (the key goes in "
                                 "api_key)",
     "option.api_url_plain_http": "api_url uses plain http to {host}: the API key would cross the network "
-                                 "unencrypted; use https (plain http is accepted only for localhost and "
-                                 "127.0.0.0/8)",
+                                 "unencrypted; use https (plain http is accepted only for localhost, "
+                                 "127.0.0.0/8 or ::1)",
     "option.too_small": "{option} must be {minimum} or more, got {value}",
     "option.seconds_too_small": "{option} must be {minimum} second or more, got {value}",
     "option.rate_limit_wait": "rate_limit_wait must be 0 (fail at once on HTTP 429) or more seconds, got {value}",
@@ -109,16 +111,16 @@ MESSAGES = {
                          "again later",
     "hint.no_route": "No such route: check api_url, the API's base address without /api (like {default})",
     "hint.no_draft": "No such draft: check draft_id; HostUp has no open draft {draft_id} for this VPS (it was "
-                     "already ordered, or HostUp dropped an old estimate), so price the change again (check mode) "
-                     "for a new one",
+                     "already ordered, HostUp dropped an old estimate, or it belongs to another VPS), so price "
+                     "the change again (check mode) for a new one",
     "hint.no_vps": "No such VPS: check vmid, this account has no VPS with that id",
     "hint.server_error": "HostUp could not handle the request; try again later",
     "hint.network": "Check api_url and the network",
     "hint.tls": "The certificate could not be verified: if api_url is right, point REQUESTS_CA_BUNDLE at the CA "
                 "bundle that signed it; validate_certs: false only against a test server",
     "hint.plain_http": "No certificate is involved, so REQUESTS_CA_BUNDLE and validate_certs do not help: write "
-                       "api_url with http:// (accepted for localhost and 127.0.0.0/8 only) or with the port where the "
-                       "server speaks https",
+                       "api_url with http:// (accepted for localhost, 127.0.0.0/8 or ::1 only) or with the port "
+                       "where the server speaks https",
     "hint.stalled": "The server took the call and then stalled: try again later, or raise api_timeout (the seconds "
                     "each attempt may take); reads and estimates are tried again, an ordering call never",
     "estimate.unknown_ids": "HostUp refused the request: check package and resources. A package id is the "

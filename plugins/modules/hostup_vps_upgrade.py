@@ -125,7 +125,7 @@ attributes:
   diff_mode:
     support: full
     details: Shows package, cycle, requested resources (with C(option_names), each option's short name where
-      HostUp's estimate gives one) and recurring price before and after.
+      HostUp's estimate gives one), recurring price before and after, and the amount due now (C(due_now)).
   idempotent:
     support: full
     details:
@@ -154,7 +154,9 @@ EXAMPLES = r"""
     vmid: 10001
     resources:
       "2232": 120
-      "2404": 2
+      # 9 backups: 7 are included and cost nothing, so a value up to 7 shows no price difference
+      # and a rerun cannot tell whether the VPS has it (it fails naming the draft); 9 costs 2 units
+      "2404": 9
     max_prorated: 100
     max_recurring: 300
 

@@ -63,6 +63,21 @@ def test_role_refuses_a_bad_vmid_in_one_line_before_any_request(ansible, sim, vm
     assert sim.requests() == []
 
 
+def test_role_refuses_a_misspelled_variable_in_one_line_before_any_request(ansible, sim):
+    task = role(vmid=10001, package="1939", max_prorate=100)  # max_prorated misspelled: the budget would be gone
+    run = ansible.playbook([task, role(vmid=10001)])
+    assert run.rc != 0
+    assert ("The vps_plan role has no variable vps_plan_max_prorate (misspelled?): its variables are vps_plan_vmid, "
+            "vps_plan_package, vps_plan_resources, vps_plan_cycle, vps_plan_max_prorated, vps_plan_max_recurring") in run.stdout
+    assert sim.requests() == [] and sim.ordering_requests() == []
+
+
+def test_role_runs_twice_in_a_play_with_its_registered_variables_set(ansible, sim):
+    run = ansible.playbook([role(vmid=10001, package="1938", max_prorated=100), role(vmid=10001, package="1938")])
+    assert run.rc == 0, run
+    assert len(sim.ordering_requests()) == 1
+
+
 @pytest.mark.parametrize("unpaid, shown", [
     (False, "web-1.sim.example (vmid 10001): VPS SM, 2 CPU / 4 GB RAM / 40 GB disk, billed monthly (monthly 139.00, "
             "annually 1390.00)"),
@@ -90,6 +105,22 @@ def test_price_change_prints_a_cost_table_and_orders_nothing(ansible, sim):
     assert sim.ordering_requests() == []
 
 
+def test_price_change_total_never_subtracts_a_negative_due_now(ansible, sim, tmp_path):
+    # build (10005, VPS XL) moving down to 1938 is due -195.75: no refund is assumed, as in the spend report
+    inventory = tmp_path / "inventory.yml"
+    inventory.write_text(json.dumps({"hostup_vps": {"hosts": {"web-1": {"hostup_vmid": 10001}, "web-2": {"hostup_vmid": 10002},
+                                                              "build": {"hostup_vmid": 10005}},
+                                                    "vars": {"ansible_connection": "local",
+                                                             "ansible_python_interpreter": "{{ ansible_playbook_python }}"}}}))
+    run = ansible.playbook([], play={"ansible.builtin.import_playbook": "hostup.cloud.price_change"},
+                           inventory=str(inventory), args=["-e", "hostup_package=1938"])
+    assert run.rc == 0, run
+    assert "build (vmid 10005): priced, due now -195.75 SEK" in run.stdout
+    assert ('"Total due now if ordered: 120.00 SEK (not subtracted: 1 negative amount due now, no refund is assumed)"'
+            in run.stdout), run.stdout
+    assert sim.ordering_requests() == []
+
+
 def test_annual_billing_playbook_switches_the_group_once(ansible, sim):
     play = {"ansible.builtin.import_playbook": "hostup.cloud.annual_billing"}
     run = ansible.playbook([], play=play, inventory=INVENTORY)
@@ -100,6 +131,22 @@ def test_annual_billing_playbook_switches_the_group_once(ansible, sim):
     again = ansible.playbook([], play=play, inventory=INVENTORY)
     assert again.rc == 0
     assert len(sim.ordering_requests()) == 2
+
+
+@pytest.mark.parametrize("budget", ["max_prorated", "hostup_max_prorated"])  # the name resize takes, and the older one
+def test_annual_billing_playbook_refuses_a_switch_above_the_budget(ansible, sim, budget):
+    play = {"ansible.builtin.import_playbook": "hostup.cloud.annual_billing"}
+    run = ansible.playbook([], play=play, inventory=INVENTORY, args=["-e", "%s=100" % budget, "--limit", "web-1"])
+    assert run.rc != 0
+    assert "Over budget, nothing was ordered" in run.stdout, run.stdout
+    assert sim.ordering_requests() == []
+
+
+def test_resize_without_a_vmid_fails_in_one_line_naming_it(ansible, sim):
+    run = ansible.playbook([], play={"ansible.builtin.import_playbook": "hostup.cloud.resize"}, args=["-e", "package=1938"])
+    assert run.rc != 0
+    assert "Name the VPS to resize with -e vmid=..., its id at HostUp (vmid), such as -e vmid=10001" in run.stdout
+    assert sim.requests() == []
 
 
 def test_option_names_stand_beside_their_ids_without_any_personal_data(ansible, sim, tmp_path, api_key):

@@ -48,11 +48,12 @@ def calls_summary(api_url):
     log = requests_received(api_url)
     clear_requests(api_url)
 
-    def count(calls):
-        return sum(1 for r in log if r["call"] in calls)
+    def count(calls, noun):
+        number = sum(1 for r in log if r["call"] in calls)
+        return "%d %s%s" % (number, noun, "" if number == 1 else "s")
 
-    return "simulator received: %d reads, %d estimates, %d orders (ordering calls)" % (
-        count(READ_CALLS), count(("estimate",)), count(ORDERING_CALLS))
+    return "simulator received: %s, %s, %s (ordering calls)" % (
+        count(READ_CALLS, "read"), count(("estimate",), "estimate"), count(ORDERING_CALLS, "order"))
 
 
 def write_smoke_inventory(path, controller_python, python39=None):

@@ -47,7 +47,7 @@ Both can also be set per VPS (its state keys of the same names). With
 ``reuse_drafts`` an ordered draft still answers estimates and can be ordered
 again, as HostUp may do: nothing proves that a draft which answers was not ordered.
 
-Run it:  python tests/simulator/hostup_simulator.py --port 0 --api-key demo-key
+Run it:  python3 tests/simulator/hostup_simulator.py --port 0 --api-key demo-key
 """
 
 from __future__ import absolute_import, division, print_function

@@ -247,6 +247,8 @@ def test_a_failed_vps_read_fails_the_inventory_in_one_line_and_stops_the_other_r
 
 
 @pytest.mark.parametrize("options, problem", [
+    ({"api_key": None}, "hostup.cloud.hostup: api_key is not set: set the HOSTUP_API_KEY environment variable, or api_key "
+                        "in the inventory file"),  # the inventory's own wording: no task or module_defaults
     ({"api_key": ""}, "api_key is empty"),
     ({"api_url": "http://hostup.example"}, "api_url uses plain http to hostup.example"),
     ({"api_timeout": 0}, "api_timeout must be 1 second or more"),

@@ -29,7 +29,8 @@ EMPTY = "api_key is empty: set api_key, or the HOSTUP_API_KEY environment variab
 
 @pytest.mark.parametrize("variable, key, reason, words", [(None, raw, "option.api_key_empty", EMPTY)
                                                           for raw in ["", " ", "\n", " \t\n"]] + [
-    (None, None, "option.api_key_missing", "api_key is not set: set the HOSTUP_API_KEY environment variable"),
+    (None, None, "option.api_key_missing", "api_key is not set: set the HOSTUP_API_KEY environment variable, or api_key (on "
+                                           "the task, or in module_defaults for group/hostup.cloud.all), to a HostUp API key"),
     ("", None, "option.api_key_empty", EMPTY),  # no api_key in the task: the variable is used
 ])
 def test_an_empty_or_missing_key_fails_in_one_line_before_any_request_naming_the_variable(
