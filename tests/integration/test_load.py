@@ -11,7 +11,8 @@ import json
 from ansible_collections.hostup.cloud.tests.integration.ansible_runner import save_result_task, write_local_inventory
 
 FLEET = list(range(20001, 20051))
-TARGET = {"package": "1938", "resources": {"2232": 100}}
+# a package: what a fleet changes at once (options and their proofs by estimate are tested elsewhere)
+TARGET = {"package": "1938"}
 
 
 def fleet_upgrade(ansible, tmp_path, forks, **options):
@@ -44,8 +45,7 @@ def recap(run, vmid):
 
 
 def in_target_state(sim, vmid):
-    state = sim.state(vmid)
-    return state["product_id"] == "1938" and state["resources"]["2232"] == 100
+    return sim.state(vmid)["product_id"] == "1938"
 
 
 def test_fifty_vpses_with_ten_forks_each_ordered_once_and_failures_reported_per_host(ansible, sim, tmp_path):
@@ -74,10 +74,10 @@ def test_fifty_vpses_with_ten_forks_each_ordered_once_and_failures_reported_per_
 
 
 def test_fifty_vpses_under_a_rate_limit_all_succeed_without_a_duplicate_order(ansible, sim, tmp_path):
-    # requests a second, for the whole API key: each task reads, estimates, orders, then reads details,
-    # billing-cycle and a free estimate until HostUp shows the plan and the disk (seven calls, 350 in all; it
-    # was five before the disk was waited for, at 12 a second): the same pressure per call, 25 s of calls
-    sim.rate_limit = 17
+    # requests a second, for the whole API key: each task reads details and billing-cycle, estimates,
+    # orders, then reads details until HostUp shows the package (five calls, 250 in all): 20 forks ask
+    # faster than that, so most tasks are refused at least once
+    sim.rate_limit = 12
     run, results = fleet_upgrade(ansible, tmp_path, forks=20)
     assert run.rc == 0, [json.loads(line.split(" => ", 1)[1]).get("msg") for line in run.stdout.splitlines()
                          if line.startswith("fatal: ")][:3]
