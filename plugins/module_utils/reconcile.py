@@ -25,7 +25,8 @@ import time
 from ansible_collections.hostup.cloud.plugins.module_utils.errors import HostUpError, TaskFailed, UnexpectedReply
 from ansible_collections.hostup.cloud.plugins.module_utils.ledger import parse_time
 from ansible_collections.hostup.cloud.plugins.module_utils.messages import render
-from ansible_collections.hostup.cloud.plugins.module_utils.quote import estimate_change, resources_shown
+from ansible_collections.hostup.cloud.plugins.module_utils.proof import resources_shown
+from ansible_collections.hostup.cloud.plugins.module_utils.quote import estimate_change
 from ansible_collections.hostup.cloud.plugins.module_utils.text import printable
 from ansible_collections.hostup.cloud.plugins.module_utils.vps import cycle_price, read_billing, read_details
 
@@ -107,7 +108,7 @@ def priced(hostup, body, cycle, asked):
 
 
 def _estimator(reads):
-    """Estimates of option changes from the VPS as it is now (quote.resources_shown)."""
+    """Estimates of option changes from the VPS as it is now (proof.resources_shown)."""
     cycle = reads.billing()["cycle"]
 
     def estimate(resources):
@@ -119,7 +120,7 @@ def _estimator(reads):
 
 def readable_part_shown(hostup, reads, asked):
     """Whether HostUp shows the package, the cycle and the count or size options ``asked``: True, False, or
-    None when HostUp's estimates cannot tell (quote.resources_shown: a price left out, a value within
+    None when HostUp's estimates cannot tell (proof.resources_shown: a price left out, a value within
     units the plan includes).
 
     Each is read only once what comes before it shows: the package (details),

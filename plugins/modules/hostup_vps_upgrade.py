@@ -390,13 +390,8 @@ from ansible_collections.hostup.cloud.plugins.module_utils.ordering import (
     refuse_unless_within_budget,
     refuse_while_invoice_pending,
 )
-from ansible_collections.hostup.cloud.plugins.module_utils.quote import (
-    differences,
-    draft_problems,
-    option_kinds,
-    option_labels,
-    resources_shown,
-)
+from ansible_collections.hostup.cloud.plugins.module_utils.proof import resources_shown
+from ansible_collections.hostup.cloud.plugins.module_utils.quote import differences, draft_problems, option_kinds, option_labels
 from ansible_collections.hostup.cloud.plugins.module_utils.reconcile import (
     VpsReads,
     asked_change,
@@ -564,7 +559,7 @@ def asked_of(change, quote=None):
 
 
 def resources_shown_in_place(reads, quote, resources, current, vps, draft_given=False):
-    """Whether HostUp's estimates prove the VPS has ``resources`` already (quote.resources_shown).
+    """Whether HostUp's estimates prove the VPS has ``resources`` already (proof.resources_shown).
 
     ``quote`` is the estimate of the whole change, already made. When nobody can
     tell (a price HostUp left out, a list or free option, a value within units the
