@@ -629,7 +629,7 @@ def playbooks_by_fqcn(leg):
     checks.clear_requests(api_url)
     output = leg.run("playbooks", "ansible-playbook", "-i", "demo/inventory.yml", "--check", "hostup.cloud.vps_report",
                      "hostup.cloud.price_change", "hostup.cloud.resize", "hostup.cloud.annual_billing",
-                     "-e", "hostup_package=1938", "-e", "vmid=10004", "-e", "package=1937", "-e", "max_prorated=2000")
+                     "-e", "hostup_package=1938", "-e", "vmid=10004", "-e", "package=1937", "-e", "max_prorated=10000")
     checks.expect_output(output, "web-1.sim.example (vmid 10001): VPS SM, 2 CPU / 4 GB RAM / 40 GB disk, billed monthly",
                          "Total due now if ordered:", "VPS 10004 (VPS XS, monthly): due now", "monthly -> annually: due now")
     orders = checks.ordering_calls(api_url)
