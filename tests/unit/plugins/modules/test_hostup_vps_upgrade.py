@@ -30,6 +30,18 @@ def reads(conversation, **details_kwargs):
     conversation.expect("GET", BILLING, reply=billing())
 
 
+def priced(conversation, estimate_reply=None, **order):
+    """The reads and the estimate of the big plan; given how HostUp answers the order (expect's keywords), the order."""
+    reads(conversation)
+    conversation.expect("POST", UPGRADE, body=ESTIMATE_BIG_PLAN, reply=estimate_reply or estimate())
+    if order:
+        conversation.expect("POST", UPGRADE, body=ORDER_DRAFT, **order)
+
+
+def never_ordered(conversation):
+    assert all(call["body"].get("send") is not True for call in conversation.sent if call["body"])
+
+
 def assert_no_secrets(result):
     assert_no_leak(json.dumps(result), KEY, PERSON_NAME, *PERSONAL.values())
 
@@ -46,8 +58,7 @@ def probes(conversation, option_id, value, below, above, current=139):
 
 
 def test_check_mode_reads_and_estimates_once_and_never_orders(conversation):
-    reads(conversation)
-    conversation.expect("POST", UPGRADE, body=ESTIMATE_BIG_PLAN, reply=estimate())
+    priced(conversation)
     result, failed = run_module(module, {"vmid": 10001, "package": "1938"}, check_mode=True, diff=True)
     assert not failed
     assert result["changed"] is True
@@ -62,9 +73,7 @@ def test_check_mode_reads_and_estimates_once_and_never_orders(conversation):
 
 
 def test_a_real_run_orders_the_very_draft_it_estimated(conversation):
-    reads(conversation)
-    conversation.expect("POST", UPGRADE, body=ESTIMATE_BIG_PLAN, reply=estimate())
-    conversation.expect("POST", UPGRADE, body=ORDER_DRAFT, reply=ordered())
+    priced(conversation, reply=ordered())
     conversation.expect("GET", DETAILS, reply=details(product_id="1938"))
     result, failed = run_module(module, {"vmid": 10001, "package": "1938", "max_prorated": 60})
     assert not failed and result["changed"] is True and result["applied"] is True
@@ -123,13 +132,12 @@ def test_cycle_is_sent_as_hostups_code(conversation):
 ])
 @pytest.mark.parametrize("check_mode", [True, False])
 def test_a_budget_exceeded_orders_nothing_in_either_mode(conversation, budget, words, check_mode):
-    reads(conversation)
-    conversation.expect("POST", UPGRADE, body=ESTIMATE_BIG_PLAN, reply=estimate())
+    priced(conversation)
     result, failed = run_module(module, dict(budget, vmid=10001, package="1938"), check_mode=check_mode)
     assert failed
     assert words in result["msg"] and "nothing was ordered" in result["msg"]
     assert result["estimate"]["draft_id"] == 5257
-    assert all(call["body"].get("send") is not True for call in conversation.sent if call["body"])
+    never_ordered(conversation)
 
 
 @pytest.mark.parametrize("check_mode", [True, False])
@@ -159,9 +167,7 @@ def test_a_pending_invoice_does_not_fail_a_vps_already_in_place(conversation):
 ])
 def test_an_order_that_fails_is_sent_once_and_says_its_outcome_is_unknown(
         conversation, sleeps, failure, private_state_dir):
-    reads(conversation)
-    conversation.expect("POST", UPGRADE, body=ESTIMATE_BIG_PLAN, reply=estimate())
-    conversation.expect("POST", UPGRADE, body=ORDER_DRAFT, **failure)
+    priced(conversation, **failure)
     result, failed = run_module(module, {"vmid": 10001, "package": "1938"})
     assert failed
     orders = [c for c in conversation.sent if c["body"] and c["body"].get("send") is True]
@@ -182,9 +188,7 @@ def test_an_order_that_fails_is_sent_once_and_says_its_outcome_is_unknown(
 ], ids=["refused", "unpaid invoice named"])
 def test_an_order_answered_400_is_refused_unless_the_400_names_an_unpaid_order(conversation, private_state_dir,
                                                                                reply, reason, status):
-    reads(conversation)
-    conversation.expect("POST", UPGRADE, body=ESTIMATE_BIG_PLAN, reply=estimate())
-    conversation.expect("POST", UPGRADE, body=ORDER_DRAFT, status=400, reply=reply)
+    priced(conversation, status=400, reply=reply)
     result, failed = run_module(module, {"vmid": 10001, "package": "1938"})
     assert failed and "HTTP 400 BAD_REQUEST" in result["msg"]
     assert (result["reason"], result["outcome"]["status"]) == (reason, status)
@@ -241,12 +245,11 @@ def test_desired_state_all_null_is_bad_input_not_an_empty_estimate(conversation)
 
 
 def test_an_estimate_without_a_draft_id_is_never_ordered(conversation):
-    reads(conversation)
-    conversation.expect("POST", UPGRADE, body=ESTIMATE_BIG_PLAN, reply=estimate(draft_id=None))
+    priced(conversation, estimate(draft_id=None))
     result, failed = run_module(module, {"vmid": 10001, "package": "1938"})
     assert failed
     assert "carried no draftId" in result["msg"] and "nothing was ordered" in result["msg"]
-    assert all(call["body"].get("send") is not True for call in conversation.sent if call["body"])
+    never_ordered(conversation)
 
 
 # --- draft_id: only the user's own draft, for this VPS, holding what was asked ----------------
@@ -279,7 +282,7 @@ def test_an_estimate_answered_with_another_draft_id_is_never_ordered(conversatio
     result, failed = run_module(module, {"vmid": 10001, "package": "1938", "draft_id": 6213})
     assert failed
     assert "HostUp answered the estimate of draft 6213 with draft 7777" in result["msg"]
-    assert all(call["body"].get("send") is not True for call in conversation.sent if call["body"])
+    never_ordered(conversation)
 
 
 def test_a_draft_holding_other_resources_is_refused_by_its_prices_against_a_fresh_estimate_of_the_request(
@@ -298,7 +301,7 @@ def test_a_draft_holding_other_resources_is_refused_by_its_prices_against_a_fres
             "draft 6213 has recurring price 179.00, HostUp's estimate of exactly the request (draft 5260) has "
             "219.00") in result["msg"]
     assert result["outcome"]["status"] == "refused"
-    assert all(call["body"].get("send") is not True for call in conversation.sent if call["body"])
+    never_ordered(conversation)
 
 
 def test_a_used_or_unknown_draft_is_named_as_a_draft_not_as_a_vps(conversation):
@@ -359,7 +362,7 @@ def test_a_free_or_list_option_with_no_price_difference_is_never_claimed_in_plac
     assert "HostUp cannot read the current value of option %s of VPS 10001" % named in result["msg"]
     assert "Nothing was ordered" in result["msg"] and "draft_id: 5260" in result["msg"]
     assert result["unreadable_options"] == list(resources)
-    assert all(call["body"].get("send") is not True for call in conversation.sent if call["body"])
+    never_ordered(conversation)
 
 
 def test_an_equal_price_swap_of_two_quantity_options_is_found_and_ordered(conversation):
@@ -386,9 +389,7 @@ def test_an_equal_price_swap_of_two_quantity_options_is_found_and_ordered(conver
 # --- replies and numbers ------------------------------------------------------------------------
 
 def test_an_order_answered_with_data_success_false_and_no_order_id_is_a_failure(conversation):
-    reads(conversation)
-    conversation.expect("POST", UPGRADE, body=ESTIMATE_BIG_PLAN, reply=estimate())
-    conversation.expect("POST", UPGRADE, body=ORDER_DRAFT, reply={
+    priced(conversation, reply={
         "success": True, "requestId": "rid-order", "data": {"success": False, "message": "Draft could not be converted"}})
     result, failed = run_module(module, {"vmid": 10001, "package": "1938"})
     assert failed
@@ -398,9 +399,7 @@ def test_an_order_answered_with_data_success_false_and_no_order_id_is_a_failure(
 
 
 def test_an_order_reply_without_an_order_id_is_a_failure(conversation):
-    reads(conversation)
-    conversation.expect("POST", UPGRADE, body=ESTIMATE_BIG_PLAN, reply=estimate())
-    conversation.expect("POST", UPGRADE, body=ORDER_DRAFT, reply={
+    priced(conversation, reply={
         "success": True, "requestId": "rid-order", "data": {"success": True, "message": "OK"}})
     result, failed = run_module(module, {"vmid": 10001, "package": "1938"})
     assert failed and "answered without an order id" in result["msg"]
@@ -409,8 +408,7 @@ def test_an_order_reply_without_an_order_id_is_a_failure(conversation):
 
 @pytest.mark.parametrize("prorated", ["NaN", "inf", "-Infinity"])
 def test_a_prorated_that_is_no_finite_number_passes_no_budget(conversation, prorated):
-    reads(conversation)
-    conversation.expect("POST", UPGRADE, body=ESTIMATE_BIG_PLAN, reply=estimate(prorated=prorated))
+    priced(conversation, estimate(prorated=prorated))
     result, failed = run_module(module, {"vmid": 10001, "package": "1938", "max_prorated": 100})
     assert failed
     assert "Over budget, nothing was ordered: HostUp's estimate gave no finite amount due now (prorated %s)" % (
@@ -419,8 +417,7 @@ def test_a_prorated_that_is_no_finite_number_passes_no_budget(conversation, pror
 
 
 def test_a_setup_fee_above_prorated_is_what_the_budget_compares(conversation):
-    reads(conversation)
-    conversation.expect("POST", UPGRADE, body=ESTIMATE_BIG_PLAN, reply=estimate(draft_total=560.0, setup=500))
+    priced(conversation, estimate(draft_total=560.0, setup=500))
     result, failed = run_module(module, {"vmid": 10001, "package": "1938", "max_prorated": 100})
     assert failed
     assert "560.00 due now is more than max_prorated 100.00" in result["msg"]
@@ -431,9 +428,7 @@ def test_a_setup_fee_above_prorated_is_what_the_budget_compares(conversation):
 # --- wait -----------------------------------------------------------------------------------------
 
 def test_an_order_applied_later_is_polled_until_details_show_it(conversation, sleeps):
-    reads(conversation)
-    conversation.expect("POST", UPGRADE, body=ESTIMATE_BIG_PLAN, reply=estimate())
-    conversation.expect("POST", UPGRADE, body=ORDER_DRAFT, reply=ordered())
+    priced(conversation, reply=ordered())
     conversation.expect("GET", DETAILS, reply=details())
     conversation.expect("GET", BILLING, reply=billing())
     conversation.expect("GET", DETAILS, reply=details(product_id="1938"))
@@ -443,9 +438,7 @@ def test_an_order_applied_later_is_polled_until_details_show_it(conversation, sl
 
 
 def test_an_order_not_shown_in_time_fails_naming_the_order_and_invoice(conversation, sleeps):
-    reads(conversation)
-    conversation.expect("POST", UPGRADE, body=ESTIMATE_BIG_PLAN, reply=estimate())
-    conversation.expect("POST", UPGRADE, body=ORDER_DRAFT, reply=ordered())
+    priced(conversation, reply=ordered())
     for _poll in range(3):
         conversation.expect("GET", DETAILS, reply=details())
         conversation.expect("GET", BILLING, reply=billing())
@@ -490,7 +483,7 @@ def test_an_estimate_reply_that_is_no_estimate_ends_the_task_before_any_order(co
     result, failed = run_module(module, {"vmid": 10001, "package": "1938"})
     assert failed and "HostUp did not answer as an estimate " + words in result["msg"]
     assert result["reason"] == "reply.not_estimate" and result["api_error"]["status"] is None
-    assert all(call["body"].get("send") is not True for call in conversation.sent if call["body"])
+    never_ordered(conversation)
 
 
 # --- issue 22: money decisions rest on documented fields only; absence is unknown, never "no" ---------
@@ -504,10 +497,6 @@ def without(reply, *dotted):
             target = target[parent]
         del target[last]
     return reply
-
-
-def never_ordered(conversation):
-    assert all(call["body"].get("send") is not True for call in conversation.sent if call["body"])
 
 
 @pytest.mark.parametrize("services, why", [
@@ -643,9 +632,7 @@ def test_a_recurring_price_given_twice_that_disagrees_is_unknown(conversation):
 
 @pytest.mark.parametrize("raw_order_id", [35587, "35587"])
 def test_an_order_named_only_in_raw_order_id_is_an_order(conversation, raw_order_id):
-    reads(conversation)
-    conversation.expect("POST", UPGRADE, body=ESTIMATE_BIG_PLAN, reply=estimate())
-    conversation.expect("POST", UPGRADE, body=ORDER_DRAFT, reply=ok({"success": True, "raw": {
+    priced(conversation, reply=ok({"success": True, "raw": {
         "call": "convertOrderDraft", "order_id": raw_order_id, "server_time": 1768774971, "success": True}}, "rid-order"))
     conversation.expect("GET", DETAILS, reply=details(product_id="1938"))
     result, failed = run_module(module, {"vmid": 10001, "package": "1938"})
@@ -658,9 +645,7 @@ def test_an_order_named_only_in_raw_order_id_is_an_order(conversation, raw_order
 
 
 def test_the_order_id_is_read_from_the_first_place_that_names_one(conversation):
-    reads(conversation)
-    conversation.expect("POST", UPGRADE, body=ESTIMATE_BIG_PLAN, reply=estimate())
-    conversation.expect("POST", UPGRADE, body=ORDER_DRAFT, reply=ok({"success": True, "orderId": 0, "invoiceId": "",
+    priced(conversation, reply=ok({"success": True, "orderId": 0, "invoiceId": "",
                                                                      "raw": {"call": "orderUpgrade", "order_id": 35590,
                                                                              "checkout": {"invoice_id": 49600}}}))
     conversation.expect("GET", DETAILS, reply=details(product_id="1938"))
@@ -700,8 +685,7 @@ def test_draft_id_with_a_package_and_resources_is_compared_with_a_fresh_estimate
 
 
 def test_an_estimate_without_credits_says_credits_are_unknown(conversation):
-    reads(conversation)
-    conversation.expect("POST", UPGRADE, body=ESTIMATE_BIG_PLAN, reply=without(estimate(), "credits"))
+    priced(conversation, without(estimate(), "credits"))
     result, failed = run_module(module, {"vmid": 10001, "package": "1938"}, check_mode=True)
     assert not failed and result["estimate"]["credits"] is None and result["estimate"]["due_now"] == 60.0
 
@@ -728,8 +712,7 @@ def test_an_estimate_whose_draft_is_another_or_holds_more_is_never_ordered(conve
     if "service 2" in change:
         held["services"]["2"] = change.pop("service 2")  # a second service that is no object: unchecked
     held.update(change)
-    reads(conversation)
-    conversation.expect("POST", UPGRADE, body=ESTIMATE_BIG_PLAN, reply=reply)
+    priced(conversation, reply)
     result, failed = run_module(module, {"vmid": 10001, "package": "1938"})
     assert failed and result["reason"] == "upgrade.estimate_mismatch" and words in result["msg"], result["msg"]
     never_ordered(conversation)
@@ -804,9 +787,7 @@ def test_a_change_with_one_price_figure_differing_is_ordered(conversation, figur
 # --- the order ledger ------------------------------------------------------------------------------
 
 def test_an_order_is_in_the_ledger_with_what_it_asked_and_resolved_once_hostup_shows_it(conversation, private_state_dir):
-    reads(conversation)
-    conversation.expect("POST", UPGRADE, body=ESTIMATE_BIG_PLAN, reply=estimate())
-    conversation.expect("POST", UPGRADE, body=ORDER_DRAFT, reply=ordered())
+    priced(conversation, reply=ordered())
     conversation.expect("GET", DETAILS, reply=details(product_id="1938"))
     result, failed = run_module(module, {"vmid": 10001, "package": "1938"})
     assert not failed and result["earlier_orders"] == []
@@ -872,8 +853,7 @@ def test_a_placed_order_of_a_list_option_lapses_after_pending_window(
         conversation, private_state_dir, window, ordered_now):
     earlier_order(private_state_dir, resources={"2209": "debian-12"}, unreadable=["2209"])
     if ordered_now:
-        reads(conversation)
-        conversation.expect("POST", UPGRADE, body=ESTIMATE_BIG_PLAN, reply=estimate())
+        priced(conversation, estimate())
     result, failed = run_module(module, {"vmid": 10001, "package": "1938", "pending_window": window}, check_mode=True)
     assert failed is not ordered_now
     if not ordered_now:
@@ -897,7 +877,7 @@ def test_an_estimate_answered_like_an_order_is_kept_in_the_ledger_as_of_unknown_
     [entry] = book(private_state_dir).entries()
     assert entry["state"] == "unknown" and entry["asked"]["package"] == "1938"
     assert entry["id"] in result["msg"]
-    assert all(call["body"].get("send") is not True for call in conversation.sent if call["body"])
+    never_ordered(conversation)
     conversation.expect("GET", DETAILS, reply=details())  # the rerun reads that HostUp does not show it, and stops
     rerun, failed = run_module(module, {"vmid": 10001, "package": "1938", "wait": False})
     assert failed and rerun["reason"] == "ledger.pending"
@@ -921,9 +901,7 @@ def test_a_state_dir_of_others_stops_the_task_before_any_request(conversation, t
 
 
 def test_a_poll_hostup_rate_limits_after_the_order_is_tried_again_and_the_wait_goes_on(conversation, sleeps):
-    reads(conversation)
-    conversation.expect("POST", UPGRADE, body=ESTIMATE_BIG_PLAN, reply=estimate())
-    conversation.expect("POST", UPGRADE, body=ORDER_DRAFT, reply=ordered())
+    priced(conversation, reply=ordered())
     conversation.expect("GET", DETAILS, status=429, headers={"Retry-After": "90"},  # past rate_limit_wait 60
                         reply={"error": "Too Many Requests", "message": "Rate limit exceeded", "retryAfter": "90"})
     conversation.expect("GET", DETAILS, reply=details(product_id="1938"))
@@ -932,9 +910,7 @@ def test_a_poll_hostup_rate_limits_after_the_order_is_tried_again_and_the_wait_g
 
 
 def test_a_poll_hostup_refuses_for_good_ends_the_wait_at_once_saying_the_order_was_placed(conversation, sleeps):
-    reads(conversation)
-    conversation.expect("POST", UPGRADE, body=ESTIMATE_BIG_PLAN, reply=estimate())
-    conversation.expect("POST", UPGRADE, body=ORDER_DRAFT, reply=ordered())
+    priced(conversation, reply=ordered())
     conversation.expect("GET", DETAILS, status=403, reply=api_error(403, "FORBIDDEN", "Missing scope read:vm"))
     result, failed = run_module(module, {"vmid": 10001, "package": "1938"})
     assert failed and result["reason"] == "order.not_visible" and result["outcome"]["status"] == "ordered"
