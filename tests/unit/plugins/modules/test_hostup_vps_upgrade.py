@@ -86,35 +86,50 @@ def test_a_real_run_orders_the_very_draft_it_estimated(conversation):
     assert_no_secrets(result)
 
 
-def test_a_rerun_on_the_plan_already_in_place_sends_no_post(conversation):
-    reads(conversation, product_id="1938", price=259.0)
-    result, failed = run_module(module, {"vmid": 10001, "package": "1938", "cycle": "monthly"})
+@pytest.mark.parametrize("args, vps, current", [
+    ({"package": "1938", "cycle": "monthly"}, dict(product_id="1938", price=259.0), "m"),
+    ({"draft_id": 6213, "package": "1938"}, dict(product_id="1938"), "m"),
+    ({"draft_id": 6213, "cycle": "annually"}, dict(cycle="Annually"), "a"),
+], ids=["package and cycle", "draft_id with its package", "draft_id with its cycle"])
+def test_a_rerun_on_what_is_already_in_place_sends_no_post(conversation, args, vps, current):
+    conversation.expect("GET", DETAILS, reply=details(**vps))
+    conversation.expect("GET", BILLING, reply=billing(current=current))
+    result, failed = run_module(module, dict(args, vmid=10001))
     assert not failed and result["changed"] is False
     assert result["estimate"] is None and result["order"] is None
     assert conversation.calls() == [("GET", DETAILS), ("GET", BILLING)]
 
 
+@pytest.mark.parametrize("draft, product_id", [({}, "1937"), ({"draft_id": 6213}, "1938")], ids=["", "draft_id"])
 def test_a_quantity_option_already_in_place_is_recognised_by_a_zero_estimate_pinned_by_one_unit_less_and_more(
-        conversation):
+        conversation, draft, product_id):
     reads(conversation)
     conversation.expect("POST", UPGRADE, body={"send": False, "resources": {"2232": 60}},
-                        reply=estimate(product_id="1937", prorated=0, recurring=139,
+                        reply=estimate(product_id=product_id, prorated=0, recurring=139,
                                        options={"2232": option(2232, "sliderinput")}))
     probes(conversation, "2232", 60, below=138, above=140)
-    result, failed = run_module(module, {"vmid": 10001, "resources": {"2232": 60}})
+    result, failed = run_module(module, dict(draft, vmid=10001, resources={"2232": 60}))
     assert not failed and result["changed"] is False
     assert result["order"] is None
     assert result["estimate"]["prorated"] == 0.0
     assert_no_secrets(result)
 
 
-def test_resources_that_change_the_price_are_ordered(conversation):
+@pytest.mark.parametrize("desired, figures, polls", [
+    ({"resources": {"2232": 80, "2209": "ubuntu-24"}}, dict(product_id="1937", prorated=20.0, recurring=179), []),
+    ({"resources": {"2232": 80}}, dict(product_id="1937", prorated=20.0, recurring=179), []),
+    # a package ordered with them is waited for, though the resources cannot be read
+    ({"package": "1938", "resources": {"2404": 1}}, dict(prorated=67.5, recurring=274), [details(product_id="1938")]),
+], ids=["a quantity and a list option", "a quantity", "with a package"])
+def test_resources_that_change_the_price_are_ordered_but_cannot_be_read_back_so_applied_is_null(
+        conversation, desired, figures, polls):
     reads(conversation)
-    conversation.expect("POST", UPGRADE, body={"send": False, "resources": {"2232": 80, "2209": "ubuntu-24"}},
-                        reply=estimate(product_id="1937", prorated=20.0, recurring=179))
+    conversation.expect("POST", UPGRADE, body=dict(desired, send=False), reply=estimate(**figures))
     conversation.expect("POST", UPGRADE, body=ORDER_DRAFT, reply=ordered())
-    result, failed = run_module(module, {"vmid": 10001, "resources": {"2232": 80, "2209": "ubuntu-24"}})
-    assert not failed and result["changed"] is True
+    for reply in polls:
+        conversation.expect("GET", DETAILS, reply=reply)
+    result, failed = run_module(module, dict(desired, vmid=10001))
+    assert not failed and result["changed"] is True and result["applied"] is None
 
 
 def test_cycle_is_sent_as_hostups_code(conversation):
@@ -205,13 +220,6 @@ def test_a_given_draft_is_priced_then_ordered(conversation):
     assert not failed and result["changed"] is True and result["applied"] is True
 
 
-def test_a_given_draft_is_not_ordered_again_once_the_plan_is_in_place(conversation):
-    reads(conversation, product_id="1938")
-    result, failed = run_module(module, {"vmid": 10001, "draft_id": 6213, "package": "1938"})
-    assert not failed and result["changed"] is False
-    assert conversation.calls() == [("GET", DETAILS), ("GET", BILLING)]
-
-
 @pytest.mark.parametrize("args, option", [
     ({"vmid": 0, "package": "1938"}, "vmid"),
     ({"vmid": 10001, "package": "big"}, "package"),
@@ -254,35 +262,23 @@ def test_an_estimate_without_a_draft_id_is_never_ordered(conversation):
 
 # --- draft_id: only the user's own draft, for this VPS, holding what was asked ----------------
 
-def test_a_draft_holding_another_package_is_refused_naming_both(conversation):
+
+@pytest.mark.parametrize("args, answer, words", [
+    ({"package": "1938"}, dict(reply=estimate(prorated=230.5, recurring=600, draft_id=6213, product_id="1939")),
+     ["draft 6213 holds package 1939, not the requested package 1938", "Nothing was ordered"]),
+    ({"cycle": "annually"}, dict(reply=estimate(draft_id=6213, account_id=10002, cycle="m")),
+     ["draft 6213 is for VPS 10002, not vmid 10001", "draft 6213 holds billing cycle unknown, not the requested cycle annually"]),
+    ({"package": "1938"}, dict(reply=estimate(draft_id=7777)), ["HostUp answered the estimate of draft 6213 with draft 7777"]),
+    ({"package": "1938"}, dict(status=404, reply=api_error(404, "NOT_FOUND", "Order draft 6213 not found", "rid-404")),
+     ["No such draft: check draft_id; HostUp has no open draft 6213 for this VPS"]),  # named as a draft, not as a VPS
+], ids=["another package", "another VPS and cycle", "another draft id", "used or unknown"])
+def test_a_draft_that_is_not_the_one_asked_for_is_refused_naming_why(conversation, args, answer, words):
     reads(conversation)
-    conversation.expect("POST", UPGRADE, body={"send": False, "draftId": 6213},
-                        reply=estimate(prorated=230.5, recurring=600, draft_id=6213, product_id="1939"))
-    result, failed = run_module(module, {"vmid": 10001, "package": "1938", "draft_id": 6213})
-    assert failed
-    assert "draft 6213 holds package 1939, not the requested package 1938" in result["msg"]
-    assert "Nothing was ordered" in result["msg"]
+    conversation.expect("POST", UPGRADE, body={"send": False, "draftId": 6213}, **answer)
+    result, failed = run_module(module, dict(args, vmid=10001, draft_id=6213))
+    assert failed and all(word in result["msg"] for word in words), result["msg"]
+    assert "check vmid" not in result["msg"].lower()
     assert conversation.calls() == [("GET", DETAILS), ("GET", BILLING), ("POST", UPGRADE)]
-
-
-def test_a_draft_of_another_vps_or_cycle_is_refused(conversation):
-    reads(conversation)
-    conversation.expect("POST", UPGRADE, body={"send": False, "draftId": 6213},
-                        reply=estimate(draft_id=6213, account_id=10002, cycle="m"))
-    result, failed = run_module(module, {"vmid": 10001, "cycle": "annually", "draft_id": 6213})
-    assert failed
-    assert "draft 6213 is for VPS 10002, not vmid 10001" in result["msg"]
-    assert "draft 6213 holds billing cycle unknown, not the requested cycle annually" in result["msg"]
-    assert len(conversation.sent) == 3
-
-
-def test_an_estimate_answered_with_another_draft_id_is_never_ordered(conversation):
-    reads(conversation)
-    conversation.expect("POST", UPGRADE, body={"send": False, "draftId": 6213}, reply=estimate(draft_id=7777))
-    result, failed = run_module(module, {"vmid": 10001, "package": "1938", "draft_id": 6213})
-    assert failed
-    assert "HostUp answered the estimate of draft 6213 with draft 7777" in result["msg"]
-    never_ordered(conversation)
 
 
 def test_a_draft_holding_other_resources_is_refused_by_its_prices_against_a_fresh_estimate_of_the_request(
@@ -302,33 +298,6 @@ def test_a_draft_holding_other_resources_is_refused_by_its_prices_against_a_fres
             "219.00") in result["msg"]
     assert result["outcome"]["status"] == "refused"
     never_ordered(conversation)
-
-
-def test_a_used_or_unknown_draft_is_named_as_a_draft_not_as_a_vps(conversation):
-    reads(conversation)
-    conversation.expect("POST", UPGRADE, body={"send": False, "draftId": 6213}, status=404,
-                        reply=api_error(404, "NOT_FOUND", "Order draft 6213 not found", "rid-404"))
-    result, failed = run_module(module, {"vmid": 10001, "package": "1938", "draft_id": 6213})
-    assert failed
-    assert "No such draft: check draft_id; HostUp has no open draft 6213 for this VPS" in result["msg"]
-    assert "check vmid" not in result["msg"].lower()
-
-
-def test_draft_id_with_a_cycle_already_in_place_orders_nothing(conversation):
-    conversation.expect("GET", DETAILS, reply=details(cycle="Annually"))
-    conversation.expect("GET", BILLING, reply=billing(current="a"))
-    result, failed = run_module(module, {"vmid": 10001, "cycle": "annually", "draft_id": 6213})
-    assert not failed and result["changed"] is False
-    assert conversation.calls() == [("GET", DETAILS), ("GET", BILLING)]
-
-
-def test_draft_id_with_resources_already_in_place_orders_nothing(conversation):
-    reads(conversation)
-    conversation.expect("POST", UPGRADE, body={"send": False, "resources": {"2232": 60}},
-                        reply=estimate(prorated=0, recurring=139, options={"2232": option(2232, "sliderinput")}))
-    probes(conversation, "2232", 60, below=138, above=140)
-    result, failed = run_module(module, {"vmid": 10001, "resources": {"2232": 60}, "draft_id": 6213})
-    assert not failed and result["changed"] is False and result["order"] is None
 
 
 def test_draft_id_with_a_list_option_orders_exactly_that_draft(conversation):
@@ -388,40 +357,30 @@ def test_an_equal_price_swap_of_two_quantity_options_is_found_and_ordered(conver
 
 # --- replies and numbers ------------------------------------------------------------------------
 
-def test_an_order_answered_with_data_success_false_and_no_order_id_is_a_failure(conversation):
-    priced(conversation, reply={
-        "success": True, "requestId": "rid-order", "data": {"success": False, "message": "Draft could not be converted"}})
+
+@pytest.mark.parametrize("data, words", [
+    ({"success": False, "message": "Draft could not be converted"},
+     ["HostUp answered success: false (Draft could not be converted)", "probably nothing was ordered, but this cannot be proven"]),
+    ({"success": True, "message": "OK"}, ["answered without an order id", "Check the VPS"]),
+], ids=["success false", "success true"])
+def test_an_order_reply_without_an_order_id_is_a_failure(conversation, data, words):
+    priced(conversation, reply={"success": True, "requestId": "rid-order", "data": data})
     result, failed = run_module(module, {"vmid": 10001, "package": "1938"})
-    assert failed
-    assert "HostUp answered success: false (Draft could not be converted)" in result["msg"]
-    assert "probably nothing was ordered, but this cannot be proven" in result["msg"]
+    assert failed and all(word in result["msg"] for word in words), result["msg"]
     assert result["order"]["order_id"] is None
 
 
-def test_an_order_reply_without_an_order_id_is_a_failure(conversation):
-    priced(conversation, reply={
-        "success": True, "requestId": "rid-order", "data": {"success": True, "message": "OK"}})
-    result, failed = run_module(module, {"vmid": 10001, "package": "1938"})
-    assert failed and "answered without an order id" in result["msg"]
-    assert "Check the VPS" in result["msg"]
-
-
-@pytest.mark.parametrize("prorated", ["NaN", "inf", "-Infinity"])
-def test_a_prorated_that_is_no_finite_number_passes_no_budget(conversation, prorated):
-    priced(conversation, estimate(prorated=prorated))
+@pytest.mark.parametrize("figures, words, due_now", [
+    (dict(prorated=prorated), "HostUp's estimate gave no finite amount due now (prorated %s)" % prorated, None)
+    for prorated in ("NaN", "inf", "-Infinity")
+] + [(dict(draft_total=560.0, setup=500), "560.00 due now is more than max_prorated 100.00", 560.0)],  # setup fee
+    ids=["NaN", "inf", "-Infinity", "setup fee above prorated"])
+def test_what_is_due_now_is_what_the_budget_compares(conversation, figures, words, due_now):
+    priced(conversation, estimate(**figures))
     result, failed = run_module(module, {"vmid": 10001, "package": "1938", "max_prorated": 100})
-    assert failed
-    assert "Over budget, nothing was ordered: HostUp's estimate gave no finite amount due now (prorated %s)" % (
-        prorated) in result["msg"]
-    assert len(conversation.sent) == 3
-
-
-def test_a_setup_fee_above_prorated_is_what_the_budget_compares(conversation):
-    priced(conversation, estimate(draft_total=560.0, setup=500))
-    result, failed = run_module(module, {"vmid": 10001, "package": "1938", "max_prorated": 100})
-    assert failed
-    assert "560.00 due now is more than max_prorated 100.00" in result["msg"]
-    assert result["estimate"]["prorated"] == 60.0 and result["estimate"]["due_now"] == 560.0
+    assert failed and "Over budget, nothing was ordered: " + words in result["msg"], result["msg"]
+    assert result["estimate"]["due_now"] == due_now
+    assert result["estimate"]["prorated"] == (60.0 if due_now else None)
     assert len(conversation.sent) == 3
 
 
@@ -449,25 +408,6 @@ def test_an_order_not_shown_in_time_fails_naming_the_order_and_invoice(conversat
     assert "VPS 10001: the order of draft 5257 was ordered (order 34890, invoice 49527)" in result["msg"]
     assert result["order"]["order_id"] == "34890"
     assert result["estimate"]["draft_id"] == 5257 and result["vps"]["vmid"] == 10001  # what was priced and read
-
-
-def test_resources_ordered_cannot_be_read_back_so_applied_is_null(conversation):
-    reads(conversation)
-    conversation.expect("POST", UPGRADE, body={"send": False, "resources": {"2232": 80}},
-                        reply=estimate(product_id="1937", prorated=20.0, recurring=179))
-    conversation.expect("POST", UPGRADE, body=ORDER_DRAFT, reply=ordered())
-    result, failed = run_module(module, {"vmid": 10001, "resources": {"2232": 80}})
-    assert not failed and result["changed"] is True and result["applied"] is None
-
-
-def test_a_package_ordered_with_resources_is_waited_for_though_the_resources_cannot_be_read(conversation):
-    reads(conversation)
-    conversation.expect("POST", UPGRADE, body={"send": False, "package": "1938", "resources": {"2404": 1}},
-                        reply=estimate(prorated=67.5, recurring=274))
-    conversation.expect("POST", UPGRADE, body=ORDER_DRAFT, reply=ordered())
-    conversation.expect("GET", DETAILS, reply=details(product_id="1938"))
-    result, failed = run_module(module, {"vmid": 10001, "package": "1938", "resources": {"2404": 1}})
-    assert not failed and result["changed"] is True and result["applied"] is None
 
 
 @pytest.mark.parametrize("patch, words", [
@@ -646,8 +586,7 @@ def test_an_order_named_only_in_raw_order_id_is_an_order(conversation, raw_order
 
 def test_the_order_id_is_read_from_the_first_place_that_names_one(conversation):
     priced(conversation, reply=ok({"success": True, "orderId": 0, "invoiceId": "",
-                                                                     "raw": {"call": "orderUpgrade", "order_id": 35590,
-                                                                             "checkout": {"invoice_id": 49600}}}))
+                                   "raw": {"call": "orderUpgrade", "order_id": 35590, "checkout": {"invoice_id": 49600}}}))
     conversation.expect("GET", DETAILS, reply=details(product_id="1938"))
     result, failed = run_module(module, {"vmid": 10001, "package": "1938"})
     assert not failed and (result["order"]["order_id"], result["order"]["invoice_id"]) == ("35590", "49600")
