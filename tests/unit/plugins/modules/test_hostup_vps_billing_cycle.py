@@ -18,6 +18,20 @@ from ansible_collections.hostup.cloud.tests.unit.plugins.modules.replies import 
     BILLING, DETAILS, PERSONAL, UPGRADE, billing, cycle_changed, details, estimate, unpaid_invoice,
 )
 
+ESTIMATE_ANNUAL = {"send": False, "cycle": "a"}
+ESTIMATE_MONTHLY = {"send": False, "cycle": "m"}
+ANNUAL = dict(product_id="1937", prorated=1320.5, recurring=1390, cycle="a")
+
+
+def priced(conversation, estimate_reply=None, **switch):
+    """GET billing-cycle (monthly) and the estimate of the switch to annually; given how HostUp answers the switch
+    (expect's keywords), the switch."""
+    conversation.expect("GET", BILLING, reply=billing())
+    conversation.expect("POST", UPGRADE, body=ESTIMATE_ANNUAL, reply=estimate_reply or estimate(**ANNUAL))
+    if switch:
+        conversation.expect("POST", BILLING, body={"cycle": "a"}, **switch)
+
+
 SWEDISH = "Kunde inte uppdatera faktureringsperioden. Priset gick inte att uppdatera och ändringen..."
 
 
@@ -31,9 +45,7 @@ def test_already_on_the_cycle_sends_no_post(conversation):
 
 
 def test_check_mode_prices_the_switch_with_an_estimate_and_never_switches(conversation):
-    conversation.expect("GET", BILLING, reply=billing())
-    conversation.expect("POST", UPGRADE, body={"send": False, "cycle": "a"},
-                        reply=estimate(product_id="1937", prorated=1320.5, recurring=1390, cycle="a"))
+    priced(conversation)
     result, failed = run_module(module, {"vmid": 10001, "cycle": "annually"}, check_mode=True, diff=True)
     assert not failed and result["changed"] is True
     assert result["estimate"]["prorated"] == 1320.5
@@ -44,14 +56,8 @@ def test_check_mode_prices_the_switch_with_an_estimate_and_never_switches(conver
     assert_no_leak(json.dumps(result), *PERSONAL.values())
 
 
-ESTIMATE_ANNUAL = {"send": False, "cycle": "a"}
-ESTIMATE_MONTHLY = {"send": False, "cycle": "m"}
-
-
 def test_a_real_run_prices_the_switch_and_switches_once_in_three_calls_when_the_answer_shows_it(conversation, sleeps):
-    conversation.expect("GET", BILLING, reply=billing())
-    conversation.expect("POST", UPGRADE, body=ESTIMATE_ANNUAL, reply=estimate(product_id="1937", prorated=1320.5, recurring=1390, cycle="a"))
-    conversation.expect("POST", BILLING, body={"cycle": "a"}, reply=cycle_changed())
+    priced(conversation, reply=cycle_changed())
     result, failed = run_module(module, {"vmid": 10001, "cycle": "annually", "max_prorated": 1400})
     assert not failed and result["changed"] is True
     assert result["previous_cycle"] == "monthly" and result["cycle"] == "annually"
@@ -71,8 +77,7 @@ def test_a_real_run_prices_the_switch_and_switches_once_in_three_calls_when_the_
 ])
 @pytest.mark.parametrize("check_mode", [True, False])
 def test_a_switch_over_budget_is_refused_and_nothing_is_sent(conversation, budget, words, check_mode):
-    conversation.expect("GET", BILLING, reply=billing())
-    conversation.expect("POST", UPGRADE, body=ESTIMATE_ANNUAL, reply=estimate(product_id="1937", prorated=1320.5, recurring=1390, cycle="a"))
+    priced(conversation)
     result, failed = run_module(module, dict(budget, vmid=10001, cycle="annually"), check_mode=check_mode)
     assert failed and words in result["msg"]
     assert result["estimate"]["prorated"] == 1320.5
@@ -81,30 +86,31 @@ def test_a_switch_over_budget_is_refused_and_nothing_is_sent(conversation, budge
 
 @pytest.mark.parametrize("prorated", ["NaN", "Infinity", "about 1320"])
 def test_a_switch_whose_price_is_no_finite_number_is_refused_without_any_budget(conversation, prorated):
-    conversation.expect("GET", BILLING, reply=billing())
-    conversation.expect("POST", UPGRADE, body=ESTIMATE_ANNUAL, reply=estimate(product_id="1937", prorated=prorated, recurring=1390, cycle="a"))
+    priced(conversation, estimate(product_id="1937", prorated=prorated, recurring=1390, cycle="a"))
     result, failed = run_module(module, {"vmid": 10001, "cycle": "annually"})
     assert failed
     assert "no finite amount due now (prorated %s)" % prorated in result["msg"]
     assert conversation.calls() == [("GET", BILLING), ("POST", UPGRADE)]
 
 
-def test_a_deferred_switch_is_polled_with_growing_pauses_until_it_shows(conversation, sleeps):
-    conversation.expect("GET", BILLING, reply=billing())
-    conversation.expect("POST", UPGRADE, body=ESTIMATE_ANNUAL, reply=estimate(product_id="1937", prorated=1320.5, recurring=1390, cycle="a"))
-    conversation.expect("POST", BILLING, body={"cycle": "a"}, reply=cycle_changed(scheduled=True))
-    for _poll in range(3):
-        conversation.expect("GET", BILLING, reply=billing())
-    conversation.expect("GET", BILLING, reply=billing(current="a"))
-    result, failed = run_module(module, {"vmid": 10001, "cycle": "annually"})
-    assert not failed and result["applied"] is True
-    assert sleeps == [0.5, 1.0, 2.0]
+@pytest.mark.parametrize("args, polls, applied, slept, warning", [
+    ({}, [dict(reply=billing())] * 3 + [dict(reply=billing(current="a"))], True, [0.5, 1.0, 2.0], None),
+    ({"wait": False}, [], False, [], None),
+    ({}, [dict(status=400, reply=unpaid_invoice())], False, [], "waits for payment of invoice 49526"),
+], ids=["polled with growing pauses until it shows", "wait false", "held by an unpaid invoice"])
+def test_a_deferred_switch_is_waited_for_unless_wait_is_false_or_an_unpaid_invoice_holds_it(
+        conversation, sleeps, args, polls, applied, slept, warning):
+    priced(conversation, reply=cycle_changed(scheduled=True))
+    for answer in polls:
+        conversation.expect("GET", BILLING, **answer)
+    result, failed = run_module(module, dict(args, vmid=10001, cycle="annually"))
+    assert not failed and result["changed"] is True and result["applied"] is applied and sleeps == slept
+    if warning:
+        assert any(warning in line for line in result["warnings"])
 
 
 def test_a_switch_not_shown_within_wait_timeout_fails_saying_it_was_ordered(conversation, sleeps):
-    conversation.expect("GET", BILLING, reply=billing())
-    conversation.expect("POST", UPGRADE, body=ESTIMATE_ANNUAL, reply=estimate(product_id="1937", prorated=1320.5, recurring=1390, cycle="a"))
-    conversation.expect("POST", BILLING, body={"cycle": "a"}, reply=cycle_changed(scheduled=True))
+    priced(conversation, reply=cycle_changed(scheduled=True))
     for _poll in range(4):
         conversation.expect("GET", BILLING, reply=billing())
     result, failed = run_module(module, {"vmid": 10001, "cycle": "annually", "wait_timeout": 3})
@@ -113,24 +119,6 @@ def test_a_switch_not_shown_within_wait_timeout_fails_saying_it_was_ordered(conv
     assert "VPS 10001: the billing-cycle switch to annually was ordered" in result["msg"]
     assert "did not show it within wait_timeout 3 s" in result["msg"]
     assert sleeps == [0.5, 1.0, 1.5]
-
-
-def test_wait_false_returns_after_the_switch_with_applied_false(conversation):
-    conversation.expect("GET", BILLING, reply=billing())
-    conversation.expect("POST", UPGRADE, body=ESTIMATE_ANNUAL, reply=estimate(product_id="1937", prorated=1320.5, recurring=1390, cycle="a"))
-    conversation.expect("POST", BILLING, body={"cycle": "a"}, reply=cycle_changed(scheduled=True))
-    result, failed = run_module(module, {"vmid": 10001, "cycle": "annually", "wait": False})
-    assert not failed and result["changed"] is True and result["applied"] is False
-
-
-def test_a_switch_held_by_an_unpaid_invoice_ends_the_wait_with_a_warning(conversation):
-    conversation.expect("GET", BILLING, reply=billing())
-    conversation.expect("POST", UPGRADE, body=ESTIMATE_ANNUAL, reply=estimate(product_id="1937", prorated=1320.5, recurring=1390, cycle="a"))
-    conversation.expect("POST", BILLING, body={"cycle": "a"}, reply=cycle_changed(scheduled=True))
-    conversation.expect("GET", BILLING, status=400, reply=unpaid_invoice())
-    result, failed = run_module(module, {"vmid": 10001, "cycle": "annually"})
-    assert not failed and result["applied"] is False
-    assert any("waits for payment of invoice 49526" in warning for warning in result["warnings"])
 
 
 def test_the_swedish_500_is_reported_as_sent_and_not_retried(conversation, sleeps):
@@ -212,9 +200,7 @@ def test_the_switch_replys_total_is_compared_with_the_estimate_and_a_difference_
     reply = cycle_changed(total=total)
     if total is None:
         del reply["data"]["total"]
-    conversation.expect("GET", BILLING, reply=billing())
-    conversation.expect("POST", UPGRADE, body=ESTIMATE_ANNUAL, reply=estimate(product_id="1937", prorated=1320.5, recurring=1390, cycle="a"))
-    conversation.expect("POST", BILLING, body={"cycle": "a"}, reply=reply)
+    priced(conversation, reply=reply)
     result, failed = run_module(module, {"vmid": 10001, "cycle": "annually"})
     assert not failed and result["changed"] is True
     warnings = [w for w in result.get("warnings", []) if "billing-cycle switch with total" in w]
@@ -238,8 +224,7 @@ def test_the_switch_replys_total_is_compared_with_the_estimate_and_a_difference_
 ], ids=["old cycle", "other package", "other VPS"])
 @pytest.mark.parametrize("check_mode", [False, True])
 def test_an_estimate_that_is_not_this_switch_is_never_followed_by_the_switch(conversation, draft, words, check_mode):
-    conversation.expect("GET", BILLING, reply=billing())
-    conversation.expect("POST", UPGRADE, body=ESTIMATE_ANNUAL, reply=estimate(prorated=0, recurring=1390, **draft))
+    priced(conversation, estimate(prorated=0, recurring=1390, **draft))
     result, failed = run_module(module, {"vmid": 10001, "cycle": "annually", "max_prorated": 100},
                                 check_mode=check_mode)
     assert failed and result["reason"] == "cycle.estimate_mismatch" and words in result["msg"]
@@ -255,10 +240,7 @@ def test_a_nan_budget_is_bad_input_before_any_request(conversation, budget):
 
 def test_a_switch_stays_in_the_ledger_until_a_read_shows_it_and_the_rerun_resolves_it_in_one_call(
         conversation, private_state_dir):
-    conversation.expect("GET", BILLING, reply=billing())
-    conversation.expect("POST", UPGRADE, body=ESTIMATE_ANNUAL,
-                        reply=estimate(product_id="1937", prorated=1320.5, recurring=1390, cycle="a"))
-    conversation.expect("POST", BILLING, body={"cycle": "a"}, reply=cycle_changed())
+    priced(conversation, reply=cycle_changed())
     result, failed = run_module(module, {"vmid": 10001, "cycle": "annually"})
     assert not failed and result["applied"] is True
     [entry] = book(private_state_dir).entries()
@@ -280,11 +262,7 @@ def test_an_earlier_upgrade_of_the_vps_holds_the_switch_too(conversation, privat
 
 def test_a_switch_whose_answer_is_lost_is_kept_as_unknown_and_nothing_is_switched_again(conversation,
                                                                                         private_state_dir):
-    conversation.expect("GET", BILLING, reply=billing())
-    conversation.expect("POST", UPGRADE, body=ESTIMATE_ANNUAL,
-                        reply=estimate(product_id="1937", prorated=1320.5, recurring=1390, cycle="a"))
-    conversation.expect("POST", BILLING, body={"cycle": "a"}, status=502,
-                        reply=api_error(502, "BAD_GATEWAY", "Bad Gateway"))
+    priced(conversation, status=502, reply=api_error(502, "BAD_GATEWAY", "Bad Gateway"))
     result, failed = run_module(module, {"vmid": 10001, "cycle": "annually"})
     assert failed and result["reason"] == "order.unknown" and states(private_state_dir) == ["unknown"]
     conversation.expect("GET", BILLING, reply=billing())
@@ -295,10 +273,9 @@ def test_a_switch_whose_answer_is_lost_is_kept_as_unknown_and_nothing_is_switche
 
 def test_a_cycle_estimate_answered_like_an_order_is_kept_in_the_ledger_and_nothing_is_switched(conversation,
                                                                                                private_state_dir):
-    conversation.expect("GET", BILLING, reply=billing())
-    reply = estimate(product_id="1937", prorated=1320.5, recurring=1390, cycle="a")
+    reply = estimate(**ANNUAL)
     reply["data"]["raw"]["call"] = "orderUpgrade"
-    conversation.expect("POST", UPGRADE, body=ESTIMATE_ANNUAL, reply=reply)
+    priced(conversation, reply)
     result, failed = run_module(module, {"vmid": 10001, "cycle": "annually"}, check_mode=True)
     assert failed and result["reason"] == "reply.not_estimate" and result["outcome"]["status"] == "unknown"
     [entry] = book(private_state_dir).entries()
