@@ -155,14 +155,19 @@ def test_a_budget_exceeded_orders_nothing_in_either_mode(conversation, budget, w
     never_ordered(conversation)
 
 
+@pytest.mark.parametrize("reply, words, invoice_id", [
+    (unpaid_invoice(), ["unpaid invoice 49526", "Pay or cancel"], "49526"),
+    (api_error(400, "BAD_REQUEST", "Invalid input detected", "rid-billing", existing_invoice=True),
+     ["VPS 10001 has an unpaid invoice (id not given) (order not given, total unknown)"], None),
+], ids=["named", "without ids"])
 @pytest.mark.parametrize("check_mode", [True, False])
-def test_a_pending_invoice_orders_nothing_and_names_the_invoice(conversation, check_mode):
+def test_a_pending_invoice_orders_nothing_and_names_the_invoice(conversation, reply, words, invoice_id, check_mode):
     conversation.expect("GET", DETAILS, reply=details())
-    conversation.expect("GET", BILLING, status=400, reply=unpaid_invoice())
+    conversation.expect("GET", BILLING, status=400, reply=reply)
     result, failed = run_module(module, {"vmid": 10001, "package": "1938"}, check_mode=check_mode)
-    assert failed
-    assert "unpaid invoice 49526" in result["msg"] and "Pay or cancel" in result["msg"]
-    assert result["pending_invoice"]["invoice_id"] == "49526"
+    assert failed and result["reason"] == "order.pending_invoice" and result["outcome"]["status"] == "blocked"
+    assert all(word in result["msg"] for word in words) and "None" not in result["msg"], result["msg"]
+    assert result["pending_invoice"]["invoice_id"] == invoice_id
     assert conversation.calls() == [("GET", DETAILS), ("GET", BILLING)]
 
 
@@ -211,13 +216,28 @@ def test_an_order_answered_400_is_refused_unless_the_400_names_an_unpaid_order(c
     assert states(private_state_dir) == ([] if status == "refused" else ["unknown"])
 
 
-def test_a_given_draft_is_priced_then_ordered(conversation):
+LIST_OPTION = {"2209": option(2209, "select")}
+
+
+@pytest.mark.parametrize("desired, fresh, figures, polls, applied", [
+    ({}, None, {}, [details(product_id="1938")], True),  # the draft's package, waited for
+    # a list option: exactly that draft is ordered; HostUp has no read of an OS choice
+    ({"resources": {"2209": "debian-12"}}, estimate(product_id="1937", prorated=0, recurring=139, options=LIST_OPTION),
+     dict(product_id="1937", prorated=0, recurring=139, options=LIST_OPTION), [], None),
+    # a package and resources: compared with a fresh estimate too
+    ({"package": "1938", "resources": {"2232": 120}}, estimate(prorated=100, recurring=299, draft_id=5260),
+     dict(prorated=100, recurring=299), [details(product_id="1938")], None),
+], ids=["the draft alone", "a list option", "a package and resources"])
+def test_a_given_draft_is_priced_then_ordered(conversation, desired, fresh, figures, polls, applied):
     reads(conversation)
-    conversation.expect("POST", UPGRADE, body={"send": False, "draftId": 6213}, reply=estimate(draft_id=6213))
+    if fresh:
+        conversation.expect("POST", UPGRADE, body=dict(desired, send=False), reply=fresh)
+    conversation.expect("POST", UPGRADE, body={"send": False, "draftId": 6213}, reply=estimate(draft_id=6213, **figures))
     conversation.expect("POST", UPGRADE, body={"send": True, "draftId": 6213}, reply=ordered(6213))
-    conversation.expect("GET", DETAILS, reply=details(product_id="1938"))  # the draft's package, waited for
-    result, failed = run_module(module, {"vmid": 10001, "draft_id": 6213})
-    assert not failed and result["changed"] is True and result["applied"] is True
+    for reply in polls:
+        conversation.expect("GET", DETAILS, reply=reply)
+    result, failed = run_module(module, dict(desired, vmid=10001, draft_id=6213))
+    assert not failed and result["changed"] is True and result["applied"] is applied
 
 
 @pytest.mark.parametrize("args, option", [
@@ -300,19 +320,6 @@ def test_a_draft_holding_other_resources_is_refused_by_its_prices_against_a_fres
     never_ordered(conversation)
 
 
-def test_draft_id_with_a_list_option_orders_exactly_that_draft(conversation):
-    reads(conversation)
-    conversation.expect("POST", UPGRADE, body={"send": False, "resources": {"2209": "debian-12"}},
-                        reply=estimate(product_id="1937", prorated=0, recurring=139, options={"2209": option(2209, "select")}))
-    conversation.expect("POST", UPGRADE, body={"send": False, "draftId": 6213},
-                        reply=estimate(product_id="1937", prorated=0, recurring=139, draft_id=6213,
-                                       options={"2209": option(2209, "select")}))
-    conversation.expect("POST", UPGRADE, body={"send": True, "draftId": 6213}, reply=ordered(6213))
-    result, failed = run_module(module, {"vmid": 10001, "resources": {"2209": "debian-12"}, "draft_id": 6213})
-    assert not failed and result["changed"] is True
-    assert result["applied"] is None  # HostUp has no read of an OS choice
-
-
 # --- resources: no "already so" without evidence -------------------------------------------
 
 @pytest.mark.parametrize("resources, options, named", [
@@ -386,14 +393,28 @@ def test_what_is_due_now_is_what_the_budget_compares(conversation, figures, word
 
 # --- wait -----------------------------------------------------------------------------------------
 
-def test_an_order_applied_later_is_polled_until_details_show_it(conversation, sleeps):
+
+@pytest.mark.parametrize("polls, reason, slept", [
+    # applied later: polled until details show it
+    ([(DETAILS, dict(reply=details())), (BILLING, dict(reply=billing())), (DETAILS, dict(reply=details(product_id="1938")))],
+     None, [0.5]),
+    # HostUp rate-limits a poll (past rate_limit_wait 60): tried again, and the wait goes on
+    ([(DETAILS, dict(status=429, headers={"Retry-After": "90"},
+                     reply={"error": "Too Many Requests", "message": "Rate limit exceeded", "retryAfter": "90"})),
+      (DETAILS, dict(reply=details(product_id="1938")))], None, [0.5]),
+    # HostUp refuses a poll for good: the wait ends at once, saying the order was placed
+    ([(DETAILS, dict(status=403, reply=api_error(403, "FORBIDDEN", "Missing scope read:vm")))], "order.not_visible", []),
+], ids=["applied later", "rate limited", "refused for good"])
+def test_the_wait_after_an_order_polls_until_hostup_shows_it(conversation, sleeps, polls, reason, slept):
     priced(conversation, reply=ordered())
-    conversation.expect("GET", DETAILS, reply=details())
-    conversation.expect("GET", BILLING, reply=billing())
-    conversation.expect("GET", DETAILS, reply=details(product_id="1938"))
+    for path, answer in polls:
+        conversation.expect("GET", path, **answer)
     result, failed = run_module(module, {"vmid": 10001, "package": "1938"})
-    assert not failed and result["applied"] is True
-    assert sleeps == [0.5]
+    assert failed is bool(reason) and sleeps == slept
+    if reason:
+        assert result["reason"] == reason and result["outcome"]["status"] == "ordered"
+    else:
+        assert result["applied"] is True
 
 
 def test_an_order_not_shown_in_time_fails_naming_the_order_and_invoice(conversation, sleeps):
@@ -570,26 +591,22 @@ def test_a_recurring_price_given_twice_that_disagrees_is_unknown(conversation):
     never_ordered(conversation)
 
 
-@pytest.mark.parametrize("raw_order_id", [35587, "35587"])
-def test_an_order_named_only_in_raw_order_id_is_an_order(conversation, raw_order_id):
-    priced(conversation, reply=ok({"success": True, "raw": {
-        "call": "convertOrderDraft", "order_id": raw_order_id, "server_time": 1768774971, "success": True}}, "rid-order"))
+@pytest.mark.parametrize("data, order_id, invoice_id", [
+    ({"success": True, "raw": {"call": "convertOrderDraft", "order_id": raw_order_id, "server_time": 1768774971,
+                               "success": True}}, "35587", None) for raw_order_id in (35587, "35587")  # only there
+] + [({"success": True, "orderId": 0, "invoiceId": "",
+       "raw": {"call": "orderUpgrade", "order_id": 35590, "checkout": {"invoice_id": 49600}}}, "35590", "49600")],
+    ids=["raw.order_id a number", "raw.order_id a string", "empty ids before raw"])
+def test_the_order_id_is_read_from_the_first_place_that_names_one(conversation, data, order_id, invoice_id):
+    priced(conversation, reply=ok(data, "rid-order"))
     conversation.expect("GET", DETAILS, reply=details(product_id="1938"))
     result, failed = run_module(module, {"vmid": 10001, "package": "1938"})
     assert not failed, result["msg"]
     assert result["changed"] is True and result["applied"] is True
-    assert result["order"] == {"order_id": "35587", "order_num": None, "invoice_id": None, "redirect_url": None,
+    assert result["order"] == {"order_id": order_id, "order_num": None, "invoice_id": invoice_id, "redirect_url": None,
                                "message": None}
     assert (result["outcome"]["status"], result["outcome"]["order_id"], result["outcome"]["invoice_id"]) == (
-        "ordered", "35587", None)
-
-
-def test_the_order_id_is_read_from_the_first_place_that_names_one(conversation):
-    priced(conversation, reply=ok({"success": True, "orderId": 0, "invoiceId": "",
-                                   "raw": {"call": "orderUpgrade", "order_id": 35590, "checkout": {"invoice_id": 49600}}}))
-    conversation.expect("GET", DETAILS, reply=details(product_id="1938"))
-    result, failed = run_module(module, {"vmid": 10001, "package": "1938"})
-    assert not failed and (result["order"]["order_id"], result["order"]["invoice_id"]) == ("35590", "49600")
+        "ordered", order_id, invoice_id)
 
 
 @pytest.mark.parametrize("draft_kwargs, words", [
@@ -610,33 +627,10 @@ def test_draft_id_with_resources_is_ordered_only_when_it_prices_as_a_fresh_estim
     never_ordered(conversation)
 
 
-def test_draft_id_with_a_package_and_resources_is_compared_with_a_fresh_estimate_too(conversation):
-    reads(conversation)
-    conversation.expect("POST", UPGRADE, body={"send": False, "package": "1938", "resources": {"2232": 120}},
-                        reply=estimate(prorated=100, recurring=299, draft_id=5260))
-    conversation.expect("POST", UPGRADE, body={"send": False, "draftId": 6213},
-                        reply=estimate(prorated=100, recurring=299, draft_id=6213))
-    conversation.expect("POST", UPGRADE, body={"send": True, "draftId": 6213}, reply=ordered(6213))
-    conversation.expect("GET", DETAILS, reply=details(product_id="1938"))
-    result, failed = run_module(module, {"vmid": 10001, "package": "1938", "resources": {"2232": 120},
-                                         "draft_id": 6213})
-    assert not failed and result["changed"] is True
-
-
 def test_an_estimate_without_credits_says_credits_are_unknown(conversation):
     priced(conversation, without(estimate(), "credits"))
     result, failed = run_module(module, {"vmid": 10001, "package": "1938"}, check_mode=True)
     assert not failed and result["estimate"]["credits"] is None and result["estimate"]["due_now"] == 60.0
-
-
-def test_an_unpaid_invoice_400_without_ids_blocks_and_names_no_none(conversation):
-    conversation.expect("GET", DETAILS, reply=details())
-    conversation.expect("GET", BILLING, status=400, reply=api_error(400, "BAD_REQUEST", "Invalid input detected",
-                                                                    "rid-billing", existing_invoice=True))
-    result, failed = run_module(module, {"vmid": 10001, "package": "1938"})
-    assert failed and result["reason"] == "order.pending_invoice" and result["outcome"]["status"] == "blocked"
-    assert "VPS 10001 has an unpaid invoice (id not given) (order not given, total unknown)" in result["msg"]
-    assert "None" not in result["msg"]
 
 
 @pytest.mark.parametrize("change, words", [
@@ -837,20 +831,3 @@ def test_a_state_dir_of_others_stops_the_task_before_any_request(conversation, t
     result, failed = run_module(module, {"vmid": 10001, "package": "1938", "state_dir": str(tmp_path / "shared")})
     assert failed and result["reason"] == "state_dir.unsafe" and str(tmp_path / "shared") in result["msg"]
     assert conversation.sent == [] and result["outcome"]["status"] == "refused"
-
-
-def test_a_poll_hostup_rate_limits_after_the_order_is_tried_again_and_the_wait_goes_on(conversation, sleeps):
-    priced(conversation, reply=ordered())
-    conversation.expect("GET", DETAILS, status=429, headers={"Retry-After": "90"},  # past rate_limit_wait 60
-                        reply={"error": "Too Many Requests", "message": "Rate limit exceeded", "retryAfter": "90"})
-    conversation.expect("GET", DETAILS, reply=details(product_id="1938"))
-    result, failed = run_module(module, {"vmid": 10001, "package": "1938"})
-    assert not failed and result["applied"] is True and sleeps == [0.5]
-
-
-def test_a_poll_hostup_refuses_for_good_ends_the_wait_at_once_saying_the_order_was_placed(conversation, sleeps):
-    priced(conversation, reply=ordered())
-    conversation.expect("GET", DETAILS, status=403, reply=api_error(403, "FORBIDDEN", "Missing scope read:vm"))
-    result, failed = run_module(module, {"vmid": 10001, "package": "1938"})
-    assert failed and result["reason"] == "order.not_visible" and result["outcome"]["status"] == "ordered"
-    assert sleeps == []
