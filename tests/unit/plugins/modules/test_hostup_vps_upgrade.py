@@ -72,7 +72,8 @@ def test_check_mode_reads_and_estimates_once_and_never_orders(conversation):
     assert_no_secrets(result)
 
 
-def test_a_real_run_orders_the_very_draft_it_estimated(conversation):
+def test_a_real_run_orders_the_very_draft_it_estimated_and_keeps_it_in_the_ledger_until_hostup_shows_it(
+        conversation, private_state_dir):
     priced(conversation, reply=ordered())
     conversation.expect("GET", DETAILS, reply=details(product_id="1938"))
     result, failed = run_module(module, {"vmid": 10001, "package": "1938", "max_prorated": 60})
@@ -80,10 +81,17 @@ def test_a_real_run_orders_the_very_draft_it_estimated(conversation):
     assert result["order"] == {"order_id": "34890", "order_num": "1693922234", "invoice_id": "49527",
                                "redirect_url": "/billing?invoice=49527",
                                "message": "Upgrade request submitted successfully"}
-    assert result["vps"]["product_id"] == "1937"
+    assert result["vps"]["product_id"] == "1937" and result["earlier_orders"] == []
     assert result["request_ids"] == ["rid-details", "rid-billing", "rid-estimate", "rid-order", "rid-details"]
     assert "diff" not in result
     assert_no_secrets(result)
+    [entry] = book(private_state_dir).entries()
+    assert (entry["state"], entry["module"], entry["draft_id"], entry["order_id"], entry["invoice_id"]) == (
+        "shown", "hostup_vps_upgrade", 5257, "34890", "49527")
+    assert entry["asked"] == {"package": "1938", "cycle": None, "resources": {}, "unreadable": []}
+    assert entry["estimate"] == {"draft_id": 5257, "due_now": 60.0, "recurring": 259.0, "currency": "SEK"}
+    assert entry["api"] == "cloud.hostup.se:443" and entry["controller"]["pid"] > 0
+    assert entry["sent_at"] <= entry["answered_at"] <= entry["resolved_at"]
 
 
 @pytest.mark.parametrize("args, vps, current", [
@@ -141,18 +149,21 @@ def test_cycle_is_sent_as_hostups_code(conversation):
     assert result["estimate"]["recurring"] == 2590.0
 
 
-@pytest.mark.parametrize("budget, words", [
-    ({"max_prorated": 59.99}, "60.00 due now is more than max_prorated 59.99"),
-    ({"max_recurring": 200}, "259.00 recurring per cycle is more than max_recurring 200.00"),
-])
+@pytest.mark.parametrize("budget, figures, words, due_now", [
+    ({"max_prorated": 59.99}, {}, "60.00 due now is more than max_prorated 59.99", 60.0),
+    ({"max_recurring": 200}, {}, "259.00 recurring per cycle is more than max_recurring 200.00", 60.0),
+] + [({"max_prorated": 100}, dict(prorated=prorated), "HostUp's estimate gave no finite amount due now (prorated %s)" % (
+    prorated), None) for prorated in ("NaN", "inf", "-Infinity")] + [  # what is due now is what the budget compares
+    ({"max_prorated": 100}, dict(draft_total=560.0, setup=500), "560.00 due now is more than max_prorated 100.00", 560.0)],
+    ids=["max_prorated", "max_recurring", "NaN", "inf", "-Infinity", "setup fee above prorated"])
 @pytest.mark.parametrize("check_mode", [True, False])
-def test_a_budget_exceeded_orders_nothing_in_either_mode(conversation, budget, words, check_mode):
-    priced(conversation)
+def test_a_budget_exceeded_orders_nothing_in_either_mode(conversation, budget, figures, words, due_now, check_mode):
+    priced(conversation, estimate(**figures))
     result, failed = run_module(module, dict(budget, vmid=10001, package="1938"), check_mode=check_mode)
-    assert failed
-    assert words in result["msg"] and "nothing was ordered" in result["msg"]
-    assert result["estimate"]["draft_id"] == 5257
-    never_ordered(conversation)
+    assert failed and "Over budget, nothing was ordered: " + words in result["msg"], result["msg"]
+    assert result["estimate"]["draft_id"] == 5257 and result["estimate"]["due_now"] == due_now
+    assert result["estimate"]["prorated"] == (60.0 if due_now else None)
+    assert len(conversation.sent) == 3
 
 
 @pytest.mark.parametrize("reply, words, invoice_id", [
@@ -282,7 +293,6 @@ def test_an_estimate_without_a_draft_id_is_never_ordered(conversation):
 
 # --- draft_id: only the user's own draft, for this VPS, holding what was asked ----------------
 
-
 @pytest.mark.parametrize("args, answer, words", [
     ({"package": "1938"}, dict(reply=estimate(prorated=230.5, recurring=600, draft_id=6213, product_id="1939")),
      ["draft 6213 holds package 1939, not the requested package 1938", "Nothing was ordered"]),
@@ -364,7 +374,6 @@ def test_an_equal_price_swap_of_two_quantity_options_is_found_and_ordered(conver
 
 # --- replies and numbers ------------------------------------------------------------------------
 
-
 @pytest.mark.parametrize("data, words", [
     ({"success": False, "message": "Draft could not be converted"},
      ["HostUp answered success: false (Draft could not be converted)", "probably nothing was ordered, but this cannot be proven"]),
@@ -377,22 +386,7 @@ def test_an_order_reply_without_an_order_id_is_a_failure(conversation, data, wor
     assert result["order"]["order_id"] is None
 
 
-@pytest.mark.parametrize("figures, words, due_now", [
-    (dict(prorated=prorated), "HostUp's estimate gave no finite amount due now (prorated %s)" % prorated, None)
-    for prorated in ("NaN", "inf", "-Infinity")
-] + [(dict(draft_total=560.0, setup=500), "560.00 due now is more than max_prorated 100.00", 560.0)],  # setup fee
-    ids=["NaN", "inf", "-Infinity", "setup fee above prorated"])
-def test_what_is_due_now_is_what_the_budget_compares(conversation, figures, words, due_now):
-    priced(conversation, estimate(**figures))
-    result, failed = run_module(module, {"vmid": 10001, "package": "1938", "max_prorated": 100})
-    assert failed and "Over budget, nothing was ordered: " + words in result["msg"], result["msg"]
-    assert result["estimate"]["due_now"] == due_now
-    assert result["estimate"]["prorated"] == (60.0 if due_now else None)
-    assert len(conversation.sent) == 3
-
-
 # --- wait -----------------------------------------------------------------------------------------
-
 
 @pytest.mark.parametrize("polls, reason, slept", [
     # applied later: polled until details show it
@@ -718,20 +712,6 @@ def test_a_change_with_one_price_figure_differing_is_ordered(conversation, figur
 
 
 # --- the order ledger ------------------------------------------------------------------------------
-
-def test_an_order_is_in_the_ledger_with_what_it_asked_and_resolved_once_hostup_shows_it(conversation, private_state_dir):
-    priced(conversation, reply=ordered())
-    conversation.expect("GET", DETAILS, reply=details(product_id="1938"))
-    result, failed = run_module(module, {"vmid": 10001, "package": "1938"})
-    assert not failed and result["earlier_orders"] == []
-    [entry] = book(private_state_dir).entries()
-    assert (entry["state"], entry["module"], entry["draft_id"], entry["order_id"], entry["invoice_id"]) == (
-        "shown", "hostup_vps_upgrade", 5257, "34890", "49527")
-    assert entry["asked"] == {"package": "1938", "cycle": None, "resources": {}, "unreadable": []}
-    assert entry["estimate"] == {"draft_id": 5257, "due_now": 60.0, "recurring": 259.0, "currency": "SEK"}
-    assert entry["api"] == "cloud.hostup.se:443" and entry["controller"]["pid"] > 0
-    assert entry["sent_at"] <= entry["answered_at"] <= entry["resolved_at"]
-
 
 @pytest.mark.parametrize("state", ["placed", "unknown", "sending"])
 def test_an_earlier_order_hostup_does_not_show_stops_the_task_naming_it_and_how_to_release_it(
