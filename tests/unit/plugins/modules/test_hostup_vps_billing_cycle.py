@@ -71,25 +71,17 @@ def test_a_real_run_prices_the_switch_and_switches_once_in_three_calls_when_the_
     assert sleeps == []
 
 
-@pytest.mark.parametrize("budget, words", [
-    ({"max_prorated": 100}, "Over budget, nothing was ordered: 1320.50 due now is more than max_prorated 100.00"),
-    ({"max_recurring": 1000}, "1390.00 recurring per cycle is more than max_recurring 1000.00"),
-])
+@pytest.mark.parametrize("budget, prorated, words", [
+    ({"max_prorated": 100}, 1320.5, "Over budget, nothing was ordered: 1320.50 due now is more than max_prorated 100.00"),
+    ({"max_recurring": 1000}, 1320.5, "1390.00 recurring per cycle is more than max_recurring 1000.00"),
+] + [({}, prorated, "no finite amount due now (prorated %s)" % prorated) for prorated in ("NaN", "Infinity", "about 1320")],
+    ids=["max_prorated", "max_recurring", "NaN without any budget", "Infinity", "not a number"])
 @pytest.mark.parametrize("check_mode", [True, False])
-def test_a_switch_over_budget_is_refused_and_nothing_is_sent(conversation, budget, words, check_mode):
-    priced(conversation)
+def test_a_switch_over_budget_is_refused_and_nothing_is_sent(conversation, budget, prorated, words, check_mode):
+    priced(conversation, estimate(**dict(ANNUAL, prorated=prorated)))
     result, failed = run_module(module, dict(budget, vmid=10001, cycle="annually"), check_mode=check_mode)
     assert failed and words in result["msg"]
-    assert result["estimate"]["prorated"] == 1320.5
-    assert conversation.calls() == [("GET", BILLING), ("POST", UPGRADE)]
-
-
-@pytest.mark.parametrize("prorated", ["NaN", "Infinity", "about 1320"])
-def test_a_switch_whose_price_is_no_finite_number_is_refused_without_any_budget(conversation, prorated):
-    priced(conversation, estimate(product_id="1937", prorated=prorated, recurring=1390, cycle="a"))
-    result, failed = run_module(module, {"vmid": 10001, "cycle": "annually"})
-    assert failed
-    assert "no finite amount due now (prorated %s)" % prorated in result["msg"]
+    assert result["estimate"]["prorated"] == (prorated if budget else None)
     assert conversation.calls() == [("GET", BILLING), ("POST", UPGRADE)]
 
 
@@ -136,21 +128,15 @@ def test_the_swedish_500_is_reported_as_sent_and_not_retried(conversation, sleep
     assert sleeps == []
 
 
-def test_a_pending_invoice_fails_naming_it_and_switches_nothing(conversation):
+@pytest.mark.parametrize("label, fails", [("Monthly", True), ("Annually", False)], ids=["switch", "already on the cycle"])
+def test_a_pending_invoice_fails_naming_it_and_switches_nothing_but_only_warns_on_the_cycle_in_place(
+        conversation, label, fails):
     conversation.expect("GET", BILLING, status=400, reply=unpaid_invoice())
-    conversation.expect("GET", DETAILS, reply=details(cycle="Monthly"))
+    conversation.expect("GET", DETAILS, reply=details(cycle=label))
     result, failed = run_module(module, {"vmid": 10001, "cycle": "annually"})
-    assert failed
-    assert "unpaid invoice 49526" in result["msg"]
+    assert failed is fails and result["changed"] is False
+    assert any("unpaid invoice 49526" in text for text in ([result["msg"]] if fails else result["warnings"]))
     assert conversation.calls() == [("GET", BILLING), ("GET", DETAILS)]
-
-
-def test_a_pending_invoice_on_a_vps_already_on_the_cycle_only_warns(conversation):
-    conversation.expect("GET", BILLING, status=400, reply=unpaid_invoice())
-    conversation.expect("GET", DETAILS, reply=details(cycle="Annually"))
-    result, failed = run_module(module, {"vmid": 10001, "cycle": "annually"})
-    assert not failed and result["changed"] is False
-    assert any("49526" in warning for warning in result["warnings"])
 
 
 @pytest.mark.parametrize("args, option", [

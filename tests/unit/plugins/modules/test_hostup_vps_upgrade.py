@@ -42,6 +42,17 @@ def never_ordered(conversation):
     assert all(call["body"].get("send") is not True for call in conversation.sent if call["body"])
 
 
+def without(reply, *dotted):
+    """``reply`` with each dotted key under ``data`` left out (an optional field HostUp did not send)."""
+    for key in dotted:
+        target = reply["data"]
+        *parents, last = key.split(".")
+        for parent in parents:
+            target = target[parent]
+        del target[last]
+    return reply
+
+
 def assert_no_secrets(result):
     assert_no_leak(json.dumps(result), KEY, PERSON_NAME, *PERSONAL.values())
 
@@ -57,13 +68,15 @@ def probes(conversation, option_id, value, below, above, current=139):
                                                options={option_id: option(option_id, "qty")}))
 
 
-def test_check_mode_reads_and_estimates_once_and_never_orders(conversation):
-    priced(conversation)
+@pytest.mark.parametrize("reply, credits", [(estimate(), 0.0), (without(estimate(), "credits"), None)],
+                         ids=["credits", "credits left out are unknown"])
+def test_check_mode_reads_and_estimates_once_and_never_orders(conversation, reply, credits):
+    priced(conversation, reply)
     result, failed = run_module(module, {"vmid": 10001, "package": "1938"}, check_mode=True, diff=True)
     assert not failed
     assert result["changed"] is True
     assert result["order"] is None
-    assert result["estimate"] == {"draft_id": 5257, "prorated": 60.0, "credits": 0.0, "recurring": 259.0,
+    assert result["estimate"] == {"draft_id": 5257, "prorated": 60.0, "credits": credits, "recurring": 259.0,
                                   "total": 60.0, "currency": "SEK", "due_now": 60.0}
     assert result["diff"]["before"] == {"package": "1937", "cycle": "monthly", "recurring_price": 139.0}
     assert result["diff"]["after"] == {"package": "1938", "cycle": "monthly", "recurring_price": 259.0,
@@ -443,17 +456,6 @@ def test_an_estimate_reply_that_is_no_estimate_ends_the_task_before_any_order(co
 
 # --- issue 22: money decisions rest on documented fields only; absence is unknown, never "no" ---------
 
-def without(reply, *dotted):
-    """``reply`` with each dotted key under ``data`` left out (an optional field HostUp did not send)."""
-    for key in dotted:
-        target = reply["data"]
-        *parents, last = key.split(".")
-        for parent in parents:
-            target = target[parent]
-        del target[last]
-    return reply
-
-
 @pytest.mark.parametrize("services, why", [
     (None, "the reply has no raw.draft"),
     ("missing", "raw.draft has no services"),
@@ -621,12 +623,6 @@ def test_draft_id_with_resources_is_ordered_only_when_it_prices_as_a_fresh_estim
     never_ordered(conversation)
 
 
-def test_an_estimate_without_credits_says_credits_are_unknown(conversation):
-    priced(conversation, without(estimate(), "credits"))
-    result, failed = run_module(module, {"vmid": 10001, "package": "1938"}, check_mode=True)
-    assert not failed and result["estimate"]["credits"] is None and result["estimate"]["due_now"] == 60.0
-
-
 @pytest.mark.parametrize("change, words", [
     ({"id": 9999}, "HostUp's estimate names draft 5257, but the draft it shows (raw.draft.id) is 9999"),
     ({"addons": [{"id": "1", "name": "Extra"}]}, "draft 5257 also holds 1 item(s) in raw.draft.addons"),
@@ -744,21 +740,19 @@ def test_an_earlier_order_is_waited_for_and_once_shown_the_task_finds_the_vps_do
     assert states(private_state_dir) == ["unknown" if check_mode else "shown"]  # check mode writes nothing
 
 
-def test_an_earlier_order_held_by_an_unpaid_invoice_is_not_waited_for(conversation, sleeps, private_state_dir):
-    earlier_order(private_state_dir, package="1938")
-    conversation.expect("GET", DETAILS, reply=details())
-    conversation.expect("GET", BILLING, status=400, reply=unpaid_invoice())
+@pytest.mark.parametrize("state, asked, polls, words", [
+    ("placed", dict(package="1938"), [(DETAILS, dict(reply=details())), (BILLING, dict(status=400, reply=unpaid_invoice()))],
+     "unpaid invoice 49526"),
+    ("unknown", dict(resources={"2209": "debian-12"}, unreadable=["2209"]), [], "or a release"),  # ended only by a release
+], ids=["held by an unpaid invoice", "an option nothing can read back"])
+def test_an_earlier_order_no_wait_can_end_is_not_waited_for(conversation, sleeps, private_state_dir, state, asked, polls,
+                                                            words):
+    earlier_order(private_state_dir, state, **asked)
+    for path, answer in polls:
+        conversation.expect("GET", path, **answer)
     result, failed = run_module(module, {"vmid": 10001, "package": "1938"})
-    assert failed and result["reason"] == "ledger.pending" and "unpaid invoice 49526" in result["msg"]
-    assert sleeps == []
-
-
-def test_an_unknown_order_of_an_option_nothing_can_read_back_is_ended_only_by_a_release(
-        conversation, sleeps, private_state_dir):
-    earlier_order(private_state_dir, "unknown", resources={"2209": "debian-12"}, unreadable=["2209"])
-    result, failed = run_module(module, {"vmid": 10001, "package": "1938"})
-    assert failed and result["reason"] == "ledger.pending" and "or a release" in result["msg"]
-    assert conversation.sent == [] and sleeps == []
+    assert failed and result["reason"] == "ledger.pending" and words in result["msg"]
+    assert conversation.calls() == [("GET", path) for path, _answer in polls] and sleeps == []
 
 
 @pytest.mark.parametrize("window, ordered_now", [(0, True), (3600, False)])
