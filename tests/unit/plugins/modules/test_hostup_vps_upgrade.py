@@ -38,6 +38,12 @@ def priced(conversation, estimate_reply=None, **order):
         conversation.expect("POST", UPGRADE, body=ORDER_DRAFT, **order)
 
 
+def asks(conversation, resources, **figures):
+    """The estimate of exactly ``resources``, answered with one of the current package priced by ``figures``."""
+    conversation.expect("POST", UPGRADE, body={"send": False, "resources": resources},
+                        reply=estimate(product_id="1937", **figures))
+
+
 def never_ordered(conversation):
     assert all(call["body"].get("send") is not True for call in conversation.sent if call["body"])
 
@@ -330,8 +336,7 @@ def test_a_draft_holding_other_resources_is_refused_by_its_prices_against_a_fres
     # by HostUp's fresh estimate of exactly the request
     quantity = {"2232": option(2232, "sliderinput")}
     reads(conversation)
-    conversation.expect("POST", UPGRADE, body={"send": False, "resources": {"2232": 120}},
-                        reply=estimate(product_id="1937", prorated=40, recurring=219, draft_id=5260, options=quantity))
+    asks(conversation, {"2232": 120}, prorated=40, recurring=219, draft_id=5260, options=quantity)
     conversation.expect("POST", UPGRADE, body={"send": False, "draftId": 6213},
                         reply=estimate(product_id="1937", prorated=20, recurring=179, draft_id=6213, options=quantity))
     result, failed = run_module(module, {"vmid": 10001, "resources": {"2232": 120}, "draft_id": 6213})
@@ -368,16 +373,13 @@ def test_an_equal_price_swap_of_two_quantity_options_is_found_and_ordered(conver
     swap = {"2232": 50, "2210": 20}  # 10 GB more NVMe, 20 GB less extra storage: the same price
     quantity = {"2232": option(2232, "sliderinput"), "2210": option(2210, "slider")}
     reads(conversation)
-    conversation.expect("POST", UPGRADE, body={"send": False, "resources": swap},
-                        reply=estimate(product_id="1937", prorated=0, recurring=139, draft_id=5260, options=quantity))
-    conversation.expect("POST", UPGRADE, body={"send": False, "resources": {"2210": 20}},
-                        reply=estimate(product_id="1937", prorated=-5, recurring=129, draft_id=5261, options=quantity))
+    asks(conversation, swap, prorated=0, recurring=139, draft_id=5260, options=quantity)
+    asks(conversation, {"2210": 20}, prorated=-5, recurring=129, draft_id=5261, options=quantity)
     conversation.expect("POST", UPGRADE, body={"send": True, "draftId": 5260}, reply=ordered(5260))
     # the wait: HostUp shows the options when the estimate of the whole change, and of each one, prices nothing
     conversation.expect("GET", BILLING, reply=billing())
     for body in (swap, {"2210": 20}, {"2232": 50}):
-        conversation.expect("POST", UPGRADE, body={"send": False, "resources": body},
-                            reply=estimate(product_id="1937", prorated=0, recurring=139, draft_id=5262, options=quantity))
+        asks(conversation, body, prorated=0, recurring=139, draft_id=5262, options=quantity)
     probes(conversation, "2210", 20, below=138, above=140)  # then each value is pinned by one unit less and more
     probes(conversation, "2232", 50, below=138, above=140)
     result, failed = run_module(module, {"vmid": 10001, "resources": swap})
@@ -513,8 +515,7 @@ def test_included_units_make_a_zero_difference_no_proof_that_a_count_is_in_place
     # The seed's 2404: "7 backups is included". 3 backups cost what 0 cost: nothing tells them apart.
     backups = {"2404": option(2404, "qty")}
     reads(conversation)
-    conversation.expect("POST", UPGRADE, body={"send": False, "resources": {"2404": 3}},
-                        reply=estimate(product_id="1937", prorated=0, recurring=139, draft_id=5260, options=backups))
+    asks(conversation, {"2404": 3}, prorated=0, recurring=139, draft_id=5260, options=backups)
     probes(conversation, "2404", 3, below=139, above=None)
     result, failed = run_module(module, {"vmid": 10001, "resources": {"2404": 3}}, check_mode=check_mode)
     assert failed and result["reason"] == "upgrade.option_unreadable"
@@ -529,8 +530,7 @@ def test_included_units_make_a_zero_difference_no_proof_that_a_count_is_in_place
 @pytest.mark.parametrize("above, proven", [(139.5, True), (139, False)])
 def test_zero_units_are_pinned_by_one_unit_more_alone(conversation, above, proven):
     reads(conversation)
-    conversation.expect("POST", UPGRADE, body={"send": False, "resources": {"2210": 0}},
-                        reply=estimate(product_id="1937", prorated=0, recurring=139, options={"2210": option(2210)}))
+    asks(conversation, {"2210": 0}, prorated=0, recurring=139, options={"2210": option(2210)})
     probes(conversation, "2210", 0, below=None, above=above)
     result, failed = run_module(module, {"vmid": 10001, "resources": {"2210": 0}})
     assert failed is not proven and result["changed"] is False
@@ -539,10 +539,8 @@ def test_zero_units_are_pinned_by_one_unit_more_alone(conversation, above, prove
 
 def test_a_value_one_unit_above_which_hostup_refuses_to_price_is_not_proven(conversation):
     reads(conversation)
-    conversation.expect("POST", UPGRADE, body={"send": False, "resources": {"2253": 8}},
-                        reply=estimate(product_id="1937", prorated=0, recurring=139, options={"2253": option(2253)}))
-    conversation.expect("POST", UPGRADE, body={"send": False, "resources": {"2253": 7}},
-                        reply=estimate(product_id="1937", prorated=-17.5, recurring=104, options={"2253": option(2253)}))
+    asks(conversation, {"2253": 8}, prorated=0, recurring=139, options={"2253": option(2253)})
+    asks(conversation, {"2253": 7}, prorated=-17.5, recurring=104, options={"2253": option(2253)})
     conversation.expect("POST", UPGRADE, body={"send": False, "resources": {"2253": 9}}, status=400,
                         reply=api_error(400, "BAD_REQUEST", "Invalid input detected"))
     result, failed = run_module(module, {"vmid": 10001, "resources": {"2253": 8}})
@@ -614,8 +612,7 @@ def test_the_order_id_is_read_from_the_first_place_that_names_one(conversation, 
 def test_draft_id_with_resources_is_ordered_only_when_it_prices_as_a_fresh_estimate_of_exactly_the_request(
         conversation, draft_kwargs, words):
     reads(conversation)
-    conversation.expect("POST", UPGRADE, body={"send": False, "resources": {"2232": 80}},
-                        reply=estimate(product_id="1937", prorated=40, recurring=219, draft_id=5260))
+    asks(conversation, {"2232": 80}, prorated=40, recurring=219, draft_id=5260)
     conversation.expect("POST", UPGRADE, body={"send": False, "draftId": 6213},
                         reply=estimate(draft_id=6213, **draft_kwargs))
     result, failed = run_module(module, {"vmid": 10001, "resources": {"2232": 80}, "draft_id": 6213})
@@ -655,8 +652,7 @@ def test_lists_where_hostup_documents_objects_prove_nothing(conversation):
     cycles_as_object["data"]["cycles"] = {"m": {"id": "m", "price": "139.00"}}
     conversation.expect("GET", DETAILS, reply=details())
     conversation.expect("GET", BILLING, reply=cycles_as_object)
-    conversation.expect("POST", UPGRADE, body={"send": False, "resources": {"2232": 60}},
-                        reply=estimate(product_id="1937", prorated=0, recurring=139, options={"2232": option(2232)}))
+    asks(conversation, {"2232": 60}, prorated=0, recurring=139, options={"2232": option(2232)})
     result, failed = run_module(module, {"vmid": 10001, "resources": {"2232": 60}})
     assert failed and result["reason"] == "upgrade.price_unknown"
     never_ordered(conversation)
@@ -695,12 +691,10 @@ QUANTITY = {"2232": option(2232, "sliderinput")}
 ], ids=["recurring", "prorated", "setup fee"])
 def test_a_change_with_one_price_figure_differing_is_ordered(conversation, figures):
     reads(conversation)
-    conversation.expect("POST", UPGRADE, body={"send": False, "resources": {"2232": 60}},
-                        reply=estimate(product_id="1937", options=QUANTITY, **figures))
+    asks(conversation, {"2232": 60}, options=QUANTITY, **figures)
     conversation.expect("POST", UPGRADE, body=ORDER_DRAFT, reply=ordered())
     conversation.expect("GET", BILLING, reply=billing())  # the wait: HostUp shows the option by a free estimate
-    conversation.expect("POST", UPGRADE, body={"send": False, "resources": {"2232": 60}},
-                        reply=estimate(product_id="1937", prorated=0, recurring=139, options=QUANTITY))
+    asks(conversation, {"2232": 60}, prorated=0, recurring=139, options=QUANTITY)
     probes(conversation, "2232", 60, below=138, above=140)
     result, failed = run_module(module, {"vmid": 10001, "resources": {"2232": 60}})
     assert not failed and result["changed"] is True and result["applied"] is True, result["msg"]
