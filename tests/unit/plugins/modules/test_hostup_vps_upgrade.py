@@ -441,19 +441,30 @@ def test_an_order_not_shown_in_time_fails_naming_the_order_and_invoice(conversat
 
 
 @pytest.mark.parametrize("patch, words", [
-    ({"estimate": False}, "(estimate: false)"),
-    ({"orderId": 777}, "(it names order 777)"),
+    ({"estimate": False}, "(estimate: false)"), ({"orderId": 777}, "(it names order 777)"),
     ({"success": False, "message": "Draft failed"}, "(success: false: Draft failed)"),
-])
-def test_an_estimate_reply_that_is_no_estimate_ends_the_task_before_any_order(conversation, patch, words):
-    reads(conversation)
+] + [(patch, "") for patch in (
+    {"raw": {"call": "orderUpgrade"}}, {"raw": {"call": "orderConfigUpgrade"}}, {"raw": {"call": "convertOrderDraft"}},
+    {"raw": {"call": "getOrderDraft", "checkout": {"invoice_id": "49526", "order_id": 34889}}},
+    {"invoiceId": "49526"}, {"raw": {"call": "getOrderDraft", "order_id": 34889}})],
+    ids=["estimate false", "orderId", "success false", "orderUpgrade", "orderConfigUpgrade", "convertOrderDraft", "checkout",
+         "invoiceId", "raw.order_id"])
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_an_estimate_reply_that_is_no_estimate_is_never_ordered_and_kept_in_the_ledger_as_of_unknown_outcome(
+        conversation, private_state_dir, patch, words, check_mode):
     reply = estimate()
     reply["data"].update(patch)
-    conversation.expect("POST", UPGRADE, body=ESTIMATE_BIG_PLAN, reply=reply)
-    result, failed = run_module(module, {"vmid": 10001, "package": "1938"})
-    assert failed and "HostUp did not answer as an estimate " + words in result["msg"]
-    assert result["reason"] == "reply.not_estimate" and result["api_error"]["status"] is None
+    priced(conversation, reply)
+    result, failed = run_module(module, {"vmid": 10001, "package": "1938"}, check_mode=check_mode)
+    assert failed and result["reason"] == "reply.not_estimate" and result["outcome"]["status"] == "unknown"
+    assert "HostUp did not answer as an estimate " + words in result["msg"] and result["api_error"]["status"] is None
+    [entry] = book(private_state_dir).entries()
+    assert entry["state"] == "unknown" and entry["asked"]["package"] == "1938"
+    assert entry["id"] in result["msg"]
     never_ordered(conversation)
+    conversation.expect("GET", DETAILS, reply=details())  # the rerun reads that HostUp does not show it, and stops
+    rerun, failed = run_module(module, {"vmid": 10001, "package": "1938", "wait": False})
+    assert failed and rerun["reason"] == "ledger.pending"
 
 
 # --- issue 22: money decisions rest on documented fields only; absence is unknown, never "no" ---------
@@ -759,29 +770,6 @@ def test_a_placed_order_of_a_list_option_lapses_after_pending_window(
     assert failed is not ordered_now
     if not ordered_now:
         assert result["reason"] == "ledger.pending" and "pending_window" in result["msg"]
-
-
-@pytest.mark.parametrize("patch", [
-    {"raw": {"call": "orderUpgrade"}}, {"raw": {"call": "orderConfigUpgrade"}}, {"raw": {"call": "convertOrderDraft"}},
-    {"raw": {"call": "getOrderDraft", "checkout": {"invoice_id": "49526", "order_id": 34889}}},
-    {"invoiceId": "49526"}, {"raw": {"call": "getOrderDraft", "order_id": 34889}},
-], ids=["orderUpgrade", "orderConfigUpgrade", "convertOrderDraft", "checkout", "invoiceId", "raw.order_id"])
-@pytest.mark.parametrize("check_mode", [False, True])
-def test_an_estimate_answered_like_an_order_is_kept_in_the_ledger_as_of_unknown_outcome(
-        conversation, private_state_dir, patch, check_mode):
-    reads(conversation)
-    reply = estimate()
-    reply["data"].update(patch)
-    conversation.expect("POST", UPGRADE, body=ESTIMATE_BIG_PLAN, reply=reply)
-    result, failed = run_module(module, {"vmid": 10001, "package": "1938"}, check_mode=check_mode)
-    assert failed and result["reason"] == "reply.not_estimate" and result["outcome"]["status"] == "unknown"
-    [entry] = book(private_state_dir).entries()
-    assert entry["state"] == "unknown" and entry["asked"]["package"] == "1938"
-    assert entry["id"] in result["msg"]
-    never_ordered(conversation)
-    conversation.expect("GET", DETAILS, reply=details())  # the rerun reads that HostUp does not show it, and stops
-    rerun, failed = run_module(module, {"vmid": 10001, "package": "1938", "wait": False})
-    assert failed and rerun["reason"] == "ledger.pending"
 
 
 def test_a_users_draft_holding_the_package_the_vps_has_orders_nothing(conversation):
