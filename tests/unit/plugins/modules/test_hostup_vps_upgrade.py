@@ -48,15 +48,26 @@ def never_ordered(conversation):
     assert all(call["body"].get("send") is not True for call in conversation.sent if call["body"])
 
 
-def without(reply, *dotted):
-    """``reply`` with each dotted key under ``data`` left out (an optional field HostUp did not send)."""
-    for key in dotted:
+GONE = object()
+
+
+def patched(reply, patch):
+    """``reply`` with each dotted key under ``data`` set to its value, or left out where the value is GONE."""
+    for key, value in patch.items():
         target = reply["data"]
         *parents, last = key.split(".")
         for parent in parents:
             target = target[parent]
-        del target[last]
+        if value is GONE:
+            del target[last]
+        else:
+            target[last] = value
     return reply
+
+
+def without(reply, *dotted):
+    """``reply`` with each dotted key under ``data`` left out (an optional field HostUp did not send)."""
+    return patched(reply, dict.fromkeys(dotted, GONE))
 
 
 def assert_no_secrets(result):
@@ -446,9 +457,7 @@ def test_an_order_not_shown_in_time_fails_naming_the_order_and_invoice(conversat
 @pytest.mark.parametrize("check_mode", [False, True])
 def test_an_estimate_reply_that_is_no_estimate_is_never_ordered_and_kept_in_the_ledger_as_of_unknown_outcome(
         conversation, private_state_dir, patch, words, check_mode):
-    reply = estimate()
-    reply["data"].update(patch)
-    priced(conversation, reply)
+    priced(conversation, patched(estimate(), patch))
     result, failed = run_module(module, {"vmid": 10001, "package": "1938"}, check_mode=check_mode)
     assert failed and result["reason"] == "reply.not_estimate" and result["outcome"]["status"] == "unknown"
     assert "HostUp did not answer as an estimate " + words in result["msg"] and result["api_error"]["status"] is None
@@ -463,49 +472,45 @@ def test_an_estimate_reply_that_is_no_estimate_is_never_ordered_and_kept_in_the_
 
 # --- issue 22: money decisions rest on documented fields only; absence is unknown, never "no" ---------
 
-@pytest.mark.parametrize("services, why", [
-    (None, "the reply has no raw.draft"),
-    ("missing", "raw.draft has no services"),
-    ([{"account_id": "99999", "product_id": "1999", "cycle": "m"}], "raw.draft.services is a list, not an object"),
-    ("null", "raw.draft.services is null, not an object"),
-    ({}, "raw.draft.services names no service"),
+
+UNCHECKED = "draft %d cannot be checked, so what it orders is unknown: "
+
+
+@pytest.mark.parametrize("patch, words, draft_id", [(patch, UNCHECKED + why, draft_id) for patch, why in [
+    ({"raw.draft": GONE}, "the reply has no raw.draft"),
+    ({"raw.draft.services": GONE}, "raw.draft has no services"),
+    ({"raw.draft.services": [{"account_id": "99999", "product_id": "1999", "cycle": "m"}]},
+     "raw.draft.services is a list, not an object"),
+    ({"raw.draft.services": None}, "raw.draft.services is null, not an object"),
+    ({"raw.draft.services": {}}, "raw.draft.services names no service"),
+] for draft_id in (None, 6213)] + [
+    ({"raw.draft.id": 9999}, "HostUp's estimate names draft %d, but the draft it shows (raw.draft.id) is 9999", None),
+    ({"raw.draft.addons": [{"id": "1", "name": "Extra"}]}, "draft %d also holds 1 item(s) in raw.draft.addons", None),
+    ({"raw.draft.services.2": None}, UNCHECKED + "raw.draft.services.2 is null, not an object", None),  # unchecked
 ])
-@pytest.mark.parametrize("draft_id", [None, 6213])
-def test_a_draft_whose_services_cannot_be_read_is_never_ordered(conversation, services, why, draft_id):
-    reply = estimate(draft_id=draft_id or 5257)
-    if services is None:
-        del reply["data"]["raw"]["draft"]
-    elif services == "missing":
-        del reply["data"]["raw"]["draft"]["services"]
-    else:
-        reply["data"]["raw"]["draft"]["services"] = None if services == "null" else services
+def test_a_draft_that_cannot_be_read_is_another_or_holds_more_is_never_ordered(conversation, patch, words, draft_id):
     reads(conversation)
     body = ESTIMATE_BIG_PLAN if draft_id is None else {"send": False, "draftId": draft_id}
-    conversation.expect("POST", UPGRADE, body=body, reply=reply)
-    args = {"vmid": 10001, "package": "1938"}
-    if draft_id:
-        args["draft_id"] = draft_id
-    result, failed = run_module(module, args)
+    conversation.expect("POST", UPGRADE, body=body, reply=patched(estimate(draft_id=draft_id or 5257), patch))
+    result, failed = run_module(module, dict({"draft_id": draft_id} if draft_id else {}, vmid=10001, package="1938"))
     assert failed and result["reason"] == ("upgrade.draft_mismatch" if draft_id else "upgrade.estimate_mismatch")
-    assert "draft %d cannot be checked, so what it orders is unknown: %s" % (draft_id or 5257, why) in result["msg"]
+    assert words % (draft_id or 5257) in result["msg"], result["msg"]
     assert result["outcome"]["status"] == "refused" and result["changed"] is False
     never_ordered(conversation)
     assert_no_secrets(result)
 
 
 @pytest.mark.parametrize("reply_name, patch, field", [
-    ("details", {"product_id": None}, "product_id of GET /api/vm/10001/details (the current package)"),
+    ("details", {"product_id": GONE}, "product_id of GET /api/vm/10001/details (the current package)"),  # left out
     ("details", {"product_id": ["1937"]}, "product_id of GET /api/vm/10001/details (the current package)"),
-    ("billing", {"current": None}, "current of GET /api/vm/10001/billing-cycle (the current billing cycle)"),
+    ("billing", {"current": GONE}, "current of GET /api/vm/10001/billing-cycle (the current billing cycle)"),
     ("billing", {"current": {"id": "m"}}, "current of GET /api/vm/10001/billing-cycle (the current billing cycle)"),
 ])
 @pytest.mark.parametrize("args", [{"package": "1938"}, {"cycle": "annually"}, {"resources": {"2232": 80}}])
 def test_a_read_without_the_current_package_or_cycle_refuses_rather_than_order_every_run(
         conversation, reply_name, patch, field, args):
     replies = {"details": details(), "billing": billing()}
-    replies[reply_name]["data"].update(patch)
-    if patch.get(list(patch)[0]) is None:
-        del replies[reply_name]["data"][list(patch)[0]]  # left out, as an optional field would be
+    patched(replies[reply_name], patch)
     conversation.expect("GET", DETAILS, reply=replies["details"])
     conversation.expect("GET", BILLING, reply=replies["billing"])
     result, failed = run_module(module, dict(args, vmid=10001), check_mode=False)
@@ -580,10 +585,9 @@ def test_a_price_left_out_is_no_price_difference_and_no_proof_of_none(conversati
 
 
 def test_a_recurring_price_given_twice_that_disagrees_is_unknown(conversation):
-    reply = estimate(product_id="1937", prorated=0, recurring=139)
-    reply["data"]["recurring"] = 99
     reads(conversation)
-    conversation.expect("POST", UPGRADE, body={"send": False, "resources": {"2232": 60}}, reply=reply)
+    conversation.expect("POST", UPGRADE, body={"send": False, "resources": {"2232": 60}},
+                        reply=patched(estimate(product_id="1937", prorated=0, recurring=139), {"recurring": 99}))
     result, failed = run_module(module, {"vmid": 10001, "resources": {"2232": 60}})
     assert failed and result["reason"] == "upgrade.price_unknown"
     assert result["estimate"]["recurring"] is None
@@ -625,38 +629,16 @@ def test_draft_id_with_resources_is_ordered_only_when_it_prices_as_a_fresh_estim
     never_ordered(conversation)
 
 
-@pytest.mark.parametrize("change, words", [
-    ({"id": 9999}, "HostUp's estimate names draft 5257, but the draft it shows (raw.draft.id) is 9999"),
-    ({"addons": [{"id": "1", "name": "Extra"}]}, "draft 5257 also holds 1 item(s) in raw.draft.addons"),
-    ({"service 2": None}, "draft 5257 cannot be checked, so what it orders is unknown: raw.draft.services.2 is null, "
-                          "not an object"),
-])
-def test_an_estimate_whose_draft_is_another_or_holds_more_is_never_ordered(conversation, change, words):
-    reply = estimate()
-    held = reply["data"]["raw"]["draft"]
-    if "service 2" in change:
-        held["services"]["2"] = change.pop("service 2")  # a second service that is no object: unchecked
-    held.update(change)
-    priced(conversation, reply)
-    result, failed = run_module(module, {"vmid": 10001, "package": "1938"})
-    assert failed and result["reason"] == "upgrade.estimate_mismatch" and words in result["msg"], result["msg"]
-    never_ordered(conversation)
-
-
 def test_lists_where_hostup_documents_objects_prove_nothing(conversation):
     # customizations as a JSON list (PHP's empty array) describe no option; cycles as an object price no cycle
-    reply = estimate(product_id="1937", prorated=0, recurring=139)
-    reply["data"]["raw"]["draft"]["services"]["1"]["customizations"] = []
-    conversation.expect("GET", DETAILS, reply=details())
-    conversation.expect("GET", BILLING, reply=billing())
-    conversation.expect("POST", UPGRADE, body={"send": False, "resources": {"2232": 60}}, reply=reply)
+    reads(conversation)
+    conversation.expect("POST", UPGRADE, body={"send": False, "resources": {"2232": 60}}, reply=patched(
+        estimate(product_id="1937", prorated=0, recurring=139), {"raw.draft.services.1.customizations": []}))
     result, failed = run_module(module, {"vmid": 10001, "resources": {"2232": 60}})
     assert failed and "option 2232 (not described by HostUp)" in result["msg"]
 
-    cycles_as_object = billing()
-    cycles_as_object["data"]["cycles"] = {"m": {"id": "m", "price": "139.00"}}
     conversation.expect("GET", DETAILS, reply=details())
-    conversation.expect("GET", BILLING, reply=cycles_as_object)
+    conversation.expect("GET", BILLING, reply=patched(billing(), {"cycles": {"m": {"id": "m", "price": "139.00"}}}))
     asks(conversation, {"2232": 60}, prorated=0, recurring=139, options={"2232": option(2232)})
     result, failed = run_module(module, {"vmid": 10001, "resources": {"2232": 60}})
     assert failed and result["reason"] == "upgrade.price_unknown"
