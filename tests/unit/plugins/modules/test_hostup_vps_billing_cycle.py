@@ -56,7 +56,8 @@ def test_check_mode_prices_the_switch_with_an_estimate_and_never_switches(conver
     assert_no_leak(json.dumps(result), *PERSONAL.values())
 
 
-def test_a_real_run_prices_the_switch_and_switches_once_in_three_calls_when_the_answer_shows_it(conversation, sleeps):
+def test_a_real_run_prices_the_switch_and_switches_once_in_three_calls_when_the_answer_shows_it(
+        conversation, sleeps, private_state_dir):
     priced(conversation, reply=cycle_changed())
     result, failed = run_module(module, {"vmid": 10001, "cycle": "annually", "max_prorated": 1400})
     assert not failed and result["changed"] is True
@@ -69,6 +70,14 @@ def test_a_real_run_prices_the_switch_and_switches_once_in_three_calls_when_the_
     assert result["applied"] is True
     assert result["request_ids"] == ["rid-billing", "rid-estimate", "rid-switch"]
     assert sleeps == []
+    # the switch stays in the ledger until a read shows it, and the rerun resolves it in one call
+    [entry] = book(private_state_dir).entries()
+    assert (entry["state"], entry["module"]) == ("placed", "hostup_vps_billing_cycle")
+    assert entry["asked"]["cycle"] == "annually"
+    conversation.expect("GET", BILLING, reply=billing(current="a"))
+    rerun, failed = run_module(module, {"vmid": 10001, "cycle": "annually"})
+    assert not failed and rerun["changed"] is False and conversation.calls()[-1] == ("GET", BILLING)
+    assert [e["id"] for e in rerun["earlier_orders"]] == [entry["id"]] and states(private_state_dir) == ["shown"]
 
 
 @pytest.mark.parametrize("budget, prorated, words", [
@@ -222,20 +231,6 @@ def test_an_estimate_that_is_not_this_switch_is_never_followed_by_the_switch(con
 def test_a_nan_budget_is_bad_input_before_any_request(conversation, budget):
     result, failed = run_module(module, {"vmid": 10001, "cycle": "annually", budget: float("nan")})
     assert failed and result["reason"] == "option.budget" and conversation.sent == []
-
-
-def test_a_switch_stays_in_the_ledger_until_a_read_shows_it_and_the_rerun_resolves_it_in_one_call(
-        conversation, private_state_dir):
-    priced(conversation, reply=cycle_changed())
-    result, failed = run_module(module, {"vmid": 10001, "cycle": "annually"})
-    assert not failed and result["applied"] is True
-    [entry] = book(private_state_dir).entries()
-    assert (entry["state"], entry["module"]) == ("placed", "hostup_vps_billing_cycle")
-    assert entry["asked"]["cycle"] == "annually"
-    conversation.expect("GET", BILLING, reply=billing(current="a"))
-    rerun, failed = run_module(module, {"vmid": 10001, "cycle": "annually"})
-    assert not failed and rerun["changed"] is False and conversation.calls()[-1] == ("GET", BILLING)
-    assert [e["id"] for e in rerun["earlier_orders"]] == [entry["id"]] and states(private_state_dir) == ["shown"]
 
 
 def test_an_earlier_upgrade_of_the_vps_holds_the_switch_too(conversation, private_state_dir):
