@@ -15,7 +15,7 @@ from ansible_collections.hostup.cloud.tests.leaks import assert_no_leak
 from ansible_collections.hostup.cloud.tests.unit.helpers import api_error, run_module
 from ansible_collections.hostup.cloud.tests.unit.plugins.modules.earlier import book, earlier_order, states
 from ansible_collections.hostup.cloud.tests.unit.plugins.modules.replies import (
-    BILLING, DETAILS, PERSONAL, UPGRADE, billing, cycle_changed, details, estimate, unpaid_invoice,
+    BILLING, DETAILS, GONE, PERSONAL, UPGRADE, billing, cycle_changed, details, estimate, patched, unpaid_invoice,
 )
 
 ESTIMATE_ANNUAL = {"send": False, "cycle": "a"}
@@ -166,15 +166,10 @@ def test_bad_input_fails_naming_the_option_before_any_request(conversation, args
 
 # --- issue 22: the switch is priced with another call; the current cycle is a documented field -------
 
-@pytest.mark.parametrize("current", [None, "", ["m"]])
+@pytest.mark.parametrize("current", [GONE, "", ["m"]], ids=["left out", "empty", "a list"])
 @pytest.mark.parametrize("check_mode", [True, False])
 def test_a_cycle_read_without_current_refuses_rather_than_switch_every_run(conversation, current, check_mode):
-    reply = billing()
-    if current is None:
-        del reply["data"]["current"]
-    else:
-        reply["data"]["current"] = current
-    conversation.expect("GET", BILLING, reply=reply)
+    conversation.expect("GET", BILLING, reply=patched(billing(), {"current": current}))
     result, failed = run_module(module, {"vmid": 10001, "cycle": "annually"}, check_mode=check_mode)
     assert failed and result["reason"] == "reply.field_missing"
     assert ("VPS 10001: HostUp's answer has no readable current of GET /api/vm/10001/billing-cycle (the current "
@@ -188,14 +183,11 @@ def test_a_cycle_read_without_current_refuses_rather_than_switch_every_run(conve
     ("1320.50", False, 1320.5),  # the amount due now
     ("5000.00", True, 5000.0),
     ("NaN", True, None),
-    (None, True, None),  # left out, though documented as required
+    (GONE, True, None),  # left out, though documented as required
 ])
 def test_the_switch_replys_total_is_compared_with_the_estimate_and_a_difference_warns(conversation, total, warned,
                                                                                       order_total):
-    reply = cycle_changed(total=total)
-    if total is None:
-        del reply["data"]["total"]
-    priced(conversation, reply=reply)
+    priced(conversation, reply=patched(cycle_changed(), {"total": total}))
     result, failed = run_module(module, {"vmid": 10001, "cycle": "annually"})
     assert not failed and result["changed"] is True
     warnings = [w for w in result.get("warnings", []) if "billing-cycle switch with total" in w]
@@ -254,9 +246,7 @@ def test_a_switch_whose_answer_is_lost_is_kept_as_unknown_and_nothing_is_switche
 
 def test_a_cycle_estimate_answered_like_an_order_is_kept_in_the_ledger_and_nothing_is_switched(conversation,
                                                                                                private_state_dir):
-    reply = estimate(**ANNUAL)
-    reply["data"]["raw"]["call"] = "orderUpgrade"
-    priced(conversation, reply)
+    priced(conversation, patched(estimate(**ANNUAL), {"raw.call": "orderUpgrade"}))
     result, failed = run_module(module, {"vmid": 10001, "cycle": "annually"}, check_mode=True)
     assert failed and result["reason"] == "reply.not_estimate" and result["outcome"]["status"] == "unknown"
     [entry] = book(private_state_dir).entries()

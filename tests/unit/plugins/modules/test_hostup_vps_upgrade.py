@@ -18,7 +18,8 @@ from ansible_collections.hostup.cloud.plugins.module_utils.ledger import Ledger
 from ansible_collections.hostup.cloud.tests.unit.helpers import API, KEY, api_error, ok, run_module
 from ansible_collections.hostup.cloud.tests.unit.plugins.modules.earlier import book, earlier_order, states
 from ansible_collections.hostup.cloud.tests.unit.plugins.modules.replies import (
-    BILLING, DETAILS, PERSON_NAME, PERSONAL, UPGRADE, billing, details, estimate, option, ordered, unpaid_invoice,
+    BILLING, DETAILS, GONE, PERSON_NAME, PERSONAL, UPGRADE, billing, details, estimate, option, ordered, patched,
+    unpaid_invoice, without,
 )
 
 ESTIMATE_BIG_PLAN = {"send": False, "package": "1938"}
@@ -46,28 +47,6 @@ def asks(conversation, resources, **figures):
 
 def never_ordered(conversation):
     assert all(call["body"].get("send") is not True for call in conversation.sent if call["body"])
-
-
-GONE = object()
-
-
-def patched(reply, patch):
-    """``reply`` with each dotted key under ``data`` set to its value, or left out where the value is GONE."""
-    for key, value in patch.items():
-        target = reply["data"]
-        *parents, last = key.split(".")
-        for parent in parents:
-            target = target[parent]
-        if value is GONE:
-            del target[last]
-        else:
-            target[last] = value
-    return reply
-
-
-def without(reply, *dotted):
-    """``reply`` with each dotted key under ``data`` left out (an optional field HostUp did not send)."""
-    return patched(reply, dict.fromkeys(dotted, GONE))
 
 
 def assert_no_secrets(result):
