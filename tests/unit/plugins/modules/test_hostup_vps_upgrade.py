@@ -55,13 +55,19 @@ def assert_no_secrets(result):
 
 def probes(conversation, option_id, value, below, above, current=139):
     """The estimates of one unit less and one more that pin a count or size option's value (recurring prices;
-    None: not asked, the one before already showed the value is not pinned)."""
+    None: not asked, the one before already showed the value is not pinned; REFUSED: HostUp refuses to price it)."""
     for probe, recurring in ((value - 1, below), (value + 1, above)):
-        if probe >= 0 and recurring is not None:
+        if recurring is REFUSED:
+            conversation.expect("POST", UPGRADE, body={"send": False, "resources": {option_id: probe}}, status=400,
+                                reply=api_error(400, "BAD_REQUEST", "Invalid input detected"))
+        elif probe >= 0 and recurring is not None:
             conversation.expect("POST", UPGRADE, body={"send": False, "resources": {option_id: probe}},
                                 reply=estimate(product_id="1937", prorated=(recurring - current) / 2.0,
                                                recurring=recurring, draft_id=5300 + probe,
                                                options={option_id: option(option_id, "qty")}))
+
+
+REFUSED = object()
 
 
 @pytest.mark.parametrize("reply, credits", [(estimate(), 0.0), (without(estimate(), "credits"), None)],
@@ -509,24 +515,17 @@ def test_included_units_make_a_zero_difference_no_proof_that_a_count_is_in_place
     assert_no_secrets(result)
 
 
-@pytest.mark.parametrize("above, proven", [(139.5, True), (139, False)])
-def test_zero_units_are_pinned_by_one_unit_more_alone(conversation, above, proven):
+@pytest.mark.parametrize("option_id, value, below, above, proven", [
+    ("2210", 0, None, 139.5, True), ("2210", 0, None, 139, False),  # zero units are pinned by one unit more alone
+    ("2253", 8, 104, REFUSED, False),  # a value one unit above which HostUp refuses to price is not proven
+], ids=["zero units pinned", "zero units not pinned", "refused one unit above"])
+def test_a_value_is_pinned_only_by_the_prices_of_one_unit_less_and_more(conversation, option_id, value, below, above, proven):
     reads(conversation)
-    asks(conversation, {"2210": 0}, prorated=0, recurring=139, options={"2210": option(2210)})
-    probes(conversation, "2210", 0, below=None, above=above)
-    result, failed = run_module(module, {"vmid": 10001, "resources": {"2210": 0}})
+    asks(conversation, {option_id: value}, prorated=0, recurring=139, options={option_id: option(option_id)})
+    probes(conversation, option_id, value, below=below, above=above)
+    result, failed = run_module(module, {"vmid": 10001, "resources": {option_id: value}})
     assert failed is not proven and result["changed"] is False
-    never_ordered(conversation)
-
-
-def test_a_value_one_unit_above_which_hostup_refuses_to_price_is_not_proven(conversation):
-    reads(conversation)
-    asks(conversation, {"2253": 8}, prorated=0, recurring=139, options={"2253": option(2253)})
-    asks(conversation, {"2253": 7}, prorated=-17.5, recurring=104, options={"2253": option(2253)})
-    conversation.expect("POST", UPGRADE, body={"send": False, "resources": {"2253": 9}}, status=400,
-                        reply=api_error(400, "BAD_REQUEST", "Invalid input detected"))
-    result, failed = run_module(module, {"vmid": 10001, "resources": {"2253": 8}})
-    assert failed and result["reason"] == "upgrade.option_unreadable"
+    assert result.get("reason") == (None if proven else "upgrade.option_unreadable")
     never_ordered(conversation)
 
 
