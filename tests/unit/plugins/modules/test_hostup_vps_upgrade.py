@@ -333,23 +333,32 @@ def test_a_draft_holding_other_resources_is_refused_by_its_prices_against_a_fres
 
 # --- resources: no "already so" without evidence -------------------------------------------
 
-@pytest.mark.parametrize("resources, options, named", [
-    ({"2259": 1}, {"2259": option(2259, "select")}, "2259 (a list option)"),
-    ({"2209": "ubuntu-24"}, {"2209": option(2209, "select")}, "2209 (a list option)"),
-    ({"2999": 3}, {}, "2999 (not described by HostUp)"),
-])
+
+@pytest.mark.parametrize("resources, options, named, product_id, below", [
+    ({"2259": 1}, {"2259": option(2259, "select")}, "2259 (a list option)", "1938", None),
+    ({"2209": "ubuntu-24"}, {"2209": option(2209, "select")}, "2209 (a list option)", "1938", None),
+    ({"2999": 3}, {}, "2999 (not described by HostUp)", "1938", None),
+    # The seed's 2404: "7 backups is included". 3 backups cost what 0 cost: nothing tells them apart.
+    ({"2404": 3}, {"2404": option(2404, "qty")}, "2404 (3: one unit less or more does not cost less or more than now, "
+     "as within units the plan includes)", "1937", 139),
+], ids=["a list option", "a list option by name", "an option not described", "included units"])
 @pytest.mark.parametrize("check_mode", [True, False])
-def test_a_free_or_list_option_with_no_price_difference_is_never_claimed_in_place(
-        conversation, resources, options, named, check_mode):
+def test_a_free_or_list_option_or_included_units_with_no_price_difference_are_never_claimed_in_place(
+        conversation, resources, options, named, product_id, below, check_mode):
     reads(conversation)
     conversation.expect("POST", UPGRADE, body=dict(send=False, resources=resources),
-                        reply=estimate(prorated=0, recurring=139, draft_id=5260, options=options))
+                        reply=estimate(product_id=product_id, prorated=0, recurring=139, draft_id=5260, options=options))
+    if below:
+        [(option_id, value)] = resources.items()
+        probes(conversation, option_id, value, below=below, above=None)
     result, failed = run_module(module, {"vmid": 10001, "resources": resources}, check_mode=check_mode)
-    assert failed
-    assert "HostUp cannot read the current value of option %s of VPS 10001" % named in result["msg"]
+    assert failed and result["reason"] == "upgrade.option_unreadable"
+    assert "HostUp cannot read the current value of option %s of VPS 10001" % named in result["msg"], result["msg"]
     assert "Nothing was ordered" in result["msg"] and "draft_id: 5260" in result["msg"]
     assert result["unreadable_options"] == list(resources)
+    assert result["changed"] is False and result.get("applied") is None
     never_ordered(conversation)
+    assert_no_secrets(result)
 
 
 def test_an_equal_price_swap_of_two_quantity_options_is_found_and_ordered(conversation):
@@ -496,23 +505,6 @@ def test_a_read_without_the_current_package_or_cycle_refuses_rather_than_order_e
     assert "VPS 10001: HostUp's answer has no readable %s" % field in result["msg"]
     assert "nothing was ordered" in result["msg"] and result["outcome"]["status"] == "refused"
     assert conversation.calls() == [("GET", DETAILS), ("GET", BILLING)]
-
-
-@pytest.mark.parametrize("check_mode", [True, False])
-def test_included_units_make_a_zero_difference_no_proof_that_a_count_is_in_place(conversation, check_mode):
-    # The seed's 2404: "7 backups is included". 3 backups cost what 0 cost: nothing tells them apart.
-    backups = {"2404": option(2404, "qty")}
-    reads(conversation)
-    asks(conversation, {"2404": 3}, prorated=0, recurring=139, draft_id=5260, options=backups)
-    probes(conversation, "2404", 3, below=139, above=None)
-    result, failed = run_module(module, {"vmid": 10001, "resources": {"2404": 3}}, check_mode=check_mode)
-    assert failed and result["reason"] == "upgrade.option_unreadable"
-    assert ("option 2404 (3: one unit less or more does not cost less or more than now, as within units the plan "
-            "includes) of VPS 10001") in result["msg"]
-    assert "draft_id: 5260" in result["msg"] and result["unreadable_options"] == ["2404"]
-    assert result["changed"] is False and result.get("applied") is None
-    never_ordered(conversation)
-    assert_no_secrets(result)
 
 
 @pytest.mark.parametrize("option_id, value, below, above, proven", [
