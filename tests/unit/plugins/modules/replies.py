@@ -87,3 +87,25 @@ def cycle_changed(label="Annually", total="1390.00", scheduled=False):
     info = ["Account #10001 changes saved"] + (["Function has been scheduled for execution"] if scheduled else [])
     return ok({"success": True, "message": "Billing cycle changed successfully", "newCycle": label, "total": total,
                "info": info}, "rid-switch")
+
+
+GONE = object()
+
+
+def patched(reply, patch):
+    """``reply`` with each dotted key under ``data`` set to its value, or left out where the value is GONE."""
+    for key, value in patch.items():
+        target = reply["data"]
+        *parents, last = key.split(".")
+        for parent in parents:
+            target = target[parent]
+        if value is GONE:
+            del target[last]
+        else:
+            target[last] = value
+    return reply
+
+
+def without(reply, *dotted):
+    """``reply`` with each dotted key under ``data`` left out (an optional field HostUp did not send)."""
+    return patched(reply, dict.fromkeys(dotted, GONE))

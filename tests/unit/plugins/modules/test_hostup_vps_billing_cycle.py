@@ -15,8 +15,22 @@ from ansible_collections.hostup.cloud.tests.leaks import assert_no_leak
 from ansible_collections.hostup.cloud.tests.unit.helpers import api_error, run_module
 from ansible_collections.hostup.cloud.tests.unit.plugins.modules.earlier import book, earlier_order, states
 from ansible_collections.hostup.cloud.tests.unit.plugins.modules.replies import (
-    BILLING, DETAILS, PERSONAL, UPGRADE, billing, cycle_changed, details, estimate, unpaid_invoice,
+    BILLING, DETAILS, GONE, PERSONAL, UPGRADE, billing, cycle_changed, details, estimate, patched, unpaid_invoice,
 )
+
+ESTIMATE_ANNUAL = {"send": False, "cycle": "a"}
+ESTIMATE_MONTHLY = {"send": False, "cycle": "m"}
+ANNUAL = dict(product_id="1937", prorated=1320.5, recurring=1390, cycle="a")
+
+
+def priced(conversation, estimate_reply=None, **switch):
+    """GET billing-cycle (monthly) and the estimate of the switch to annually; given how HostUp answers the switch
+    (expect's keywords), the switch."""
+    conversation.expect("GET", BILLING, reply=billing())
+    conversation.expect("POST", UPGRADE, body=ESTIMATE_ANNUAL, reply=estimate_reply or estimate(**ANNUAL))
+    if switch:
+        conversation.expect("POST", BILLING, body={"cycle": "a"}, **switch)
+
 
 SWEDISH = "Kunde inte uppdatera faktureringsperioden. Priset gick inte att uppdatera och ändringen..."
 
@@ -31,9 +45,7 @@ def test_already_on_the_cycle_sends_no_post(conversation):
 
 
 def test_check_mode_prices_the_switch_with_an_estimate_and_never_switches(conversation):
-    conversation.expect("GET", BILLING, reply=billing())
-    conversation.expect("POST", UPGRADE, body={"send": False, "cycle": "a"},
-                        reply=estimate(product_id="1937", prorated=1320.5, recurring=1390, cycle="a"))
+    priced(conversation)
     result, failed = run_module(module, {"vmid": 10001, "cycle": "annually"}, check_mode=True, diff=True)
     assert not failed and result["changed"] is True
     assert result["estimate"]["prorated"] == 1320.5
@@ -44,14 +56,9 @@ def test_check_mode_prices_the_switch_with_an_estimate_and_never_switches(conver
     assert_no_leak(json.dumps(result), *PERSONAL.values())
 
 
-ESTIMATE_ANNUAL = {"send": False, "cycle": "a"}
-ESTIMATE_MONTHLY = {"send": False, "cycle": "m"}
-
-
-def test_a_real_run_prices_the_switch_and_switches_once_in_three_calls_when_the_answer_shows_it(conversation, sleeps):
-    conversation.expect("GET", BILLING, reply=billing())
-    conversation.expect("POST", UPGRADE, body=ESTIMATE_ANNUAL, reply=estimate(product_id="1937", prorated=1320.5, recurring=1390, cycle="a"))
-    conversation.expect("POST", BILLING, body={"cycle": "a"}, reply=cycle_changed())
+def test_a_real_run_prices_the_switch_and_switches_once_in_three_calls_when_the_answer_shows_it(
+        conversation, sleeps, private_state_dir):
+    priced(conversation, reply=cycle_changed())
     result, failed = run_module(module, {"vmid": 10001, "cycle": "annually", "max_prorated": 1400})
     assert not failed and result["changed"] is True
     assert result["previous_cycle"] == "monthly" and result["cycle"] == "annually"
@@ -63,74 +70,48 @@ def test_a_real_run_prices_the_switch_and_switches_once_in_three_calls_when_the_
     assert result["applied"] is True
     assert result["request_ids"] == ["rid-billing", "rid-estimate", "rid-switch"]
     assert sleeps == []
+    # the switch stays in the ledger until a read shows it, and the rerun resolves it in one call
+    [entry] = book(private_state_dir).entries()
+    assert (entry["state"], entry["module"]) == ("placed", "hostup_vps_billing_cycle")
+    assert entry["asked"]["cycle"] == "annually"
+    conversation.expect("GET", BILLING, reply=billing(current="a"))
+    rerun, failed = run_module(module, {"vmid": 10001, "cycle": "annually"})
+    assert not failed and rerun["changed"] is False and conversation.calls()[-1] == ("GET", BILLING)
+    assert [e["id"] for e in rerun["earlier_orders"]] == [entry["id"]] and states(private_state_dir) == ["shown"]
 
 
-@pytest.mark.parametrize("budget, words", [
-    ({"max_prorated": 100}, "Over budget, nothing was ordered: 1320.50 due now is more than max_prorated 100.00"),
-    ({"max_recurring": 1000}, "1390.00 recurring per cycle is more than max_recurring 1000.00"),
-])
+@pytest.mark.parametrize("budget, prorated, words", [
+    ({"max_prorated": 100}, 1320.5, "Over budget, nothing was ordered: 1320.50 due now is more than max_prorated 100.00"),
+    ({"max_recurring": 1000}, 1320.5, "1390.00 recurring per cycle is more than max_recurring 1000.00"),
+] + [({}, prorated, "no finite amount due now (prorated %s)" % prorated) for prorated in ("NaN", "Infinity", "about 1320")],
+    ids=["max_prorated", "max_recurring", "NaN without any budget", "Infinity", "not a number"])
 @pytest.mark.parametrize("check_mode", [True, False])
-def test_a_switch_over_budget_is_refused_and_nothing_is_sent(conversation, budget, words, check_mode):
-    conversation.expect("GET", BILLING, reply=billing())
-    conversation.expect("POST", UPGRADE, body=ESTIMATE_ANNUAL, reply=estimate(product_id="1937", prorated=1320.5, recurring=1390, cycle="a"))
+def test_a_switch_over_budget_is_refused_and_nothing_is_sent(conversation, budget, prorated, words, check_mode):
+    priced(conversation, estimate(**dict(ANNUAL, prorated=prorated)))
     result, failed = run_module(module, dict(budget, vmid=10001, cycle="annually"), check_mode=check_mode)
     assert failed and words in result["msg"]
-    assert result["estimate"]["prorated"] == 1320.5
+    assert result["estimate"]["prorated"] == (prorated if budget else None)
     assert conversation.calls() == [("GET", BILLING), ("POST", UPGRADE)]
 
 
-@pytest.mark.parametrize("prorated", ["NaN", "Infinity", "about 1320"])
-def test_a_switch_whose_price_is_no_finite_number_is_refused_without_any_budget(conversation, prorated):
-    conversation.expect("GET", BILLING, reply=billing())
-    conversation.expect("POST", UPGRADE, body=ESTIMATE_ANNUAL, reply=estimate(product_id="1937", prorated=prorated, recurring=1390, cycle="a"))
-    result, failed = run_module(module, {"vmid": 10001, "cycle": "annually"})
-    assert failed
-    assert "no finite amount due now (prorated %s)" % prorated in result["msg"]
-    assert conversation.calls() == [("GET", BILLING), ("POST", UPGRADE)]
-
-
-def test_a_deferred_switch_is_polled_with_growing_pauses_until_it_shows(conversation, sleeps):
-    conversation.expect("GET", BILLING, reply=billing())
-    conversation.expect("POST", UPGRADE, body=ESTIMATE_ANNUAL, reply=estimate(product_id="1937", prorated=1320.5, recurring=1390, cycle="a"))
-    conversation.expect("POST", BILLING, body={"cycle": "a"}, reply=cycle_changed(scheduled=True))
-    for _poll in range(3):
-        conversation.expect("GET", BILLING, reply=billing())
-    conversation.expect("GET", BILLING, reply=billing(current="a"))
-    result, failed = run_module(module, {"vmid": 10001, "cycle": "annually"})
-    assert not failed and result["applied"] is True
-    assert sleeps == [0.5, 1.0, 2.0]
-
-
-def test_a_switch_not_shown_within_wait_timeout_fails_saying_it_was_ordered(conversation, sleeps):
-    conversation.expect("GET", BILLING, reply=billing())
-    conversation.expect("POST", UPGRADE, body=ESTIMATE_ANNUAL, reply=estimate(product_id="1937", prorated=1320.5, recurring=1390, cycle="a"))
-    conversation.expect("POST", BILLING, body={"cycle": "a"}, reply=cycle_changed(scheduled=True))
-    for _poll in range(4):
-        conversation.expect("GET", BILLING, reply=billing())
-    result, failed = run_module(module, {"vmid": 10001, "cycle": "annually", "wait_timeout": 3})
-    assert failed and result["applied"] is False
-    assert result["reason"] == "order.not_visible"
-    assert "VPS 10001: the billing-cycle switch to annually was ordered" in result["msg"]
-    assert "did not show it within wait_timeout 3 s" in result["msg"]
-    assert sleeps == [0.5, 1.0, 1.5]
-
-
-def test_wait_false_returns_after_the_switch_with_applied_false(conversation):
-    conversation.expect("GET", BILLING, reply=billing())
-    conversation.expect("POST", UPGRADE, body=ESTIMATE_ANNUAL, reply=estimate(product_id="1937", prorated=1320.5, recurring=1390, cycle="a"))
-    conversation.expect("POST", BILLING, body={"cycle": "a"}, reply=cycle_changed(scheduled=True))
-    result, failed = run_module(module, {"vmid": 10001, "cycle": "annually", "wait": False})
-    assert not failed and result["changed"] is True and result["applied"] is False
-
-
-def test_a_switch_held_by_an_unpaid_invoice_ends_the_wait_with_a_warning(conversation):
-    conversation.expect("GET", BILLING, reply=billing())
-    conversation.expect("POST", UPGRADE, body=ESTIMATE_ANNUAL, reply=estimate(product_id="1937", prorated=1320.5, recurring=1390, cycle="a"))
-    conversation.expect("POST", BILLING, body={"cycle": "a"}, reply=cycle_changed(scheduled=True))
-    conversation.expect("GET", BILLING, status=400, reply=unpaid_invoice())
-    result, failed = run_module(module, {"vmid": 10001, "cycle": "annually"})
-    assert not failed and result["applied"] is False
-    assert any("waits for payment of invoice 49526" in warning for warning in result["warnings"])
+@pytest.mark.parametrize("args, polls, applied, slept, words", [
+    ({}, [dict(reply=billing())] * 3 + [dict(reply=billing(current="a"))], True, [0.5, 1.0, 2.0], []),
+    ({"wait": False}, [], False, [], []),
+    ({}, [dict(status=400, reply=unpaid_invoice())], False, [], ["waits for payment of invoice 49526"]),  # a warning
+    ({"wait_timeout": 3}, [dict(reply=billing())] * 4, False, [0.5, 1.0, 1.5],  # fails, saying it was ordered
+     ["VPS 10001: the billing-cycle switch to annually was ordered", "did not show it within wait_timeout 3 s"]),
+], ids=["polled with growing pauses until it shows", "wait false", "held by an unpaid invoice", "not shown in time"])
+def test_a_deferred_switch_is_waited_for_unless_wait_is_false_or_an_unpaid_invoice_holds_it_or_time_runs_out(
+        conversation, sleeps, args, polls, applied, slept, words):
+    priced(conversation, reply=cycle_changed(scheduled=True))
+    for answer in polls:
+        conversation.expect("GET", BILLING, **answer)
+    result, failed = run_module(module, dict(args, vmid=10001, cycle="annually"))
+    timed_out = "wait_timeout" in args
+    assert failed is timed_out and result["changed"] is True and result["applied"] is applied and sleeps == slept
+    assert result.get("reason") == ("order.not_visible" if timed_out else None)
+    texts = [result["msg"]] if timed_out else result.get("warnings", [])
+    assert all(any(word in text for text in texts) for word in words)
 
 
 def test_the_swedish_500_is_reported_as_sent_and_not_retried(conversation, sleeps):
@@ -148,21 +129,15 @@ def test_the_swedish_500_is_reported_as_sent_and_not_retried(conversation, sleep
     assert sleeps == []
 
 
-def test_a_pending_invoice_fails_naming_it_and_switches_nothing(conversation):
+@pytest.mark.parametrize("label, fails", [("Monthly", True), ("Annually", False)], ids=["switch", "already on the cycle"])
+def test_a_pending_invoice_fails_naming_it_and_switches_nothing_but_only_warns_on_the_cycle_in_place(
+        conversation, label, fails):
     conversation.expect("GET", BILLING, status=400, reply=unpaid_invoice())
-    conversation.expect("GET", DETAILS, reply=details(cycle="Monthly"))
+    conversation.expect("GET", DETAILS, reply=details(cycle=label))
     result, failed = run_module(module, {"vmid": 10001, "cycle": "annually"})
-    assert failed
-    assert "unpaid invoice 49526" in result["msg"]
+    assert failed is fails and result["changed"] is False
+    assert any("unpaid invoice 49526" in text for text in ([result["msg"]] if fails else result["warnings"]))
     assert conversation.calls() == [("GET", BILLING), ("GET", DETAILS)]
-
-
-def test_a_pending_invoice_on_a_vps_already_on_the_cycle_only_warns(conversation):
-    conversation.expect("GET", BILLING, status=400, reply=unpaid_invoice())
-    conversation.expect("GET", DETAILS, reply=details(cycle="Annually"))
-    result, failed = run_module(module, {"vmid": 10001, "cycle": "annually"})
-    assert not failed and result["changed"] is False
-    assert any("49526" in warning for warning in result["warnings"])
 
 
 @pytest.mark.parametrize("args, option", [
@@ -183,15 +158,10 @@ def test_bad_input_fails_naming_the_option_before_any_request(conversation, args
 
 # --- issue 22: the switch is priced with another call; the current cycle is a documented field -------
 
-@pytest.mark.parametrize("current", [None, "", ["m"]])
+@pytest.mark.parametrize("current", [GONE, "", ["m"]], ids=["left out", "empty", "a list"])
 @pytest.mark.parametrize("check_mode", [True, False])
 def test_a_cycle_read_without_current_refuses_rather_than_switch_every_run(conversation, current, check_mode):
-    reply = billing()
-    if current is None:
-        del reply["data"]["current"]
-    else:
-        reply["data"]["current"] = current
-    conversation.expect("GET", BILLING, reply=reply)
+    conversation.expect("GET", BILLING, reply=patched(billing(), {"current": current}))
     result, failed = run_module(module, {"vmid": 10001, "cycle": "annually"}, check_mode=check_mode)
     assert failed and result["reason"] == "reply.field_missing"
     assert ("VPS 10001: HostUp's answer has no readable current of GET /api/vm/10001/billing-cycle (the current "
@@ -205,16 +175,11 @@ def test_a_cycle_read_without_current_refuses_rather_than_switch_every_run(conve
     ("1320.50", False, 1320.5),  # the amount due now
     ("5000.00", True, 5000.0),
     ("NaN", True, None),
-    (None, True, None),  # left out, though documented as required
+    (GONE, True, None),  # left out, though documented as required
 ])
 def test_the_switch_replys_total_is_compared_with_the_estimate_and_a_difference_warns(conversation, total, warned,
                                                                                       order_total):
-    reply = cycle_changed(total=total)
-    if total is None:
-        del reply["data"]["total"]
-    conversation.expect("GET", BILLING, reply=billing())
-    conversation.expect("POST", UPGRADE, body=ESTIMATE_ANNUAL, reply=estimate(product_id="1937", prorated=1320.5, recurring=1390, cycle="a"))
-    conversation.expect("POST", BILLING, body={"cycle": "a"}, reply=reply)
+    priced(conversation, reply=patched(cycle_changed(), {"total": total}))
     result, failed = run_module(module, {"vmid": 10001, "cycle": "annually"})
     assert not failed and result["changed"] is True
     warnings = [w for w in result.get("warnings", []) if "billing-cycle switch with total" in w]
@@ -238,8 +203,7 @@ def test_the_switch_replys_total_is_compared_with_the_estimate_and_a_difference_
 ], ids=["old cycle", "other package", "other VPS"])
 @pytest.mark.parametrize("check_mode", [False, True])
 def test_an_estimate_that_is_not_this_switch_is_never_followed_by_the_switch(conversation, draft, words, check_mode):
-    conversation.expect("GET", BILLING, reply=billing())
-    conversation.expect("POST", UPGRADE, body=ESTIMATE_ANNUAL, reply=estimate(prorated=0, recurring=1390, **draft))
+    priced(conversation, estimate(prorated=0, recurring=1390, **draft))
     result, failed = run_module(module, {"vmid": 10001, "cycle": "annually", "max_prorated": 100},
                                 check_mode=check_mode)
     assert failed and result["reason"] == "cycle.estimate_mismatch" and words in result["msg"]
@@ -253,23 +217,6 @@ def test_a_nan_budget_is_bad_input_before_any_request(conversation, budget):
     assert failed and result["reason"] == "option.budget" and conversation.sent == []
 
 
-def test_a_switch_stays_in_the_ledger_until_a_read_shows_it_and_the_rerun_resolves_it_in_one_call(
-        conversation, private_state_dir):
-    conversation.expect("GET", BILLING, reply=billing())
-    conversation.expect("POST", UPGRADE, body=ESTIMATE_ANNUAL,
-                        reply=estimate(product_id="1937", prorated=1320.5, recurring=1390, cycle="a"))
-    conversation.expect("POST", BILLING, body={"cycle": "a"}, reply=cycle_changed())
-    result, failed = run_module(module, {"vmid": 10001, "cycle": "annually"})
-    assert not failed and result["applied"] is True
-    [entry] = book(private_state_dir).entries()
-    assert (entry["state"], entry["module"]) == ("placed", "hostup_vps_billing_cycle")
-    assert entry["asked"]["cycle"] == "annually"
-    conversation.expect("GET", BILLING, reply=billing(current="a"))
-    rerun, failed = run_module(module, {"vmid": 10001, "cycle": "annually"})
-    assert not failed and rerun["changed"] is False and conversation.calls()[-1] == ("GET", BILLING)
-    assert [e["id"] for e in rerun["earlier_orders"]] == [entry["id"]] and states(private_state_dir) == ["shown"]
-
-
 def test_an_earlier_upgrade_of_the_vps_holds_the_switch_too(conversation, private_state_dir):
     earlier_order(private_state_dir, "unknown", package="1938")
     conversation.expect("GET", DETAILS, reply=details())
@@ -280,11 +227,7 @@ def test_an_earlier_upgrade_of_the_vps_holds_the_switch_too(conversation, privat
 
 def test_a_switch_whose_answer_is_lost_is_kept_as_unknown_and_nothing_is_switched_again(conversation,
                                                                                         private_state_dir):
-    conversation.expect("GET", BILLING, reply=billing())
-    conversation.expect("POST", UPGRADE, body=ESTIMATE_ANNUAL,
-                        reply=estimate(product_id="1937", prorated=1320.5, recurring=1390, cycle="a"))
-    conversation.expect("POST", BILLING, body={"cycle": "a"}, status=502,
-                        reply=api_error(502, "BAD_GATEWAY", "Bad Gateway"))
+    priced(conversation, status=502, reply=api_error(502, "BAD_GATEWAY", "Bad Gateway"))
     result, failed = run_module(module, {"vmid": 10001, "cycle": "annually"})
     assert failed and result["reason"] == "order.unknown" and states(private_state_dir) == ["unknown"]
     conversation.expect("GET", BILLING, reply=billing())
@@ -295,10 +238,7 @@ def test_a_switch_whose_answer_is_lost_is_kept_as_unknown_and_nothing_is_switche
 
 def test_a_cycle_estimate_answered_like_an_order_is_kept_in_the_ledger_and_nothing_is_switched(conversation,
                                                                                                private_state_dir):
-    conversation.expect("GET", BILLING, reply=billing())
-    reply = estimate(product_id="1937", prorated=1320.5, recurring=1390, cycle="a")
-    reply["data"]["raw"]["call"] = "orderUpgrade"
-    conversation.expect("POST", UPGRADE, body=ESTIMATE_ANNUAL, reply=reply)
+    priced(conversation, patched(estimate(**ANNUAL), {"raw.call": "orderUpgrade"}))
     result, failed = run_module(module, {"vmid": 10001, "cycle": "annually"}, check_mode=True)
     assert failed and result["reason"] == "reply.not_estimate" and result["outcome"]["status"] == "unknown"
     [entry] = book(private_state_dir).entries()
