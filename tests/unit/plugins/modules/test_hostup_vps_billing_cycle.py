@@ -38,7 +38,7 @@ SWEDISH = "Kunde inte uppdatera faktureringsperioden. Priset gick inte att uppda
 def test_already_on_the_cycle_sends_no_post(conversation):
     conversation.expect("GET", BILLING, reply=billing(current="a"))
     result, failed = run_module(module, {"vmid": 10001, "cycle": "annually"}, diff=True)
-    assert not failed and result["changed"] is False
+    assert not failed and result["changed"] is False and result["applied"] is True
     assert (result["previous_cycle"], result["cycle"], result["price"]) == ("annually", "annually", 1390.0)
     assert result["diff"]["before"] == result["diff"]["after"]
     assert conversation.calls() == [("GET", BILLING)]
@@ -47,7 +47,7 @@ def test_already_on_the_cycle_sends_no_post(conversation):
 def test_check_mode_prices_the_switch_with_an_estimate_and_never_switches(conversation):
     priced(conversation)
     result, failed = run_module(module, {"vmid": 10001, "cycle": "annually"}, check_mode=True, diff=True)
-    assert not failed and result["changed"] is True
+    assert not failed and result["changed"] is True and result["applied"] is False
     assert result["estimate"]["prorated"] == 1320.5
     assert result["price"] == 1390.0
     assert result["diff"] == {"before": {"cycle": "monthly", "price": 139.0},
