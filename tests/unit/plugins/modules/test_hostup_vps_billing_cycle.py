@@ -87,7 +87,9 @@ def test_a_real_run_prices_the_switch_and_switches_once_in_three_calls_when_the_
     ids=["max_prorated", "max_recurring", "NaN without any budget", "Infinity", "not a number"])
 @pytest.mark.parametrize("check_mode", [True, False])
 def test_a_switch_over_budget_is_refused_and_nothing_is_sent(conversation, budget, prorated, words, check_mode):
-    priced(conversation, estimate(**dict(ANNUAL, prorated=prorated)))
+    figures = dict(ANNUAL)
+    figures["prorated"] = prorated
+    priced(conversation, estimate(**figures))
     result, failed = run_module(module, dict(budget, vmid=10001, cycle="annually"), check_mode=check_mode)
     assert failed and words in result["msg"]
     assert result["estimate"]["prorated"] == (prorated if budget else None)
